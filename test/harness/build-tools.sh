@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Builds the real servers and tools the tests use (etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, kubectl, kwok, kustomize, helm) from
+# their Go modules. Binaries are cached outside the checkout, keyed by version,
+# and linked into .tools/bin (git-ignored).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+# shellcheck source=tool-versions.sh
+source "$here/tool-versions.sh"
+
+cache="${DRIFTLESS_TOOLS_CACHE:-$HOME/.cache/driftless-tools}"
+goarch="$(go env GOARCH)"
+bin_dir="$root/.tools/bin"
+mkdir -p "$cache" "$bin_dir"
+
+export CGO_ENABLED=0
+export GOFLAGS="-mod=mod -buildvcs=false"
+
+log() { printf '[build-tools] %s\n' "$*" >&2; }
+
+# tools_module DIR MODULE@VERSION: an empty module that requires MODULE, so the
+# upstream module's own replace directives (ignored for dependencies) do not
+# stop the build the way they stop `go install pkg@version`.
+tools_module() {
+  local dir="$1" req="$2"
+  rm -rf "$dir" && mkdir -p "$dir"
+  (cd "$dir" && go mod init driftless.local/tools >/dev/null 2>&1 && go mod edit -require="$req")
+}
+
+# link NAME DEST: expose a cached binary under .tools/bin.
+link() { ln -sfn "$2" "$bin_dir/$1"; }
+
+build_etcd() {
+  local out="$cache/etcd-$ETCD_VERSION-$goarch"
+  if [[ ! -x "$out/etcd" ]]; then
+    log "building etcd $ETCD_VERSION"
+    local mod="$cache/src/etcd-$ETCD_VERSION"
+    tools_module "$mod" "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+    (cd "$mod" && go build -trimpath -ldflags "-s -w" -o "$out.tmp/etcd" go.etcd.io/etcd/server/v3)
+    rm -rf "$out" && mv "$out.tmp" "$out"
+  fi
+  link etcd "$out/etcd"
+}
+
+build_kube() {
+  local out="$cache/kube-$KUBE_VERSION-$goarch"
+  local cmds=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+  if [[ ! -x "$out/kubectl" ]]; then
+    log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $KUBE_VERSION (takes many minutes cold)"
+    local mod="$cache/src/kube-$KUBE_VERSION"
+    tools_module "$mod" "k8s.io/kubernetes@$KUBE_VERSION"
+    local gomod
+    gomod="$(cd "$mod" && go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+    [[ -f "$gomod" ]] || { log "could not locate go.mod of k8s.io/kubernetes@$KUBE_VERSION"; exit 1; }
+    # Every staging module (./staging/src/k8s.io/X in the upstream go.mod) is
+    # published as k8s.io/X at v0.<minor>.<patch>.
+    local staging_version="v0.${KUBE_VERSION#v1.}"
+    local count=0
+    while read -r modpath; do
+      (cd "$mod" && go mod edit -replace="$modpath=$modpath@$staging_version")
+      count=$((count + 1))
+    done < <(sed -n 's#^[[:space:]]*\(k8s\.io/[^ ]*\) => \./staging/src/.*#\1#p' "$gomod")
+    log "replaced $count staging modules with $staging_version"
+    local minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
+    local ldflags="-s -w"
+    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      ldflags+=" -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+    done
+    local pkgs=()
+    for c in "${cmds[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+    rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+    (cd "$mod" && go build -trimpath -ldflags "$ldflags" -o "$out.tmp/" "${pkgs[@]}")
+    rm -rf "$out" && mv "$out.tmp" "$out"
+  fi
+  for c in "${cmds[@]}"; do link "$c" "$out/$c"; done
+}
+
+# build_simple NAME MODULE VERSION PACKAGE
+build_simple() {
+  local name="$1" module="$2" version="$3" pkg="$4"
+  local out="$cache/$name-$version-$goarch"
+  if [[ ! -x "$out/$name" ]]; then
+    log "building $name $version"
+    local mod="$cache/src/$name-$version"
+    tools_module "$mod" "$module@$version"
+    rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+    (cd "$mod" && go build -trimpath -ldflags "-s -w" -o "$out.tmp/$name" "$pkg")
+    rm -rf "$out" && mv "$out.tmp" "$out"
+  fi
+  link "$name" "$out/$name"
+}
+
+want="${*:-etcd kube kwok kustomize helm}"
+for t in $want; do
+  case "$t" in
+    etcd) build_etcd ;;
+    kube) build_kube ;;
+    kwok) build_simple kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok ;;
+    kustomize) build_simple kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5 ;;
+    helm) build_simple helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm ;;
+    *) log "unknown tool: $t"; exit 2 ;;
+  esac
+done
+log "tools ready in $bin_dir"

@@ -1,0 +1,7 @@
+# Versions of the Go-built tools the tests and benchmarks run. Bumping one here
+# rebuilds just that tool (the cache is keyed by name and version).
+ETCD_VERSION=v3.6.16
+KUBE_VERSION=v1.36.3
+KWOK_VERSION=v0.8.0
+KUSTOMIZE_VERSION=v5.8.1
+HELM_VERSION=v3.22.0

@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const binDir = join(repoRoot, '.tools', 'bin');
+
+export type Tool =
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kubectl'
+  | 'kwok'
+  | 'kustomize'
+  | 'helm';
+
+/** Path of a Go-built tool; says how to build it when it is missing. */
+export function toolPath(tool: Tool): string {
+  const path = join(binDir, tool);
+  if (!existsSync(path)) {
+    throw new Error(`${tool} not found at ${path}: run \`npm run setup\` to build the test tools`);
+  }
+  return path;
+}
