@@ -92,14 +92,43 @@ build_simple() {
   link "$name" "$out/$name"
 }
 
-want="${*:-etcd kube kwok kustomize helm}"
+build_helm() {
+  local out="$cache/helm-$HELM_VERSION-$goarch"
+  if [[ ! -x "$out/helm" ]]; then
+    log "building helm $HELM_VERSION"
+    local mod="$cache/src/helm-$HELM_VERSION"
+    tools_module "$mod" "helm.sh/helm/v3@$HELM_VERSION"
+    rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+    (cd "$mod" && go build -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" -o "$out.tmp/helm" helm.sh/helm/v3/cmd/helm)
+    rm -rf "$out" && mv "$out.tmp" "$out"
+  fi
+  link helm "$out/helm"
+}
+
+# KWOK ships its simulation stages as kustomize bases, not in the binary; the
+# "fast" set (nodes Ready with lease heartbeats, pods Ready at once) is rendered
+# from the module source with the kustomize built above.
+build_kwok() {
+  build_simple kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
+  local out="$cache/kwok-$KWOK_VERSION-$goarch"
+  if [[ ! -s "$out/stages.yaml" ]]; then
+    build_simple kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5
+    local src
+    src="$(cd "$cache/src/kwok-$KWOK_VERSION" && go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    "$bin_dir/kustomize" build "$src/kustomize/stage/fast" > "$out/stages.yaml.tmp"
+    mv "$out/stages.yaml.tmp" "$out/stages.yaml"
+  fi
+  ln -sfn "$out/stages.yaml" "$root/.tools/kwok-stages.yaml"
+}
+
+want="${*:-etcd kube kustomize kwok helm}"
 for t in $want; do
   case "$t" in
     etcd) build_etcd ;;
     kube) build_kube ;;
-    kwok) build_simple kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok ;;
+    kwok) build_kwok ;;
     kustomize) build_simple kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5 ;;
-    helm) build_simple helm helm.sh/helm/v3 "$HELM_VERSION" helm.sh/helm/v3/cmd/helm ;;
+    helm) build_helm ;;
     *) log "unknown tool: $t"; exit 2 ;;
   esac
 done

@@ -13,7 +13,7 @@ import { writeTokenKubeconfig } from './kubeconfig.ts';
 import { freePort, waitUntil } from './net.ts';
 import { createClusterPki } from './pki.ts';
 import { startProcess, type ManagedProcess } from './processes.ts';
-import { toolPath } from './tools.ts';
+import { kwokStagesPath, toolPath } from './tools.ts';
 
 /** How tests reach one local cluster; plain data so it can cross from globalSetup to test workers. */
 export interface LocalCluster {
@@ -201,6 +201,7 @@ async function startCluster(
     toolPath('kwok'),
     [
       `--kubeconfig=${kubeconfig}`,
+      `--config=${kwokStagesPath()}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--manage-nodes-with-label-selector=',

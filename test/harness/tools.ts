@@ -23,3 +23,10 @@ export function toolPath(tool: Tool): string {
   }
   return path;
 }
+
+/** KWOK's simulation stages, rendered by build-tools.sh from the KWOK module source. */
+export function kwokStagesPath(): string {
+  const path = join(repoRoot, '.tools', 'kwok-stages.yaml');
+  if (!existsSync(path)) throw new Error(`KWOK stages not found at ${path}: run \`npm run setup\``);
+  return path;
+}

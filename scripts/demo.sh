@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The quickstart: sets everything up, then runs Driftless locally.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+exec node_modules/.bin/node test/harness/up.ts "$@"
