@@ -1,0 +1,106 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { call, type StateTable } from './client.ts';
+import { isConditionalFailure, LeaseLostError } from './errors.ts';
+import { fenced } from './fence.ts';
+import { headKey } from './keys.ts';
+import type { Lease } from './lease.ts';
+
+export type SyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';
+export type HealthStatus =
+  'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
+export type SyncOutcome = 'succeeded' | 'failed' | 'noop';
+
+/** What one sync did, small enough to keep on the head item and in every history entry. */
+export interface SyncSummary {
+  outcome: SyncOutcome;
+  applied: number;
+  pruned: number;
+  unchanged: number;
+  message?: string;
+}
+
+export interface SyncTimings {
+  startedAt: number;
+  finishedAt: number;
+  /** Milliseconds per engine phase (fetch, render, diff, apply, ...). */
+  phasesMs?: Record<string, number>;
+}
+
+/**
+ * The sync currently under way. Written when a sync starts and cleared when
+ * it ends, so a reconciler that finds one left by an older fencing token knows
+ * the previous sync was interrupted and must be redone.
+ */
+export interface SyncOperation {
+  revision: string;
+  startedAt: number;
+}
+
+export interface AppState {
+  desiredRevision?: string;
+  syncedRevision?: string;
+  syncStatus: SyncStatus;
+  health: HealthStatus;
+  operation?: SyncOperation;
+  lastResult?: SyncSummary;
+  error?: string;
+  timings?: SyncTimings;
+}
+
+export const syncSummarySchema = z.object({
+  outcome: z.enum(['succeeded', 'failed', 'noop']),
+  applied: z.number().int().nonnegative(),
+  pruned: z.number().int().nonnegative(),
+  unchanged: z.number().int().nonnegative(),
+  message: z.string().optional(),
+});
+
+export const appStateSchema = z.object({
+  desiredRevision: z.string().optional(),
+  syncedRevision: z.string().optional(),
+  syncStatus: z.enum(['Synced', 'OutOfSync', 'Unknown']),
+  health: z.enum(['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown']),
+  operation: z.object({ revision: z.string(), startedAt: z.number() }).optional(),
+  lastResult: syncSummarySchema.optional(),
+  error: z.string().optional(),
+  timings: z
+    .object({
+      startedAt: z.number(),
+      finishedAt: z.number(),
+      phasesMs: z.record(z.string(), z.number()).optional(),
+    })
+    .optional(),
+}) satisfies z.ZodType<AppState>;
+
+/**
+ * Replaces the application's state. Refused with `LeaseLostError` unless the
+ * caller still holds the lease under the same fencing token.
+ */
+export async function writeState(table: StateTable, lease: Lease, state: AppState): Promise<void> {
+  const context = { app: lease.app, operation: 'write state' };
+  const valid = appStateSchema.parse(state);
+  const fence = fenced(lease);
+  try {
+    await call(table, context, (client) =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: table.tableName,
+          Key: headKey(lease.app),
+          UpdateExpression: 'SET #state = :state, stateToken = :token, stateUpdatedAt = :now',
+          ConditionExpression: fence.condition,
+          ExpressionAttributeNames: { ...fence.names, '#state': 'state' },
+          ExpressionAttributeValues: {
+            ...fence.values,
+            ':state': { S: JSON.stringify(valid) },
+            ':token': { N: String(lease.token) },
+            ':now': { N: String(table.now()) },
+          },
+        }),
+      ),
+    );
+  } catch (err) {
+    if (isConditionalFailure(err)) throw new LeaseLostError({ ...context, table: table.tableName });
+    throw err;
+  }
+}

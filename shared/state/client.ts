@@ -1,0 +1,49 @@
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { translateError, type StateErrorContext } from './errors.ts';
+
+/** Everything a state operation needs: where the table is and what time it is. */
+export interface StateTable {
+  client: DynamoDBClient;
+  tableName: string;
+  /** Epoch milliseconds; injectable so tests can move expiry without sleeping. */
+  now: () => number;
+}
+
+export interface StateTableOptions {
+  tableName: string;
+  /** An existing client; otherwise one is built by `createDynamoClient`. */
+  client?: DynamoDBClient;
+  now?: () => number;
+}
+
+/**
+ * Throttling is retried by the SDK's standard strategy: exponential backoff
+ * with full jitter (base 500 ms for throttling, capped at 20 s) and a retry
+ * budget shared by the client. Eight attempts ride out a burst of a few
+ * seconds without letting a Lambda spin for minutes. Conditional failures are
+ * not retryable, so a busy lease is reported on the first answer.
+ */
+export function createDynamoClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({ retryMode: 'standard', maxAttempts: 8, ...config });
+}
+
+export function createStateTable(options: StateTableOptions): StateTable {
+  return {
+    client: options.client ?? createDynamoClient(),
+    tableName: options.tableName,
+    now: options.now ?? Date.now,
+  };
+}
+
+/** Runs one SDK request, turning its errors into typed state errors that name table and app. */
+export async function call<T>(
+  table: StateTable,
+  context: Omit<StateErrorContext, 'table'>,
+  request: (client: DynamoDBClient) => Promise<T>,
+): Promise<T> {
+  try {
+    return await request(table.client);
+  } catch (err) {
+    throw translateError(err, { ...context, table: table.tableName });
+  }
+}

@@ -1,0 +1,100 @@
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { appStateSchema, type AppState } from './app-state.ts';
+import { jsonAttr, numberAttr, stringAttr } from './attributes.ts';
+import { call, type StateTable } from './client.ts';
+import { CorruptStateError } from './errors.ts';
+import { headKey } from './keys.ts';
+
+/** Who holds (or last held) the lease. Expiry is epoch ms and only meaningful against `now()`. */
+export interface LeaseInfo {
+  owner: string;
+  expiresAt: number;
+  acquiredAt: number;
+}
+
+/** Where the committed inventory lives; chunks of other generations are invisible. */
+export interface InventoryPointer {
+  generation: string;
+  chunks: number;
+  sha256: string;
+  entries: number;
+  revision: string;
+  bytes: number;
+}
+
+/** Everything the application's head item says, validated. */
+export interface AppRecord {
+  app: string;
+  /** Fencing token of the latest lease acquisition (0 if never leased). */
+  fence: number;
+  lease?: LeaseInfo;
+  state?: AppState;
+  /** Fencing token and time of the last state write. */
+  stateWrittenBy?: { token: number; at: number };
+  inventory?: InventoryPointer;
+  /** Sequence number of the newest committed history entry (0 if none). */
+  historySeq: number;
+}
+
+const headSchema = z.object({
+  fence: numberAttr.optional(),
+  leaseOwner: stringAttr.optional(),
+  leaseExpiresAt: numberAttr.optional(),
+  leaseAcquiredAt: numberAttr.optional(),
+  state: jsonAttr(appStateSchema).optional(),
+  stateToken: numberAttr.optional(),
+  stateUpdatedAt: numberAttr.optional(),
+  invGen: stringAttr.optional(),
+  invChunks: numberAttr.optional(),
+  invSha256: stringAttr.optional(),
+  invEntries: numberAttr.optional(),
+  invRevision: stringAttr.optional(),
+  invBytes: numberAttr.optional(),
+  historySeq: numberAttr.optional(),
+});
+
+export function parseHead(
+  table: StateTable,
+  app: string,
+  item: Record<string, AttributeValue>,
+): AppRecord {
+  const parsed = headSchema.safeParse(item);
+  if (!parsed.success)
+    throw new CorruptStateError(
+      { table: table.tableName, app, operation: 'read state' },
+      `head item does not match its schema: ${z.prettifyError(parsed.error)}`,
+      parsed.error,
+    );
+  const h = parsed.data;
+  const record: AppRecord = { app, fence: h.fence ?? 0, historySeq: h.historySeq ?? 0 };
+  if (h.leaseOwner !== undefined && h.leaseExpiresAt !== undefined)
+    record.lease = {
+      owner: h.leaseOwner,
+      expiresAt: h.leaseExpiresAt,
+      acquiredAt: h.leaseAcquiredAt ?? 0,
+    };
+  if (h.state) record.state = h.state;
+  if (h.stateToken !== undefined)
+    record.stateWrittenBy = { token: h.stateToken, at: h.stateUpdatedAt ?? 0 };
+  if (h.invGen !== undefined)
+    record.inventory = {
+      generation: h.invGen,
+      chunks: h.invChunks ?? 0,
+      sha256: h.invSha256 ?? '',
+      entries: h.invEntries ?? 0,
+      revision: h.invRevision ?? '',
+      bytes: h.invBytes ?? 0,
+    };
+  return record;
+}
+
+/** The application's head item, read consistently; undefined when the app was never leased. */
+export async function readApp(table: StateTable, app: string): Promise<AppRecord | undefined> {
+  const { Item } = await call(table, { app, operation: 'read state' }, (client) =>
+    client.send(
+      new GetItemCommand({ TableName: table.tableName, Key: headKey(app), ConsistentRead: true }),
+    ),
+  );
+  return Item ? parseHead(table, app, Item) : undefined;
+}

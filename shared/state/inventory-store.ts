@@ -1,0 +1,221 @@
+import {
+  DeleteItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Inventory } from '../sync/inventory.ts';
+import { binaryAttr, stringAttr } from './attributes.ts';
+import { call, type StateTable } from './client.ts';
+import { CorruptStateError, isConditionalFailure, LeaseLostError } from './errors.ts';
+import { fenced } from './fence.ts';
+import { readApp, type InventoryPointer } from './head.ts';
+import { appPartition, headKey, INVENTORY_PREFIX, inventoryChunkKey, pad } from './keys.ts';
+import type { Lease } from './lease.ts';
+import { CHUNK_BYTES, decodeInventory, encodeInventory } from './inventory-codec.ts';
+
+export interface InventoryWrite {
+  generation: string;
+  chunks: number;
+  /** Compressed size. */
+  bytes: number;
+  /** Chunks of older or abandoned generations removed after the switch. */
+  sweptChunks: number;
+}
+
+/** Parallel chunk writes; a 10,000-object inventory is a handful of chunks. */
+const WRITE_CONCURRENCY = 4;
+/** A reader racing writers re-reads the pointer this many times before giving up. */
+const READ_ATTEMPTS = 10;
+
+/**
+ * Replaces the application's inventory. Chunks go under a new generation
+ * first; then one fenced update of the head item switches readers to it, so
+ * a reader sees the old or the new inventory and never a mix, and a holder
+ * that lost its lease leaves only unreferenced chunks behind. Those, and the
+ * previous generation, are deleted after the switch.
+ */
+export async function writeInventory(
+  table: StateTable,
+  lease: Lease,
+  inventory: Inventory,
+  options: { chunkBytes?: number } = {},
+): Promise<InventoryWrite> {
+  const context = { app: lease.app, operation: 'write inventory' };
+  const encoded = await encodeInventory(inventory, options.chunkBytes ?? CHUNK_BYTES);
+  // The token prefix lets the sweep tell older generations from a newer holder's.
+  const generation = `${pad(lease.token)}-${randomBytes(4).toString('hex')}`;
+  const now = String(table.now());
+
+  const puts = encoded.chunks.map(
+    (data, chunk) => () =>
+      call(table, context, (client) =>
+        client.send(
+          new PutItemCommand({
+            TableName: table.tableName,
+            Item: {
+              ...inventoryChunkKey(lease.app, generation, chunk),
+              data: { B: data },
+              token: { N: String(lease.token) },
+              writtenAt: { N: now },
+            },
+          }),
+        ),
+      ),
+  );
+  await runLimited(puts, WRITE_CONCURRENCY);
+
+  const fence = fenced(lease);
+  try {
+    await call(table, context, (client) =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: table.tableName,
+          Key: headKey(lease.app),
+          UpdateExpression:
+            'SET invGen = :gen, invChunks = :chunks, invSha256 = :sha, invEntries = :entries, ' +
+            'invRevision = :revision, invBytes = :bytes',
+          ConditionExpression: fence.condition,
+          ExpressionAttributeNames: fence.names,
+          ExpressionAttributeValues: {
+            ...fence.values,
+            ':gen': { S: generation },
+            ':chunks': { N: String(encoded.chunks.length) },
+            ':sha': { S: encoded.sha256 },
+            ':entries': { N: String(inventory.entries.length) },
+            ':revision': { S: inventory.revision },
+            ':bytes': { N: String(encoded.bytes) },
+          },
+        }),
+      ),
+    );
+  } catch (err) {
+    if (isConditionalFailure(err)) throw new LeaseLostError({ ...context, table: table.tableName });
+    throw err;
+  }
+
+  const sweptChunks = await sweep(table, lease, generation);
+  return { generation, chunks: encoded.chunks.length, bytes: encoded.bytes, sweptChunks };
+}
+
+/**
+ * Deletes chunks of every generation except `keep`, up to the caller's own
+ * token: a newer holder's chunks, possibly not yet switched to, are not ours
+ * to delete.
+ */
+async function sweep(table: StateTable, lease: Lease, keep: string): Promise<number> {
+  const context = { app: lease.app, operation: 'sweep inventory' };
+  const stale: Record<string, AttributeValue>[] = [];
+  for await (const item of queryChunks(table, context, lease.app, INVENTORY_PREFIX, false)) {
+    const sk = stringAttr.parse(item.sk);
+    const generation = sk.slice(INVENTORY_PREFIX.length).split('#')[0] ?? '';
+    const token = Number(generation.split('-')[0]);
+    if (generation !== keep && token <= lease.token) stale.push({ pk: item.pk!, sk: item.sk! });
+  }
+  await runLimited(
+    stale.map(
+      (Key) => () =>
+        call(table, context, (client) =>
+          client.send(new DeleteItemCommand({ TableName: table.tableName, Key })),
+        ),
+    ),
+    WRITE_CONCURRENCY,
+  );
+  return stale.length;
+}
+
+/**
+ * The application's committed inventory, or undefined if none was written.
+ * If the chunks read do not add up to the pointer (a writer switched and swept
+ * them meanwhile), the pointer is read again; an unchanged pointer with
+ * missing chunks is corruption, never returned as a partial inventory.
+ */
+export async function readInventory(
+  table: StateTable,
+  app: string,
+): Promise<Inventory | undefined> {
+  const context = { table: table.tableName, app, operation: 'read inventory' };
+  let failed: string | undefined;
+  for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+    const pointer = (await readApp(table, app))?.inventory;
+    if (!pointer) return undefined;
+    if (pointer.generation === failed)
+      throw new CorruptStateError(
+        context,
+        `inventory generation ${pointer.generation} is incomplete (expected ${pointer.chunks} chunks)`,
+      );
+    const inventory = await readGeneration(table, app, pointer);
+    if (inventory) return inventory;
+    failed = pointer.generation;
+  }
+  throw new CorruptStateError(context, `inventory kept changing during ${READ_ATTEMPTS} reads`);
+}
+
+async function readGeneration(
+  table: StateTable,
+  app: string,
+  pointer: InventoryPointer,
+): Promise<Inventory | undefined> {
+  const context = { app, operation: 'read inventory' };
+  const chunks: Uint8Array[] = [];
+  const prefix = `${INVENTORY_PREFIX}${pointer.generation}#`;
+  for await (const item of queryChunks(table, context, app, prefix, true)) {
+    if (
+      stringAttr.parse(item.sk) !== inventoryChunkKey(app, pointer.generation, chunks.length).sk.S
+    )
+      return undefined;
+    chunks.push(chunkSchema.parse(item).data);
+  }
+  if (chunks.length !== pointer.chunks) return undefined;
+  let inventory: Inventory | undefined;
+  try {
+    inventory = await decodeInventory(chunks, pointer.sha256);
+  } catch (err) {
+    throw new CorruptStateError(
+      { ...context, table: table.tableName },
+      `inventory generation ${pointer.generation} does not decode`,
+      err,
+    );
+  }
+  return inventory;
+}
+
+const chunkSchema = z.object({ data: binaryAttr });
+
+async function* queryChunks(
+  table: StateTable,
+  context: { app: string; operation: string },
+  app: string,
+  prefix: string,
+  withData: boolean,
+): AsyncGenerator<Record<string, AttributeValue>> {
+  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await call(table, context, (client) =>
+      client.send(
+        new QueryCommand({
+          TableName: table.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': { S: appPartition(app) }, ':prefix': { S: prefix } },
+          ProjectionExpression: withData ? 'pk, sk, #data' : 'pk, sk',
+          ...(withData ? { ExpressionAttributeNames: { '#data': 'data' } } : {}),
+          ConsistentRead: true,
+          ExclusiveStartKey,
+        }),
+      ),
+    );
+    yield* page.Items ?? [];
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+}
+
+async function runLimited(tasks: (() => Promise<unknown>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}

@@ -1,0 +1,43 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+
+/**
+ * Every key in the table. One partition per application keeps its head
+ * item, inventory chunks and history together, so one Query reads any of them;
+ * webhook deliveries get a partition each because they are looked up alone.
+ */
+export type Key = Record<'pk' | 'sk', AttributeValue>;
+
+export const HEAD_SK = 'STATE';
+export const INVENTORY_PREFIX = 'INV#';
+export const HISTORY_PREFIX = 'HIST#';
+export const DELIVERY_SK = 'DELIVERY';
+
+/** Wide enough for any fencing token or history sequence, so keys sort numerically. */
+const NUMBER_WIDTH = 12;
+
+export function pad(n: number): string {
+  return String(n).padStart(NUMBER_WIDTH, '0');
+}
+
+export function appPartition(app: string): string {
+  return `APP#${app}`;
+}
+
+export function headKey(app: string): Key {
+  return { pk: { S: appPartition(app) }, sk: { S: HEAD_SK } };
+}
+
+export function inventoryChunkKey(app: string, generation: string, chunk: number): Key {
+  return {
+    pk: { S: appPartition(app) },
+    sk: { S: `${INVENTORY_PREFIX}${generation}#${pad(chunk)}` },
+  };
+}
+
+export function historyKey(app: string, seq: number): Key {
+  return { pk: { S: appPartition(app) }, sk: { S: `${HISTORY_PREFIX}${pad(seq)}` } };
+}
+
+export function deliveryKey(provider: string, id: string): Key {
+  return { pk: { S: `DELIVERY#${provider}#${id}` }, sk: { S: DELIVERY_SK } };
+}
