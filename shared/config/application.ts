@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { RenderSpec } from '../render/spec.ts';
+import { SourceSpec } from '../source/spec.ts';
+import { Metadata, ResourceName } from './names.ts';
+
+const SYNC_OPTIONS = [
+  'CreateNamespace=true',
+  'CreateNamespace=false',
+  'Validate=true',
+  'Validate=false',
+] as const;
+
+/** Go-style duration (`90s`, `5m`, `1h30m`) → milliseconds. */
+export const Duration = z
+  .string()
+  .regex(/^(\d+h)?(\d+m)?(\d+s)?$/, 'must be a duration like 30s, 5m or 1h30m')
+  .refine((v) => v.length > 0, 'must not be empty')
+  .transform((v) => {
+    const [, h, m, s] = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v) ?? [];
+    return ((Number(h ?? 0) * 60 + Number(m ?? 0)) * 60 + Number(s ?? 0)) * 1000;
+  });
+
+export const SyncPolicy = z.strictObject({
+  /** Present: sync on every reconcile; absent: only report drift (sync on request). */
+  automated: z
+    .strictObject({
+      /** Delete objects removed from Git. */
+      prune: z.boolean().default(false),
+      /** Re-apply when the live state drifts without a new commit. */
+      selfHeal: z.boolean().default(false),
+      /** Allow a sync whose source renders no objects (and so would prune everything). */
+      allowEmpty: z.boolean().default(false),
+    })
+    .optional(),
+  syncOptions: z
+    .array(z.enum(SYNC_OPTIONS, { error: `must be one of ${SYNC_OPTIONS.join(', ')}` }))
+    .default([]),
+});
+
+export const ApplicationSpec = z.strictObject({
+  source: SourceSpec,
+  /** How to turn the source directory into objects; detected from its files when absent. */
+  render: RenderSpec.optional(),
+  destination: z.strictObject({
+    cluster: ResourceName,
+    /** Namespace for namespaced objects that name none. */
+    namespace: ResourceName.optional(),
+  }),
+  syncPolicy: SyncPolicy.default({ syncOptions: [] }),
+  /** Stop scheduled and webhook syncs until resumed. */
+  suspend: z.boolean().default(false),
+  /** How long a sync waits for its objects to become healthy. */
+  healthTimeout: Duration.prefault('5m'),
+});
+
+export const Application = z.strictObject({
+  apiVersion: z.literal('driftless.dev/v1alpha1', {
+    error: 'apiVersion must be driftless.dev/v1alpha1',
+  }),
+  kind: z.literal('Application', { error: 'kind must be Application' }),
+  metadata: Metadata,
+  spec: ApplicationSpec,
+});
+
+export type Application = z.output<typeof Application>;
+export type ApplicationInput = z.input<typeof Application>;
+
+export function syncOption(
+  app: Application,
+  name: 'CreateNamespace' | 'Validate',
+): boolean | undefined {
+  for (const option of app.spec.syncPolicy.syncOptions) {
+    const [key, value] = option.split('=');
+    if (key === name) return value === 'true';
+  }
+  return undefined;
+}

@@ -1,0 +1,110 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { z } from 'zod';
+import { Application } from './application.ts';
+import { Cluster } from './cluster.ts';
+import { ConfigError } from './errors.ts';
+
+function readDocuments(file: string): unknown[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [
+      code === 'ENOENT' ? 'file not found' : `cannot read: ${(err as Error).message}`,
+    ]);
+  }
+  const docs = parseAllDocuments(text, { prettyErrors: true });
+  const problems: string[] = [];
+  const values: unknown[] = [];
+  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+    for (const e of doc.errors) problems.push(`invalid YAML: ${e.message}`);
+    const value = doc.toJS() as unknown;
+    if (value !== null && value !== undefined) values.push(value);
+  }
+  if (problems.length) throw new ConfigError(file, problems);
+  return values;
+}
+
+function parseAs<S extends z.ZodType>(schema: S, file: string, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw ConfigError.fromZod(file, parsed.error);
+  return parsed.data;
+}
+
+/** Reads and validates one Application file. */
+export function loadApplicationFile(file: string): Application {
+  const docs = readDocuments(file);
+  if (docs.length !== 1)
+    throw new ConfigError(file, [`expected one Application document, found ${docs.length}`]);
+  return parseAs(Application, file, docs[0]);
+}
+
+/** Reads and validates one Cluster file; a relative kubeconfig path is resolved against the file's folder. */
+export function loadClusterFile(file: string): Cluster {
+  const docs = readDocuments(file);
+  if (docs.length !== 1)
+    throw new ConfigError(file, [`expected one Cluster document, found ${docs.length}`]);
+  const cluster = parseAs(Cluster, file, docs[0]);
+  cluster.spec.kubeconfig.file = resolve(dirname(file), cluster.spec.kubeconfig.file);
+  return cluster;
+}
+
+export interface ConfigSet {
+  applications: Map<string, { app: Application; file: string }>;
+  clusters: Map<string, { cluster: Cluster; file: string }>;
+  /** Files that could not be used; the rest of the set still loads. */
+  errors: ConfigError[];
+}
+
+function yamlFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...yamlFiles(path));
+    else if (/\.ya?ml$/.test(entry.name)) out.push(path);
+  }
+  return out.sort();
+}
+
+/**
+ * Loads every Application and Cluster in a folder (recursively). A broken
+ * file is recorded in `errors` and disables only what it declares.
+ */
+export function loadConfigDir(dir: string): ConfigSet {
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new ConfigError(dir, ['configuration folder not found']);
+  }
+  const set: ConfigSet = { applications: new Map(), clusters: new Map(), errors: [] };
+  for (const file of yamlFiles(dir)) {
+    const shown = relative(process.cwd(), file) || file;
+    try {
+      const docs = readDocuments(file);
+      const kind = (docs[0] as { kind?: unknown } | undefined)?.kind;
+      if (kind === 'Application') {
+        const app = loadApplicationFile(file);
+        const existing = set.applications.get(app.metadata.name);
+        if (existing)
+          throw new ConfigError(shown, [
+            `application "${app.metadata.name}" is also declared in ${existing.file}`,
+          ]);
+        set.applications.set(app.metadata.name, { app, file: shown });
+      } else if (kind === 'Cluster') {
+        const cluster = loadClusterFile(file);
+        const existing = set.clusters.get(cluster.metadata.name);
+        if (existing)
+          throw new ConfigError(shown, [
+            `cluster "${cluster.metadata.name}" is also declared in ${existing.file}`,
+          ]);
+        set.clusters.set(cluster.metadata.name, { cluster, file: shown });
+      }
+    } catch (err) {
+      set.errors.push(
+        err instanceof ConfigError ? err : new ConfigError(shown, [(err as Error).message]),
+      );
+    }
+  }
+  return set;
+}

@@ -1,0 +1,156 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { Agent, request, type RequestOptions } from 'node:https';
+import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+import { KubeApiError, KubeUnreachableError, type ApiStatus } from './errors.ts';
+
+/** How to reach and authenticate to one API server. */
+export interface ClusterConnection {
+  server: string;
+  /** PEM CA bundle; the system roots are used when absent. */
+  ca?: string | Buffer;
+  /** Bearer token (static, or an EKS token made for this invocation). */
+  token?: string;
+  clientCert?: string | Buffer;
+  clientKey?: string | Buffer;
+  insecureSkipTlsVerify?: boolean;
+}
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * A small Kubernetes API client that sends and reads plain JSON. The typed
+ * models of @kubernetes/client-node drop fields they do not know, which would
+ * silently lose a manifest's newer or misspelled fields, so they are not used
+ * on this path; client-node is only used to read kubeconfig files.
+ */
+export class KubeClient {
+  readonly server: string;
+  private readonly base: URL;
+  private readonly options: RequestOptions;
+  private readonly agent: Agent | HttpAgent;
+
+  constructor(connection: ClusterConnection, options: { maxSockets?: number } = {}) {
+    this.server = connection.server.replace(/\/+$/, '');
+    this.base = new URL(this.server);
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 32 };
+    this.agent =
+      this.base.protocol === 'http:' ? new HttpAgent(agentOptions) : new Agent(agentOptions);
+    this.options = {
+      ca: connection.ca,
+      cert: connection.clientCert,
+      key: connection.clientKey,
+      rejectUnauthorized: !connection.insecureSkipTlsVerify,
+      headers: connection.token ? { authorization: `Bearer ${connection.token}` } : {},
+    };
+  }
+
+  /** Sends one request; resolves with the parsed JSON body, or throws KubeApiError / KubeUnreachableError. */
+  async request<T = unknown>(spec: RequestSpec): Promise<T> {
+    const url = new URL(this.base.pathname.replace(/\/$/, '') + spec.path, this.base);
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
+    const headers: Record<string, string> = {
+      ...(this.options.headers as Record<string, string>),
+      accept: spec.accept ?? 'application/json',
+    };
+    if (body) {
+      headers['content-type'] = spec.contentType ?? 'application/json';
+      headers['content-length'] = String(body.length);
+    }
+    const send = url.protocol === 'http:' ? httpRequest : request;
+    const { statusCode, text } = await new Promise<{ statusCode: number; text: string }>(
+      (resolve, reject) => {
+        const req = send(
+          url,
+          {
+            ...this.options,
+            method: spec.method,
+            headers,
+            agent: this.agent,
+            timeout: spec.timeoutMs ?? 30_000,
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              resolve({
+                statusCode: res.statusCode ?? 0,
+                text: Buffer.concat(chunks).toString('utf8'),
+              }),
+            );
+            res.on('error', reject);
+          },
+        );
+        req.on('timeout', () =>
+          req.destroy(new Error(`request timed out after ${spec.timeoutMs ?? 30_000} ms`)),
+        );
+        req.on('error', (err) => reject(new KubeUnreachableError(this.server, err)));
+        if (body) req.write(body);
+        req.end();
+      },
+    );
+    if (statusCode >= 200 && statusCode < 300) {
+      return (text ? JSON.parse(text) : undefined) as T;
+    }
+    let status: ApiStatus = {};
+    try {
+      status = JSON.parse(text) as ApiStatus;
+    } catch {
+      status = {
+        message: `${spec.method} ${url.pathname}: HTTP ${statusCode}: ${text.slice(0, 500)}`,
+      };
+    }
+    throw new KubeApiError(spec.method, url.pathname, statusCode, status);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/**
+ * Reads a kubeconfig (file path or YAML text) and returns the connection of
+ * its current context, or of `context` when given. Exec and auth-provider
+ * credentials are resolved through client-node.
+ */
+export async function connectionFromKubeconfig(
+  source: { file: string } | { yaml: string },
+  context?: string,
+): Promise<ClusterConnection> {
+  const kc = new KubeConfig();
+  if ('file' in source) kc.loadFromFile(source.file);
+  else kc.loadFromString(source.yaml);
+  if (context) {
+    if (!kc.getContextObject(context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new Error(
+        `kubeconfig has no context "${context}" (it has: ${known.join(', ') || 'none'})`,
+      );
+    }
+    kc.setCurrentContext(context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current context with a cluster');
+  const options: RequestOptions = {};
+  await kc.applyToHTTPSOptions(options);
+  const headers = (options.headers ?? {}) as Record<string, string>;
+  const auth = headers.Authorization ?? headers.authorization;
+  return {
+    server: cluster.server,
+    ca: options.ca as string | Buffer | undefined,
+    clientCert: options.cert as string | Buffer | undefined,
+    clientKey: options.key as string | Buffer | undefined,
+    token: auth?.startsWith('Bearer ') ? auth.slice(7) : undefined,
+    insecureSkipTlsVerify: cluster.skipTLSVerify,
+  };
+}

@@ -1,0 +1,96 @@
+import type { KubeClient } from './client.ts';
+
+/** Where a kind is served and whether it lives in namespaces. */
+export interface ResourceInfo {
+  group: string;
+  version: string;
+  kind: string;
+  /** The plural resource name used in URLs. */
+  resource: string;
+  namespaced: boolean;
+}
+
+interface DiscoveryList {
+  items?: {
+    metadata?: { name?: string };
+    versions?: {
+      version: string;
+      resources?: { resource: string; scope: string; responseKind?: { kind?: string } }[];
+    }[];
+  }[];
+}
+
+// Aggregated discovery returns every group, version and resource in two
+// requests (/api and /apis), instead of one request per group version.
+const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Maps apiVersion + kind to URL paths, reading the server's discovery documents once and again on a miss. */
+export class Discovery {
+  private readonly client: KubeClient;
+  private table: Map<string, ResourceInfo> | undefined;
+  private loading: Promise<Map<string, ResourceInfo>> | undefined;
+
+  constructor(client: KubeClient) {
+    this.client = client;
+  }
+
+  private static key(apiVersion: string, kind: string): string {
+    return `${apiVersion}|${kind}`;
+  }
+
+  private async load(): Promise<Map<string, ResourceInfo>> {
+    const [core, groups] = await Promise.all([
+      this.client.request<DiscoveryList>({ method: 'GET', path: '/api', accept: AGGREGATED }),
+      this.client.request<DiscoveryList>({ method: 'GET', path: '/apis', accept: AGGREGATED }),
+    ]);
+    const table = new Map<string, ResourceInfo>();
+    for (const group of [...(core.items ?? []), ...(groups.items ?? [])]) {
+      const name = group.metadata?.name ?? '';
+      for (const version of group.versions ?? []) {
+        const apiVersion = name ? `${name}/${version.version}` : version.version;
+        for (const r of version.resources ?? []) {
+          const kind = r.responseKind?.kind;
+          if (!kind) continue;
+          table.set(Discovery.key(apiVersion, kind), {
+            group: name,
+            version: version.version,
+            kind,
+            resource: r.resource,
+            namespaced: r.scope === 'Namespaced',
+          });
+        }
+      }
+    }
+    return table;
+  }
+
+  /** Forgets what was read, e.g. after CRDs were created. */
+  async refresh(): Promise<void> {
+    this.loading = this.load();
+    try {
+      this.table = await this.loading;
+    } finally {
+      this.loading = undefined;
+    }
+  }
+
+  /**
+   * The resource serving `kind` at `apiVersion`, or undefined when the server
+   * does not know it even after re-reading discovery.
+   */
+  async find(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
+    if (this.loading) await this.loading;
+    if (!this.table) await this.refresh();
+    const hit = this.table?.get(Discovery.key(apiVersion, kind));
+    if (hit) return hit;
+    await this.refresh();
+    return this.table?.get(Discovery.key(apiVersion, kind));
+  }
+}
+
+/** The URL path of a collection (no name) or of one object. */
+export function resourcePath(info: ResourceInfo, namespace?: string, name?: string): string {
+  const prefix = info.group ? `/apis/${info.group}/${info.version}` : `/api/${info.version}`;
+  const ns = info.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `${prefix}${ns}/${info.resource}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}

@@ -1,0 +1,166 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mapLimit } from '../concurrency.ts';
+import { describeRef, type KubeObject } from '../kube/object.ts';
+import { applyObject, deleteObject, getObject } from '../kube/operations.ts';
+import type { SyncContext } from './context.ts';
+import { describeError, type PlannedObject } from './diff.ts';
+import { orderBatches, type Stage } from './order.ts';
+import { FIELD_MANAGER } from './ownership.ts';
+
+export interface AppliedObject {
+  planned: PlannedObject;
+  ok: boolean;
+  /** The object as the server stored it. */
+  result?: KubeObject;
+  message?: string;
+}
+
+export interface ApplyProgress {
+  stage: Stage;
+  wave: number;
+  kind: string;
+  applied: number;
+  total: number;
+}
+
+export interface ApplyOptions {
+  timeoutMs: number;
+  onProgress?: (progress: ApplyProgress) => void;
+}
+
+const CRD_INFO = {
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  kind: 'CustomResourceDefinition',
+  resource: 'customresourcedefinitions',
+  namespaced: false,
+};
+
+async function waitForDeletion(
+  ctx: SyncContext,
+  planned: PlannedObject,
+  deadline: number,
+): Promise<void> {
+  const { info, ref } = planned.desired;
+  while (await getObject(ctx.client, info!, ref.namespace, ref.name)) {
+    if (Date.now() > deadline)
+      throw new Error(`${describeRef(ref)} was not deleted in time for recreation`);
+    await sleep(200);
+  }
+}
+
+async function waitForCrdsEstablished(
+  ctx: SyncContext,
+  names: string[],
+  deadline: number,
+): Promise<void> {
+  for (const name of names) {
+    for (;;) {
+      const crd = await getObject(ctx.client, CRD_INFO, undefined, name);
+      const conditions = (
+        crd?.status as { conditions?: { type: string; status: string }[] } | undefined
+      )?.conditions;
+      if (conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+      if (Date.now() > deadline)
+        throw new Error(`CustomResourceDefinition ${name} did not become Established in time`);
+      await sleep(100);
+    }
+  }
+}
+
+/**
+ * Applies the changed objects with server-side apply, batch by batch in
+ * stage, wave and kind order. Objects in one batch are applied concurrently.
+ * After the first batch with a failure nothing further is applied: later
+ * batches may depend on it.
+ */
+export async function applyPlan(
+  ctx: SyncContext,
+  plan: PlannedObject[],
+  options: ApplyOptions,
+): Promise<AppliedObject[]> {
+  const changed = plan.filter((p) => p.action === 'Created' || p.action === 'Configured');
+  const batches = orderBatches(
+    changed,
+    (p) => p.desired.object,
+    (p) => p.desired.wave,
+  );
+  const deadline = Date.now() + options.timeoutMs;
+  const results: AppliedObject[] = [];
+  let applied = 0;
+  let stopped: string | undefined;
+  let crdsReady = true;
+
+  for (const batch of batches) {
+    if (stopped) {
+      for (const planned of batch.items) {
+        results.push({ planned, ok: false, message: `not applied: ${stopped}` });
+      }
+      continue;
+    }
+    if (batch.stage !== 'definitions' && !crdsReady) {
+      const crdNames = results
+        .filter((r) => r.ok && r.planned.desired.object.kind === 'CustomResourceDefinition')
+        .map((r) => r.planned.desired.ref.name);
+      try {
+        await waitForCrdsEstablished(ctx, crdNames, deadline);
+        await ctx.discovery.refresh();
+      } catch (err) {
+        stopped = (err as Error).message;
+        for (const planned of batch.items)
+          results.push({ planned, ok: false, message: `not applied: ${stopped}` });
+        continue;
+      }
+      crdsReady = true;
+    }
+    const outcomes = await mapLimit(
+      batch.items,
+      ctx.concurrency,
+      async (planned): Promise<AppliedObject> => {
+        const d = planned.desired;
+        try {
+          d.info ??= await ctx.discovery.find(d.object.apiVersion, d.object.kind);
+          if (!d.info)
+            throw new Error(
+              `kind ${d.object.kind} in ${d.object.apiVersion} is still not served after its CRD was created`,
+            );
+          if (planned.recreate) {
+            await deleteObject(ctx.client, d.info, d.ref.namespace, d.ref.name, {
+              propagationPolicy: 'Foreground',
+              uid: planned.live?.metadata.uid,
+            });
+            await waitForDeletion(ctx, planned, deadline);
+          }
+          const result = await applyObject(ctx.client, d.info, d.object, {
+            fieldManager: FIELD_MANAGER,
+            force: true,
+            fieldValidation: ctx.fieldValidation,
+          });
+          return { planned, ok: true, result };
+        } catch (err) {
+          return { planned, ok: false, message: describeError(d, err) };
+        }
+      },
+    );
+    for (const outcome of outcomes) {
+      results.push(outcome);
+      if (outcome.ok) applied++;
+    }
+    options.onProgress?.({
+      stage: batch.stage,
+      wave: batch.wave,
+      kind: batch.kind,
+      applied,
+      total: changed.length,
+    });
+    const failure = outcomes.find((o) => !o.ok);
+    if (failure) stopped = `an earlier object failed: ${failure.message}`;
+    if (
+      batch.stage === 'definitions' &&
+      outcomes.some((o) => o.ok && o.planned.desired.object.kind === 'CustomResourceDefinition')
+    ) {
+      crdsReady = false;
+    }
+  }
+  return results;
+}

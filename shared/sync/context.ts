@@ -1,0 +1,14 @@
+import type { KubeClient } from '../kube/client.ts';
+import type { Discovery } from '../kube/discovery.ts';
+
+/** What every sync step needs to talk to one cluster on behalf of one application. */
+export interface SyncContext {
+  client: KubeClient;
+  discovery: Discovery;
+  app: string;
+  /** Namespace for namespaced objects that name none. */
+  namespace?: string;
+  /** Requests in flight at once for dry-runs, applies and reads. */
+  concurrency: number;
+  fieldValidation: 'Strict' | 'Warn' | 'Ignore';
+}

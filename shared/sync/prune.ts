@@ -1,0 +1,97 @@
+import { mapLimit } from '../concurrency.ts';
+import { describeRef, objectKey, type KubeObject } from '../kube/object.ts';
+import type { ResourceInfo } from '../kube/discovery.ts';
+import { deleteObject, getObject } from '../kube/operations.ts';
+import type { SyncContext } from './context.ts';
+import type { InventoryEntry } from './inventory.ts';
+import { orderBatches, waveOf } from './order.ts';
+import { ownerOf, PRUNE_ANNOTATION } from './ownership.ts';
+
+export interface StaleObject {
+  entry: InventoryEntry;
+  info?: ResourceInfo;
+  live?: KubeObject;
+  /** Deleted (or, in a dry run, would be). */
+  prune: boolean;
+  /** Kept in the inventory for a later prune (prune was off or the delete failed). */
+  keep: boolean;
+  failed?: boolean;
+  message?: string;
+}
+
+/**
+ * Finds what the previous sync applied that the current revision no longer
+ * has, and decides for each whether it may be deleted: only if it still
+ * exists, still carries this application's marks, and is not annotated
+ * `driftless.dev/prune: disabled`.
+ */
+export async function findStale(
+  ctx: SyncContext,
+  previous: InventoryEntry[],
+  currentKeys: Set<string>,
+): Promise<StaleObject[]> {
+  const stale = previous.filter((e) => !currentKeys.has(objectKey(e)));
+  const found = await mapLimit(
+    stale,
+    ctx.concurrency,
+    async (entry): Promise<StaleObject | undefined> => {
+      const info = await ctx.discovery.find(entry.apiVersion, entry.kind);
+      if (!info) return undefined;
+      const live = await getObject(ctx.client, info, entry.namespace, entry.name);
+      if (!live) return undefined;
+      const owner = ownerOf(live);
+      if (owner !== ctx.app) {
+        return {
+          entry,
+          info,
+          live,
+          prune: false,
+          keep: false,
+          message: `${describeRef(entry)} no longer carries this application's marks; left in place`,
+        };
+      }
+      if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') {
+        return {
+          entry,
+          info,
+          live,
+          prune: false,
+          keep: false,
+          message: `${describeRef(entry)} has ${PRUNE_ANNOTATION}: disabled; left in place`,
+        };
+      }
+      return { entry, info, live, prune: true, keep: false };
+    },
+  );
+  return found.filter((s): s is StaleObject => s !== undefined);
+}
+
+/** Deletes the prunable stale objects in reverse apply order: dependents before what they depend on. */
+export async function pruneStale(ctx: SyncContext, stale: StaleObject[]): Promise<StaleObject[]> {
+  const prunable = stale.filter((s) => s.prune);
+  const batches = orderBatches(
+    prunable,
+    (s) => s.live!,
+    (s) => {
+      try {
+        return waveOf(s.live!);
+      } catch {
+        return 0;
+      }
+    },
+  ).reverse();
+  for (const batch of batches) {
+    await mapLimit(batch.items, ctx.concurrency, async (s) => {
+      try {
+        await deleteObject(ctx.client, s.info!, s.entry.namespace, s.entry.name, {
+          uid: s.live?.metadata.uid,
+        });
+      } catch (err) {
+        s.failed = true;
+        s.keep = true;
+        s.message = `${describeRef(s.entry)}: prune failed: ${(err as Error).message}`;
+      }
+    });
+  }
+  return stale;
+}

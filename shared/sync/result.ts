@@ -1,0 +1,74 @@
+import type { Health } from '../health/status.ts';
+import type { ObjectRef } from '../kube/object.ts';
+import type { Inventory } from './inventory.ts';
+
+/**
+ * What happened (or, in a dry run, would happen) to one object.
+ * `Skipped`: stale but left in place (not ours any more, or prune disabled).
+ */
+export type ObjectAction = 'Created' | 'Configured' | 'Unchanged' | 'Pruned' | 'Skipped' | 'Failed';
+
+export interface ObjectResult {
+  ref: ObjectRef;
+  action: ObjectAction;
+  /** Where the manifest came from (path relative to the app dir, document index). */
+  source?: { file: string; index: number };
+  /** Unified diff of live → desired as YAML, Secret values masked. */
+  diff?: string;
+  /** Why it failed, or a note (recreated, prune skipped, ...). */
+  message?: string;
+  /** Deleted and created again because a field was immutable (annotation driftless.dev/force). */
+  recreated?: boolean;
+  health?: Health;
+}
+
+/**
+ * - Synced: the cluster matches the revision (after a real sync, or found so by a dry run).
+ * - OutOfSync: a dry run found differences, or prune was off and stale objects remain.
+ * - Failed: nothing was applied (invalid input, failed dry-run, conflict) or an apply failed part-way.
+ */
+export type SyncStatus = 'Synced' | 'OutOfSync' | 'Failed';
+
+export interface SyncTimings {
+  sourceMs: number;
+  renderMs: number;
+  diffMs: number;
+  applyMs: number;
+  pruneMs: number;
+  healthMs: number;
+  totalMs: number;
+}
+
+export interface SyncResult {
+  app: string;
+  cluster: string;
+  revision: string;
+  dryRun: boolean;
+  status: SyncStatus;
+  /** Set when status is Failed: the first reason, written for a person. */
+  error?: string;
+  objects: ObjectResult[];
+  counts: Record<ObjectAction, number>;
+  health: Health;
+  /**
+   * What to remember for the next sync. After a part-way failure it keeps
+   * the previous entries as well, so nothing applied can escape a later prune.
+   */
+  inventory: Inventory;
+  /** Digest of every rendered object, to tell later whether a revision renders the same. */
+  manifestDigest: string;
+  timings: SyncTimings;
+}
+
+export function countActions(objects: ObjectResult[]): Record<ObjectAction, number> {
+  const counts: Record<ObjectAction, number> = {
+    Created: 0,
+    Configured: 0,
+    Unchanged: 0,
+    Pruned: 0,
+    Skipped: 0,
+    Failed: 0,
+  };
+  for (const o of objects) counts[o.action]++;
+  return counts;
+}

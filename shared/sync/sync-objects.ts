@@ -1,0 +1,310 @@
+import type { HealthReport, Watched } from '../health/observe.ts';
+import { observeHealth, waitForHealth } from '../health/observe.ts';
+import { applyObject } from '../kube/operations.ts';
+import { describeRef, objectKey } from '../kube/object.ts';
+import type { RenderedObject } from '../render/types.ts';
+import { applyPlan, type ApplyProgress } from './apply.ts';
+import type { SyncContext } from './context.ts';
+import { planObjects, type PlannedObject } from './diff.ts';
+import { sha256 } from './digest.ts';
+import type { Inventory, InventoryEntry } from './inventory.ts';
+import { SecretMasker } from './mask-secrets.ts';
+import { FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './ownership.ts';
+import { prepareObjects, type DesiredObject } from './prepare.ts';
+import { findStale, pruneStale, type StaleObject } from './prune.ts';
+import { countActions, type ObjectResult, type SyncResult, type SyncStatus } from './result.ts';
+
+export type SyncPhase = 'diff' | 'apply' | 'prune' | 'health';
+
+export interface SyncProgress {
+  phase: SyncPhase;
+  message: string;
+  apply?: ApplyProgress;
+}
+
+export interface SyncObjectsOptions {
+  cluster: string;
+  revision: string;
+  previous?: Inventory;
+  dryRun?: boolean;
+  prune?: boolean;
+  allowEmpty?: boolean;
+  /** Create the destination namespace when it does not exist. */
+  createNamespace?: boolean;
+  /** Wait for the applied objects to become healthy (not in dry runs). */
+  waitForHealth?: boolean;
+  healthTimeoutMs?: number;
+  /** Bound on the apply phase, including waiting for CRDs and recreations. */
+  applyTimeoutMs?: number;
+  onProgress?: (progress: SyncProgress) => void;
+}
+
+const NAMESPACE_INFO = {
+  group: '',
+  version: 'v1',
+  kind: 'Namespace',
+  resource: 'namespaces',
+  namespaced: false,
+};
+
+function entryOf(d: DesiredObject, resourceVersion: string | undefined): InventoryEntry {
+  return { ...d.ref, ...(resourceVersion ? { resourceVersion } : {}), digest: d.digest };
+}
+
+function watchedOf(desired: DesiredObject[]): Watched[] {
+  return desired.filter((d) => d.info).map((d) => ({ ref: d.ref, info: d.info! }));
+}
+
+/**
+ * Makes the cluster match the rendered objects for one application: prepare,
+ * diff (dry-run), apply in stages, prune, and assess health. Any invalid
+ * object, failed dry-run or ownership conflict stops the sync before the
+ * first write.
+ */
+export async function syncObjects(
+  ctx: SyncContext,
+  rendered: RenderedObject[],
+  options: SyncObjectsOptions,
+): Promise<
+  Omit<SyncResult, 'timings'> & {
+    timings: Omit<SyncResult['timings'], 'sourceMs' | 'renderMs' | 'totalMs'>;
+  }
+> {
+  const masker = new SecretMasker();
+  const previous = options.previous?.entries ?? [];
+  const progress = (phase: SyncPhase, message: string, apply?: ApplyProgress): void =>
+    options.onProgress?.({ phase, message, ...(apply ? { apply } : {}) });
+  const timings = { diffMs: 0, applyMs: 0, pruneMs: 0, healthMs: 0 };
+  const base = {
+    app: ctx.app,
+    cluster: options.cluster,
+    revision: options.revision,
+    dryRun: Boolean(options.dryRun),
+  };
+  const previousInventory: Inventory = options.previous ?? { revision: '', entries: [] };
+
+  let started = Date.now();
+  progress('diff', `comparing ${rendered.length} objects with the cluster`);
+  const { objects: desired, problems } = await prepareObjects(ctx, rendered);
+  const manifestDigest = sha256(
+    desired
+      .map((d) => `${d.key}=${d.digest}`)
+      .sort()
+      .join('\n'),
+  );
+  const failure = (
+    error: string,
+    objects: ObjectResult[],
+    health: HealthReport['health'] = { status: 'Unknown' },
+  ) => ({
+    ...base,
+    status: 'Failed' as const,
+    error,
+    objects,
+    counts: countActions(objects),
+    health,
+    inventory: previousInventory,
+    manifestDigest,
+    timings: { ...timings, diffMs: Date.now() - started },
+  });
+  if (problems.length) {
+    return failure(
+      `${problems.length} object(s) are invalid; nothing was applied. ${problems[0]!.message} (${problems[0]!.source.file}#${problems[0]!.source.index})`,
+      problems.map((p) => ({ ref: p.ref, action: 'Failed', source: p.source, message: p.message })),
+    );
+  }
+
+  const namespacesCreated = new Set(
+    desired
+      .filter((d) => d.object.kind === 'Namespace' && d.object.apiVersion === 'v1')
+      .map((d) => d.ref.name),
+  );
+  if (options.createNamespace && ctx.namespace) namespacesCreated.add(ctx.namespace);
+  const plan = await planObjects(ctx, desired, previous, {
+    masker,
+    namespacesCreatedBySync: namespacesCreated,
+  });
+  const stale = await findStale(ctx, previous, new Set(desired.map((d) => d.key)));
+  timings.diffMs = Date.now() - started;
+
+  const toResult = (p: PlannedObject): ObjectResult => ({
+    ref: p.desired.ref,
+    action: p.action,
+    source: p.desired.source,
+    ...(p.diff ? { diff: p.diff } : {}),
+    ...(p.message ? { message: p.message } : {}),
+    ...(p.recreate ? { recreated: true } : {}),
+  });
+  const staleResult = (s: StaleObject, pruned: boolean): ObjectResult => ({
+    ref: {
+      apiVersion: s.entry.apiVersion,
+      kind: s.entry.kind,
+      ...(s.entry.namespace ? { namespace: s.entry.namespace } : {}),
+      name: s.entry.name,
+    },
+    action: s.failed ? 'Failed' : pruned ? 'Pruned' : 'Skipped',
+    ...(s.message ? { message: s.message } : {}),
+  });
+
+  const failedPlans = plan.filter((p) => p.action === 'Failed');
+  if (failedPlans.length) {
+    return failure(
+      `${failedPlans.length} object(s) failed the server's dry-run; nothing was applied. ${failedPlans[0]!.message}`,
+      plan.map(toResult),
+    );
+  }
+  const prunable = stale.filter((s) => s.prune);
+  if (desired.length === 0 && prunable.length > 0 && !options.allowEmpty) {
+    return failure(
+      `the source renders no objects, so this sync would delete all ${prunable.length} objects of the application; refused (set syncPolicy.automated.allowEmpty to allow it)`,
+      prunable.map((s) => ({
+        ...staleResult(s, false),
+        action: 'Failed' as const,
+        message: 'prune of every object refused',
+      })),
+    );
+  }
+
+  const willPrune = Boolean(options.prune);
+  if (options.dryRun) {
+    const changed = plan.some((p) => p.action !== 'Unchanged') || prunable.length > 0;
+    started = Date.now();
+    const report = await observeHealth(
+      ctx,
+      watchedOf(desired.filter((d) => plan.find((p) => p.desired === d)?.action !== 'Created')),
+    );
+    timings.healthMs = Date.now() - started;
+    const objects = [...plan.map(toResult), ...stale.map((s) => staleResult(s, s.prune))];
+    for (const o of objects) {
+      const h = report.objects.get(objectKey(o.ref));
+      if (h) o.health = h;
+    }
+    return {
+      ...base,
+      status: changed ? 'OutOfSync' : 'Synced',
+      objects,
+      counts: countActions(objects),
+      health: report.health,
+      inventory: previousInventory,
+      manifestDigest,
+      timings,
+    };
+  }
+
+  started = Date.now();
+  const results: ObjectResult[] = [];
+  const inventory = new Map<string, InventoryEntry>();
+  const previousByKey = new Map(previous.map((e) => [objectKey(e), e]));
+  let status: SyncStatus = 'Synced';
+  let error: string | undefined;
+
+  if (
+    options.createNamespace &&
+    ctx.namespace &&
+    !desired.some((d) => d.object.kind === 'Namespace' && d.ref.name === ctx.namespace)
+  ) {
+    try {
+      // Created with our manager and label but without the app annotation:
+      // it is not in the inventory and is never pruned with the app.
+      await applyObject(
+        ctx.client,
+        NAMESPACE_INFO,
+        {
+          apiVersion: 'v1',
+          kind: 'Namespace',
+          metadata: { name: ctx.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } },
+        },
+        { fieldManager: FIELD_MANAGER, force: false },
+      );
+    } catch (err) {
+      return failure(`cannot create namespace ${ctx.namespace}: ${(err as Error).message}`, []);
+    }
+  }
+
+  const changedCount = plan.filter((p) => p.action !== 'Unchanged').length;
+  progress(
+    'apply',
+    `applying ${changedCount} changed object(s), ${plan.length - changedCount} unchanged`,
+  );
+  const applied = await applyPlan(ctx, plan, {
+    timeoutMs: options.applyTimeoutMs ?? 300_000,
+    onProgress: (p) =>
+      progress('apply', `${p.stage} wave ${p.wave} ${p.kind}: ${p.applied}/${p.total}`, p),
+  });
+  const appliedByPlan = new Map(applied.map((a) => [a.planned, a]));
+  for (const p of plan) {
+    const outcome = appliedByPlan.get(p);
+    const result = toResult(p);
+    if (p.action === 'Unchanged') {
+      inventory.set(p.desired.key, entryOf(p.desired, p.liveResourceVersion));
+    } else if (outcome?.ok) {
+      inventory.set(p.desired.key, entryOf(p.desired, outcome.result?.metadata.resourceVersion));
+    } else {
+      result.action = 'Failed';
+      result.message = outcome?.message ?? 'not applied';
+      status = 'Failed';
+      error ??= result.message;
+      const before = previousByKey.get(p.desired.key);
+      // An object that may exist from an earlier sync stays in the inventory,
+      // without a resourceVersion so it is re-checked next time.
+      if (before) inventory.set(p.desired.key, { ...before, resourceVersion: undefined });
+    }
+    results.push(result);
+  }
+  timings.applyMs = Date.now() - started;
+
+  started = Date.now();
+  if (status !== 'Failed' && willPrune && prunable.length) {
+    progress('prune', `pruning ${prunable.length} object(s) removed from the source`);
+    await pruneStale(ctx, stale);
+  }
+  for (const s of stale) {
+    const pruned = s.prune && willPrune && status !== 'Failed' && !s.failed;
+    if (s.prune && !pruned) {
+      // Not deleted (prune off, or an earlier failure): keep it so a later sync can still prune it.
+      inventory.set(objectKey(s.entry), s.entry);
+      results.push({
+        ...staleResult(s, false),
+        message: s.message ?? `${describeRef(s.entry)} is no longer in the source; prune is off`,
+      });
+      if (status === 'Synced') status = 'OutOfSync';
+    } else {
+      results.push(staleResult(s, pruned));
+    }
+    if (s.failed) {
+      status = 'Failed';
+      error ??= s.message;
+    }
+  }
+  timings.pruneMs = Date.now() - started;
+
+  started = Date.now();
+  const watched = watchedOf(desired);
+  let report: HealthReport;
+  if (options.waitForHealth && status !== 'Failed') {
+    progress('health', `waiting for ${watched.length} object(s) to become healthy`);
+    report = await waitForHealth(ctx, watched, { timeoutMs: options.healthTimeoutMs ?? 300_000 });
+  } else {
+    report = await observeHealth(ctx, watched);
+  }
+  for (const r of results) {
+    const h = report.objects.get(objectKey(r.ref));
+    if (h) r.health = h;
+  }
+  timings.healthMs = Date.now() - started;
+
+  return {
+    ...base,
+    status,
+    ...(error ? { error } : {}),
+    objects: results,
+    counts: countActions(results),
+    health: report.health,
+    inventory: {
+      revision: status === 'Failed' ? previousInventory.revision : options.revision,
+      entries: [...inventory.values()],
+    },
+    manifestDigest,
+    timings,
+  };
+}

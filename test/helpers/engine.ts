@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { KubeClient } from '../../shared/kube/client.ts';
+import { Discovery } from '../../shared/kube/discovery.ts';
+import type { KubeObject } from '../../shared/kube/object.ts';
+import type { RenderedObject } from '../../shared/render/types.ts';
+import type { SyncContext } from '../../shared/sync/context.ts';
+import { withOwnerMarks } from '../../shared/sync/ownership.ts';
+import type { LocalCluster } from '../harness/control-plane.ts';
+import { toolPath } from '../harness/tools.ts';
+
+export function clientFor(cluster: LocalCluster, restricted = false): KubeClient {
+  return new KubeClient({
+    server: cluster.server,
+    ca: readFileSync(cluster.caFile),
+    token: restricted ? cluster.restrictedToken : cluster.adminToken,
+  });
+}
+
+export function contextFor(
+  cluster: LocalCluster,
+  app: string,
+  namespace: string | undefined,
+  options: { restricted?: boolean } = {},
+): SyncContext {
+  const client = clientFor(cluster, options.restricted);
+  return {
+    client,
+    discovery: new Discovery(client),
+    app,
+    namespace,
+    concurrency: 16,
+    fieldValidation: 'Strict',
+  };
+}
+
+/** Rendered objects as the render stage would give them, sourced from a pretend file. */
+export function asRendered(objects: KubeObject[], file = 'manifests.yaml'): RenderedObject[] {
+  return objects.map((object, index) => ({
+    object: structuredClone(object),
+    source: { file, index },
+  }));
+}
+
+export function configMap(
+  name: string,
+  data: Record<string, string>,
+  extra: Partial<KubeObject['metadata']> = {},
+): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...extra }, data };
+}
+
+/**
+ * Runs `kubectl diff --server-side --field-manager=driftless` over the
+ * objects as Driftless sends them (ownership marks added, namespace
+ * defaulted); resolves to kubectl's output when it reports a difference.
+ */
+export async function kubectlDiff(
+  cluster: LocalCluster,
+  app: string,
+  namespace: string,
+  objects: KubeObject[],
+): Promise<{ same: boolean; output: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'driftless-kdiff-'));
+  try {
+    const file = join(dir, 'objects.json');
+    const items = objects.map((o) => {
+      const marked = withOwnerMarks(structuredClone(o), app);
+      if (
+        o.kind !== 'Namespace' &&
+        o.kind !== 'CustomResourceDefinition' &&
+        o.kind !== 'ClusterRole'
+      )
+        marked.metadata.namespace ??= namespace;
+      return marked;
+    });
+    writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+    try {
+      await promisify(execFile)(toolPath('kubectl'), [
+        '--kubeconfig',
+        cluster.kubeconfig,
+        'diff',
+        '--server-side',
+        '--field-manager=driftless',
+        '--force-conflicts',
+        '-f',
+        file,
+      ]);
+      return { same: true, output: '' };
+    } catch (err) {
+      const e = err as { code?: number; stdout?: string; stderr?: string };
+      if (e.code === 1) return { same: false, output: e.stdout ?? '' };
+      throw new Error(`kubectl diff failed: ${e.stderr ?? String(err)}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function kubectl(cluster: LocalCluster, ...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(toolPath('kubectl'), [
+    '--kubeconfig',
+    cluster.kubeconfig,
+    ...args,
+  ]);
+  return stdout;
+}
