@@ -1,7 +1,12 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { Agent, request, type RequestOptions } from 'node:https';
 import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeApiError, KubeUnreachableError, type ApiStatus } from './errors.ts';
+
+// Answers that mean "try again shortly": throttling, a server (or a just-created
+// CRD's storage) still starting, a gateway timeout.
+const RETRYABLE_STATUS = new Set([429, 503, 504]);
 
 /** How to reach and authenticate to one API server. */
 export interface ClusterConnection {
@@ -37,7 +42,13 @@ export class KubeClient {
   private readonly options: RequestOptions;
   private readonly agent: Agent | HttpAgent;
 
-  constructor(connection: ClusterConnection, options: { maxSockets?: number } = {}) {
+  private readonly retries: number;
+
+  constructor(
+    connection: ClusterConnection,
+    options: { maxSockets?: number; retries?: number } = {},
+  ) {
+    this.retries = options.retries ?? 5;
     this.server = connection.server.replace(/\/+$/, '');
     this.base = new URL(this.server);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 32 };
@@ -52,8 +63,29 @@ export class KubeClient {
     };
   }
 
-  /** Sends one request; resolves with the parsed JSON body, or throws KubeApiError / KubeUnreachableError. */
+  /**
+   * Sends one request; resolves with the parsed JSON body, or throws
+   * KubeApiError / KubeUnreachableError. Every request Driftless makes is
+   * idempotent (reads, server-side apply, delete with preconditions), so
+   * throttling and transient unavailability are retried with backoff.
+   */
   async request<T = unknown>(spec: RequestSpec): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce<T>(spec);
+      } catch (err) {
+        const retryable =
+          (err instanceof KubeApiError && RETRYABLE_STATUS.has(err.statusCode)) ||
+          (err instanceof KubeUnreachableError && /ECONNRESET|socket hang up/.test(err.message));
+        if (!retryable || attempt >= this.retries) throw err;
+        const retryAfter =
+          err instanceof KubeApiError ? Number(err.retryAfterSeconds ?? 0) * 1000 : 0;
+        await sleep(Math.min(5_000, Math.max(retryAfter, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async requestOnce<T>(spec: RequestSpec): Promise<T> {
     const url = new URL(this.base.pathname.replace(/\/$/, '') + spec.path, this.base);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -68,37 +100,40 @@ export class KubeClient {
       headers['content-length'] = String(body.length);
     }
     const send = url.protocol === 'http:' ? httpRequest : request;
-    const { statusCode, text } = await new Promise<{ statusCode: number; text: string }>(
-      (resolve, reject) => {
-        const req = send(
-          url,
-          {
-            ...this.options,
-            method: spec.method,
-            headers,
-            agent: this.agent,
-            timeout: spec.timeoutMs ?? 30_000,
-          },
-          (res) => {
-            const chunks: Buffer[] = [];
-            res.on('data', (c: Buffer) => chunks.push(c));
-            res.on('end', () =>
-              resolve({
-                statusCode: res.statusCode ?? 0,
-                text: Buffer.concat(chunks).toString('utf8'),
-              }),
-            );
-            res.on('error', reject);
-          },
-        );
-        req.on('timeout', () =>
-          req.destroy(new Error(`request timed out after ${spec.timeoutMs ?? 30_000} ms`)),
-        );
-        req.on('error', (err) => reject(new KubeUnreachableError(this.server, err)));
-        if (body) req.write(body);
-        req.end();
-      },
-    );
+    const { statusCode, text, retryAfter } = await new Promise<{
+      statusCode: number;
+      text: string;
+      retryAfter?: string;
+    }>((resolve, reject) => {
+      const req = send(
+        url,
+        {
+          ...this.options,
+          method: spec.method,
+          headers,
+          agent: this.agent,
+          timeout: spec.timeoutMs ?? 30_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({
+              statusCode: res.statusCode ?? 0,
+              text: Buffer.concat(chunks).toString('utf8'),
+              retryAfter: res.headers['retry-after'],
+            }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(new Error(`request timed out after ${spec.timeoutMs ?? 30_000} ms`)),
+      );
+      req.on('error', (err) => reject(new KubeUnreachableError(this.server, err)));
+      if (body) req.write(body);
+      req.end();
+    });
     if (statusCode >= 200 && statusCode < 300) {
       return (text ? JSON.parse(text) : undefined) as T;
     }
@@ -110,7 +145,9 @@ export class KubeClient {
         message: `${spec.method} ${url.pathname}: HTTP ${statusCode}: ${text.slice(0, 500)}`,
       };
     }
-    throw new KubeApiError(spec.method, url.pathname, statusCode, status);
+    const error = new KubeApiError(spec.method, url.pathname, statusCode, status);
+    error.retryAfterSeconds = retryAfter;
+    throw error;
   }
 
   close(): void {

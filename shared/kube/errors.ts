@@ -21,6 +21,8 @@ export class KubeApiError extends Error {
   readonly status: ApiStatus;
   readonly method: string;
   readonly path: string;
+  /** The server's Retry-After header, when it sent one. */
+  retryAfterSeconds?: string;
 
   constructor(method: string, path: string, statusCode: number, status: ApiStatus) {
     const reason = status.reason ?? (statusCode === 404 ? 'NotFound' : `HTTP${statusCode}`);
@@ -43,6 +45,19 @@ export class KubeApiError extends Error {
 
   get conflict(): boolean {
     return this.statusCode === 409;
+  }
+
+  /**
+   * The object itself is invalid: a schema, field or value error. Server-side
+   * apply reports unknown fields as a 500 "failed to create typed patch
+   * object", so that wording counts too.
+   */
+  get invalidObject(): boolean {
+    if (this.statusCode === 400 || (this.statusCode === 422 && !this.immutableField)) return true;
+    return (
+      this.statusCode === 500 &&
+      /failed to create typed patch object/.test(this.status.message ?? '')
+    );
   }
 
   /**

@@ -134,12 +134,14 @@ export async function planObjects(
         d.ref.namespace,
       );
       if (!namespaceExists) {
+        const invalid = await validateElsewhere(ctx, d);
+        if (invalid) return failed(d, invalid);
         return {
           desired: d,
           action: 'Created',
           recreate: false,
           diff: unifiedDiff(name, undefined, d.object, options.masker),
-          message: `namespace ${d.ref.namespace} is created in this sync; checked by the server when applied`,
+          message: `namespace ${d.ref.namespace} is created in this sync`,
         };
       }
     }
@@ -196,6 +198,30 @@ export async function planObjects(
       diff: unifiedDiff(name, live, dryRun, options.masker),
     };
   });
+}
+
+/**
+ * A namespaced object cannot be dry-run in a namespace that does not exist
+ * yet. Its schema and field validation do not depend on the namespace, so it
+ * is dry-run in `default` instead: a bad field still stops the sync before
+ * the first write. Only validation errors count; anything else about the
+ * stand-in namespace (permissions, an object of the same name) is not ours
+ * to judge.
+ */
+async function validateElsewhere(ctx: SyncContext, d: DesiredObject): Promise<string | undefined> {
+  const probe = structuredClone(d.object);
+  probe.metadata.namespace = 'default';
+  try {
+    await applyObject(ctx.client, d.info!, probe, {
+      fieldManager: FIELD_MANAGER,
+      dryRun: true,
+      force: true,
+      fieldValidation: ctx.fieldValidation,
+    });
+    return undefined;
+  } catch (err) {
+    return err instanceof KubeApiError && err.invalidObject ? describeError(d, err) : undefined;
+  }
 }
 
 export function describeError(d: DesiredObject, err: unknown): string {
