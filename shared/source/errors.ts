@@ -1,0 +1,89 @@
+/** Names the repository, revision and path in every source error, so a log line stands alone. */
+export interface SourceContext {
+  repoURL: string;
+  revision: string;
+  path?: string;
+}
+
+export type SourceErrorCode =
+  | 'REVISION_NOT_FOUND'
+  | 'PATH_NOT_FOUND'
+  | 'AUTH_FAILED'
+  | 'REPOSITORY_NOT_FOUND'
+  | 'UNREACHABLE'
+  | 'OUT_OF_BOUNDS_SYMLINK'
+  | 'FETCH_FAILED';
+
+function where(context: SourceContext): string {
+  const path = context.path === undefined ? '' : `, path ${context.path}`;
+  return `${context.repoURL} at ${context.revision}${path}`;
+}
+
+export class SourceError extends Error {
+  readonly code: SourceErrorCode;
+  readonly repoURL: string;
+  readonly revision: string;
+  readonly path: string | undefined;
+
+  constructor(code: SourceErrorCode, context: SourceContext, detail: string, cause?: unknown) {
+    super(`${where(context)}: ${detail}`, cause === undefined ? undefined : { cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.repoURL = context.repoURL;
+    this.revision = context.revision;
+    this.path = context.path;
+  }
+}
+
+export class RevisionNotFoundError extends SourceError {
+  constructor(context: SourceContext, detail: string) {
+    super('REVISION_NOT_FOUND', context, detail);
+  }
+}
+
+export class PathNotFoundError extends SourceError {
+  constructor(context: SourceContext & { path: string }, detail: string) {
+    super('PATH_NOT_FOUND', context, detail);
+  }
+}
+
+export class AuthFailedError extends SourceError {
+  readonly statusCode: number;
+  constructor(context: SourceContext, statusCode: number, detail: string, cause: unknown) {
+    super('AUTH_FAILED', context, detail, cause);
+    this.statusCode = statusCode;
+  }
+}
+
+export class RepositoryNotFoundError extends SourceError {
+  constructor(context: SourceContext, cause: unknown) {
+    super(
+      'REPOSITORY_NOT_FOUND',
+      context,
+      'the server answered 404: no repository at this URL (or it is private and no credentials were sent)',
+      cause,
+    );
+  }
+}
+
+export class UnreachableError extends SourceError {
+  constructor(context: SourceContext, detail: string, cause: unknown) {
+    super('UNREACHABLE', context, detail, cause);
+  }
+}
+
+export class OutOfBoundsSymlinkError extends SourceError {
+  constructor(context: SourceContext & { path: string }, link: string, target: string) {
+    super(
+      'OUT_OF_BOUNDS_SYMLINK',
+      context,
+      `symlink ${link} points to ${target}, outside the application path; only links that stay inside it are checked out`,
+    );
+  }
+}
+
+export class FetchFailedError extends SourceError {
+  constructor(context: SourceContext, detail: string, cause?: unknown) {
+    super('FETCH_FAILED', context, detail, cause);
+  }
+}

@@ -1,0 +1,51 @@
+import { checkoutPath } from './checkout.ts';
+import { ensureRepo, hasCommit, repoCache } from './cache.ts';
+import { fetchCommit } from './fetch.ts';
+import { withLock } from './lock.ts';
+import { openRemote, type RemoteOptions } from './remote.ts';
+import { resolveRevisionWith } from './resolve-revision.ts';
+import type { SourceSpec } from './spec.ts';
+
+export interface SourceOptions extends RemoteOptions {
+  /** Where fetched repositories and checkouts live; on Lambda a folder under /tmp, which survives warm invocations. */
+  cacheDir: string;
+}
+
+export interface SourceResult {
+  /** The commit SHA the files come from. */
+  revision: string;
+  /** The full ref the revision was resolved from; absent when the spec names a SHA. */
+  ref?: string;
+  /** The application path of that commit, checked out alone. Treat it as read-only: other calls reuse it. */
+  appDir: string;
+  /** Whether objects were downloaded; false when the commit was already cached. */
+  fetched: boolean;
+  /** Size of the pack received, 0 when nothing was fetched. */
+  packBytes: number;
+  durationMs: number;
+}
+
+/** Head lookup, then a fetch only when the commit is not cached, then a checkout of the path alone. */
+export async function fetchSource(spec: SourceSpec, options: SourceOptions): Promise<SourceResult> {
+  const started = performance.now();
+  const remote = await openRemote(spec.repoURL, options);
+  const resolved = await resolveRevisionWith(remote, spec);
+  const context = { repoURL: spec.repoURL, revision: spec.targetRevision, path: spec.path };
+  const cache = repoCache(options.cacheDir, spec.repoURL);
+
+  return withLock(cache.gitdir, async () => {
+    await ensureRepo(cache, spec.repoURL);
+    let packBytes = 0;
+    const fetched = !(await hasCommit(cache, resolved.revision));
+    if (fetched) packBytes = await fetchCommit(remote, cache, resolved.revision, context);
+    const appDir = await checkoutPath(cache, resolved.revision, context);
+    return {
+      revision: resolved.revision,
+      ...(resolved.ref ? { ref: resolved.ref } : {}),
+      appDir,
+      fetched,
+      packBytes,
+      durationMs: Math.round(performance.now() - started),
+    };
+  });
+}
