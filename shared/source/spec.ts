@@ -22,7 +22,7 @@ const targetRevision = z
   .min(1, 'targetRevision must not be empty')
   .refine(
     (value) =>
-      !/[\s~^:?*[\\\u0000-\u001f\u007f]/.test(value) &&
+      ![...value].some((char) => char <= ' ' || char === '\u007f' || '~^:?*[\\'.includes(char)) &&
       !value.includes('..') &&
       !value.includes('@{') &&
       !value.startsWith('/') &&
