@@ -8,8 +8,6 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** Take ownership of fields another manager set (our manifests are the source of truth). */
   force?: boolean;
-  /** `Strict` makes unknown or duplicate fields an error instead of silently dropping them. */
-  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
 }
 
 /** Server-side apply of a plain JSON object (JSON is valid apply-patch YAML). */
@@ -26,7 +24,10 @@ export function applyObject(
       fieldManager: options.fieldManager,
       force: options.force ?? true,
       dryRun: options.dryRun ? 'All' : undefined,
-      fieldValidation: options.fieldValidation ?? 'Strict',
+      // Unknown or duplicate fields are errors, never silently dropped. (For
+      // server-side apply the server refuses fields outside the schema even
+      // with a laxer setting, so no per-application opt-out is offered.)
+      fieldValidation: 'Strict',
     },
     body: object,
     contentType: 'application/apply-patch+yaml',

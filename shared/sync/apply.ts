@@ -134,7 +134,6 @@ export async function applyPlan(
           const result = await applyObject(ctx.client, d.info, d.object, {
             fieldManager: FIELD_MANAGER,
             force: true,
-            fieldValidation: ctx.fieldValidation,
           });
           return { planned, ok: true, result };
         } catch (err) {

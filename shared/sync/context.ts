@@ -10,5 +10,4 @@ export interface SyncContext {
   namespace?: string;
   /** Requests in flight at once for dry-runs, applies and reads. */
   concurrency: number;
-  fieldValidation: 'Strict' | 'Warn' | 'Ignore';
 }

@@ -151,7 +151,6 @@ export async function planObjects(
         fieldManager: FIELD_MANAGER,
         dryRun: true,
         force: true,
-        fieldValidation: ctx.fieldValidation,
       });
     } catch (err) {
       if (err instanceof KubeApiError && err.immutableField && live) {
@@ -216,7 +215,6 @@ async function validateElsewhere(ctx: SyncContext, d: DesiredObject): Promise<st
       fieldManager: FIELD_MANAGER,
       dryRun: true,
       force: true,
-      fieldValidation: ctx.fieldValidation,
     });
     return undefined;
   } catch (err) {

@@ -33,7 +33,6 @@ export function contextFor(
     app,
     namespace,
     concurrency: 16,
-    fieldValidation: 'Strict',
   };
 }
 
