@@ -6,10 +6,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants, gunzipSync } from 'node:zlib';
 
 export interface BasicAuth {
   username: string;
   password: string;
+}
+
+export interface RequestCounts {
+  refs: number;
+  uploadPack: number;
+  fetches: number;
+  receivePack: number;
 }
 
 export interface GitServer {
@@ -20,8 +28,13 @@ export interface GitServer {
   createRepo(name: string, options?: { auth?: BasicAuth }): string;
   /** Path of a repository's bare directory, for fixture helpers. */
   repoPath(name: string): string;
-  /** Number of requests served per repository and service, so tests can assert "no fetch happened". */
-  requests(name: string): { refs: number; uploadPack: number; receivePack: number };
+  /**
+   * Requests served per repository, so tests can assert "no fetch happened".
+   * `uploadPack` counts every POST to git-upload-pack; `fetches` only those
+   * that ask for objects (protocol v2 `command=fetch`, or v0/v1 `want`
+   * lines), since a v2 ref listing is a POST to git-upload-pack too.
+   */
+  requests(name: string): RequestCounts;
   stop(): Promise<void>;
 }
 
@@ -39,6 +52,32 @@ function parseBasicAuth(header: string | undefined): BasicAuth | undefined {
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** Looks at the start of an upload-pack request body (gzip or plain) to tell a fetch from a ref listing. */
+function countFetch(req: IncomingMessage, count: RequestCounts): void {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  const onData = (chunk: Buffer): void => {
+    if (length < 4096) {
+      chunks.push(chunk);
+      length += chunk.length;
+    }
+  };
+  req.on('data', onData);
+  req.once('end', () => {
+    req.off('data', onData);
+    let head = Buffer.concat(chunks);
+    if (req.headers['content-encoding'] === 'gzip') {
+      try {
+        head = gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH });
+      } catch {
+        return;
+      }
+    }
+    const text = head.toString('latin1');
+    if (text.includes('command=fetch') || /^[0-9a-f]{4}want /m.test(text)) count.fetches++;
+  });
+}
+
 /**
  * Git's smart HTTP protocol served by the real `git http-backend` (as CGI)
  * behind a Node HTTP server, push included, with optional basic auth per
@@ -47,7 +86,7 @@ function parseBasicAuth(header: string | undefined): BasicAuth | undefined {
 export async function startGitServer(): Promise<GitServer> {
   const root = mkdtempSync(join(tmpdir(), 'driftless-git-'));
   const auth = new Map<string, BasicAuth>();
-  const counters = new Map<string, { refs: number; uploadPack: number; receivePack: number }>();
+  const counters = new Map<string, RequestCounts>();
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -71,11 +110,13 @@ export async function startGitServer(): Promise<GitServer> {
         .end('authentication required\n');
       return;
     }
-    const count = counters.get(repo) ?? { refs: 0, uploadPack: 0, receivePack: 0 };
+    const count = counters.get(repo) ?? { refs: 0, uploadPack: 0, fetches: 0, receivePack: 0 };
     counters.set(repo, count);
     if (url.pathname.endsWith('/info/refs')) count.refs++;
-    else if (url.pathname.endsWith('/git-upload-pack')) count.uploadPack++;
-    else if (url.pathname.endsWith('/git-receive-pack')) count.receivePack++;
+    else if (url.pathname.endsWith('/git-upload-pack')) {
+      count.uploadPack++;
+      countFetch(req, count);
+    } else if (url.pathname.endsWith('/git-receive-pack')) count.receivePack++;
 
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -150,7 +191,9 @@ export async function startGitServer(): Promise<GitServer> {
       if (options.auth) auth.set(name, options.auth);
       return `${url}/${name}.git`;
     },
-    requests: (name) => ({ ...(counters.get(name) ?? { refs: 0, uploadPack: 0, receivePack: 0 }) }),
+    requests: (name) => ({
+      ...(counters.get(name) ?? { refs: 0, uploadPack: 0, fetches: 0, receivePack: 0 }),
+    }),
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

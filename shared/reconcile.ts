@@ -1,0 +1,145 @@
+import { syncOption, type Application } from './config/application.ts';
+import type { ClusterConnection } from './kube/client.ts';
+import { KubeClient } from './kube/client.ts';
+import { Discovery } from './kube/discovery.ts';
+import { render, type RenderOptions } from './render/index.ts';
+import { fetchSource, type SourceOptions } from './source/index.ts';
+import type { Inventory } from './sync/inventory.ts';
+import { countActions, type SyncResult } from './sync/result.ts';
+import { syncObjects, type SyncProgress } from './sync/sync-objects.ts';
+
+export interface ReconcileProgress {
+  phase: 'source' | 'render' | SyncProgress['phase'];
+  message: string;
+  apply?: SyncProgress['apply'];
+}
+
+export interface ReconcileOptions {
+  cluster: { name: string; connection: ClusterConnection };
+  /** Git access: cache folder (on Lambda under /tmp) and credentials. */
+  source: SourceOptions;
+  /** The inventory of the last successful sync; prune works from it. */
+  previous?: Inventory;
+  /** Sync this commit (or ref) instead of the spec's targetRevision: rollback. */
+  revision?: string;
+  /** Compute and report only; write nothing. */
+  dryRun?: boolean;
+  /** Delete objects removed from the source. Default: the app's syncPolicy.automated.prune. */
+  prune?: boolean;
+  /** Wait for health after applying. Default true. */
+  waitForHealth?: boolean;
+  /** Requests in flight at once. Default 16. */
+  concurrency?: number;
+  /** Bound on the apply phase. Default 5 minutes. */
+  applyTimeoutMs?: number;
+  render?: Pick<RenderOptions, 'binaries' | 'tools'> & { kubeVersion?: string };
+  onProgress?: (progress: ReconcileProgress) => void;
+}
+
+async function serverVersion(client: KubeClient): Promise<string> {
+  const version = await client.request<{ gitVersion?: string }>({
+    method: 'GET',
+    path: '/version',
+  });
+  return version.gitVersion ?? 'v1.36.0';
+}
+
+/**
+ * One reconcile of one application on one cluster: fetch the source, render
+ * it, then diff, apply, prune and assess health. Every failure, from an
+ * unknown branch to an unreachable cluster, comes back as a `Failed` result
+ * with a message a person can act on, never as a half-finished sync.
+ */
+export async function reconcile(app: Application, options: ReconcileOptions): Promise<SyncResult> {
+  const started = Date.now();
+  const progress = (p: ReconcileProgress): void => options.onProgress?.(p);
+  const timings = {
+    sourceMs: 0,
+    renderMs: 0,
+    diffMs: 0,
+    applyMs: 0,
+    pruneMs: 0,
+    healthMs: 0,
+    totalMs: 0,
+  };
+  const name = app.metadata.name;
+  const client = new KubeClient(options.cluster.connection, {
+    maxSockets: Math.max(8, options.concurrency ?? 16),
+  });
+  let revision = options.revision ?? app.spec.source.targetRevision;
+  const failed = (error: string): SyncResult => ({
+    app: name,
+    cluster: options.cluster.name,
+    revision,
+    dryRun: Boolean(options.dryRun),
+    status: 'Failed',
+    error,
+    objects: [],
+    counts: countActions([]),
+    health: { status: 'Unknown' },
+    inventory: options.previous ?? { revision: '', entries: [] },
+    manifestDigest: '',
+    timings: { ...timings, totalMs: Date.now() - started },
+  });
+  try {
+    progress({
+      phase: 'source',
+      message: `fetching ${app.spec.source.repoURL} ${revision} (${app.spec.source.path})`,
+    });
+    let source;
+    try {
+      source = await fetchSource({ ...app.spec.source, targetRevision: revision }, options.source);
+    } catch (err) {
+      return failed(`source: ${(err as Error).message}`);
+    }
+    revision = source.revision;
+    timings.sourceMs = Date.now() - started;
+
+    const renderStarted = Date.now();
+    progress({ phase: 'render', message: `rendering ${source.appDir}` });
+    let rendered;
+    try {
+      const kubeVersion = options.render?.kubeVersion ?? (await serverVersion(client));
+      rendered = await render(source.appDir, app.spec.render, {
+        namespace: app.spec.destination.namespace ?? 'default',
+        kubeVersion,
+        releaseName: name,
+        ...(options.render?.binaries ? { binaries: options.render.binaries } : {}),
+        ...(options.render?.tools ? { tools: options.render.tools } : {}),
+      });
+    } catch (err) {
+      return failed(`render: ${(err as Error).message}`);
+    }
+    timings.renderMs = Date.now() - renderStarted;
+
+    const automated = app.spec.syncPolicy.automated;
+    const result = await syncObjects(
+      {
+        client,
+        discovery: new Discovery(client),
+        app: name,
+        namespace: app.spec.destination.namespace,
+        concurrency: options.concurrency ?? 16,
+      },
+      rendered,
+      {
+        cluster: options.cluster.name,
+        revision,
+        previous: options.previous,
+        dryRun: options.dryRun,
+        prune: options.prune ?? automated?.prune ?? false,
+        allowEmpty: automated?.allowEmpty ?? false,
+        createNamespace: syncOption(app, 'CreateNamespace') ?? false,
+        waitForHealth: options.waitForHealth ?? true,
+        healthTimeoutMs: app.spec.healthTimeout,
+        applyTimeoutMs: options.applyTimeoutMs,
+        onProgress: progress,
+      },
+    );
+    return { ...result, timings: { ...timings, ...result.timings, totalMs: Date.now() - started } };
+  } catch (err) {
+    return failed(`cluster ${options.cluster.name}: ${(err as Error).message}`);
+  } finally {
+    client.close();
+  }
+}
