@@ -9,9 +9,21 @@ export const KubeconfigAccess = z.strictObject({
   context: z.string().optional(),
 });
 
-export const ClusterSpec = z.strictObject({
-  kubeconfig: KubeconfigAccess,
+/** An EKS cluster reached with the caller's AWS identity (or an assumed role). */
+export const EksAccess = z.strictObject({
+  name: z.string().min(1).max(100),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+  /** Role to assume first, for a cluster in another account. */
+  roleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
+    .optional(),
 });
+
+export const ClusterSpec = z.union(
+  [z.strictObject({ kubeconfig: KubeconfigAccess }), z.strictObject({ eks: EksAccess })],
+  { error: 'spec must have exactly one of kubeconfig or eks' },
+);
 
 export const Cluster = z.strictObject({
   apiVersion: z.literal('driftless.dev/v1alpha1', {

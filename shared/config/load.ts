@@ -48,7 +48,8 @@ export function loadClusterFile(file: string): Cluster {
   if (docs.length !== 1)
     throw new ConfigError(file, [`expected one Cluster document, found ${docs.length}`]);
   const cluster = parseAs(Cluster, file, docs[0]);
-  cluster.spec.kubeconfig.file = resolve(dirname(file), cluster.spec.kubeconfig.file);
+  if ('kubeconfig' in cluster.spec)
+    cluster.spec.kubeconfig.file = resolve(dirname(file), cluster.spec.kubeconfig.file);
   return cluster;
 }
 
