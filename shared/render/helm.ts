@@ -1,0 +1,70 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { parseDocuments, type Parsed } from './documents.ts';
+import { resolveBinary, runTool, type ToolLimits } from './run-tool.ts';
+import type { HelmSpec } from './spec.ts';
+import { withScratchHome } from './tool-env.ts';
+
+export const HELM_OUTPUT = 'helm template';
+
+/** Helm's own name when `helm template` is given none. */
+const DEFAULT_RELEASE_NAME = 'release-name';
+
+export interface HelmInputs {
+  namespace: string;
+  kubeVersion: string;
+  /** Used when the spec names no release; the reconciler passes the application name. */
+  releaseName?: string;
+  binary?: string;
+}
+
+/**
+ * `helm template` offline: no `--validate`, so it never contacts a cluster,
+ * and a scratch HELM_*_HOME, so it reads no repositories and caches nothing.
+ * CRDs from `crds/` are included (a GitOps sync must create them); test hooks
+ * are skipped because they exist only for `helm test`.
+ */
+export async function renderHelm(
+  appDir: string,
+  spec: HelmSpec,
+  inputs: HelmInputs,
+  limits: ToolLimits,
+): Promise<Parsed> {
+  const output = await withScratchHome(async (home, env) => {
+    const args = [
+      'template',
+      spec.releaseName ?? inputs.releaseName ?? DEFAULT_RELEASE_NAME,
+      appDir,
+      '--namespace',
+      inputs.namespace,
+      '--kube-version',
+      spec.kubeVersion ?? inputs.kubeVersion,
+      '--include-crds',
+      '--skip-tests',
+    ];
+    for (const file of spec.valueFiles) args.push('--values', join(appDir, file));
+    if (spec.values !== undefined) {
+      const inline = join(home, 'inline-values.yaml');
+      await writeFile(
+        inline,
+        typeof spec.values === 'string' ? spec.values : stringify(spec.values),
+      );
+      args.push('--values', inline);
+    }
+    return runTool({
+      ...limits,
+      tool: 'helm',
+      binary: resolveBinary('helm', inputs.binary),
+      args,
+      cwd: appDir,
+      env: {
+        ...env,
+        HELM_CACHE_HOME: join(home, 'helm-cache'),
+        HELM_CONFIG_HOME: join(home, 'helm-config'),
+        HELM_DATA_HOME: join(home, 'helm-data'),
+      },
+    });
+  });
+  return parseDocuments(output, HELM_OUTPUT);
+}

@@ -1,0 +1,17 @@
+export { render, type RenderOptions } from './render.ts';
+export { detectRenderer, type Renderer } from './detect.ts';
+export type { RenderedObject, ValidationLimits } from './validate.ts';
+export type { ToolLimits } from './run-tool.ts';
+export { RenderSpec, type DirectorySpec, type HelmSpec, type RenderSpecInput } from './spec.ts';
+export {
+  describeSource,
+  RenderError,
+  RenderFailure,
+  ToolNotFoundError,
+  ToolRunError,
+  TOOL_ENV,
+  type ManifestSource,
+  type RenderErrorCode,
+  type RenderIssue,
+  type Tool,
+} from './errors.ts';

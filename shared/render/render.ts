@@ -1,0 +1,67 @@
+import { detectRenderer, type Renderer } from './detect.ts';
+import { renderDirectory } from './directory.ts';
+import type { Parsed } from './documents.ts';
+import { RenderError } from './errors.ts';
+import { renderHelm } from './helm.ts';
+import { renderKustomize } from './kustomize.ts';
+import type { ToolLimits } from './run-tool.ts';
+import type { RenderSpec } from './spec.ts';
+import { validateCandidates, type RenderedObject, type ValidationLimits } from './validate.ts';
+
+export interface RenderOptions extends ValidationLimits {
+  /** The destination namespace: Helm's `--namespace`, and the namespace of objects that name none. */
+  namespace: string;
+  /** The cluster's version, for Helm's `.Capabilities.KubeVersion` (`v1.36.3`). */
+  kubeVersion: string;
+  /** Helm release name when the spec sets none; the reconciler passes the application name. */
+  releaseName?: string;
+  /** Binary paths; otherwise DRIFTLESS_KUSTOMIZE / DRIFTLESS_HELM, then PATH. */
+  binaries?: { kustomize?: string; helm?: string };
+  /** Limits for each kustomize or helm run. */
+  tools?: ToolLimits;
+}
+
+async function parse(
+  appDir: string,
+  renderer: Renderer,
+  spec: RenderSpec | undefined,
+  options: RenderOptions,
+): Promise<Parsed> {
+  const limits = options.tools ?? {};
+  switch (renderer) {
+    case 'helm':
+      return renderHelm(
+        appDir,
+        spec?.helm ?? { valueFiles: [] },
+        {
+          namespace: options.namespace,
+          kubeVersion: options.kubeVersion,
+          ...(options.releaseName ? { releaseName: options.releaseName } : {}),
+          ...(options.binaries?.helm ? { binary: options.binaries.helm } : {}),
+        },
+        limits,
+      );
+    case 'kustomize':
+      return renderKustomize(appDir, options.binaries?.kustomize, limits);
+    case 'directory':
+      return renderDirectory(appDir, spec?.directory ?? { recurse: false });
+  }
+}
+
+/**
+ * Turns an application directory into validated objects, exactly as written:
+ * no namespace defaulting, no ownership labels (a later stage adds those).
+ * Throws RenderError listing every invalid document, or a ToolNotFoundError /
+ * ToolRunError when kustomize or helm cannot run.
+ */
+export async function render(
+  appDir: string,
+  spec: RenderSpec | undefined,
+  options: RenderOptions,
+): Promise<RenderedObject[]> {
+  const parsed = await parse(appDir, detectRenderer(appDir, spec), spec, options);
+  const { objects, issues } = validateCandidates(parsed.candidates, options.namespace, options);
+  const all = [...parsed.issues, ...issues];
+  if (all.length > 0) throw new RenderError(all);
+  return objects;
+}
