@@ -1,0 +1,201 @@
+import type { Application } from './config/application.ts';
+import type { ClusterConnection } from './kube/client.ts';
+import { reconcile, type ReconcileOptions, type ReconcileProgress } from './reconcile.ts';
+import { resolveRevision, type SourceOptions } from './source/index.ts';
+import type { AppState, SyncSummary } from './state/app-state.ts';
+import { writeState } from './state/app-state.ts';
+import type { StateTable } from './state/client.ts';
+import { LeaseLostError } from './state/errors.ts';
+import type { AppRecord } from './state/head.ts';
+import { appendHistory, type JsonValue, type SyncTrigger } from './state/history.ts';
+import { readInventory, writeInventory } from './state/inventory-store.ts';
+import { keepLeaseAlive } from './state/lease-keeper.ts';
+import { acquireLease, releaseLease } from './state/lease.ts';
+import type { SyncResult } from './sync/result.ts';
+
+/**
+ * - auto: what a schedule or webhook does, following the app's syncPolicy
+ *   (sync when automated, otherwise only record drift);
+ * - sync: apply now, whatever the policy (CLI `sync`, API "sync now", rollback);
+ * - diff: compare and record, write nothing to the cluster.
+ */
+export type ReconcileMode = 'auto' | 'sync' | 'diff';
+
+export interface ReconcileAppInput {
+  table: StateTable;
+  app: Application;
+  /** Resolved only when the cluster is actually needed. */
+  connect: () => Promise<ClusterConnection>;
+  /** Unique per attempt (a Lambda request id, a CLI run id): the lease owner. */
+  owner: string;
+  trigger: SyncTrigger;
+  mode: ReconcileMode;
+  /** Sync this revision instead of the spec's target (rollback). */
+  revision?: string;
+  /** Override the app's prune policy (CLI `--prune`). */
+  prune?: boolean;
+  source: SourceOptions;
+  render?: ReconcileOptions['render'];
+  concurrency?: number;
+  /** Lease time-to-live; renewed at a third of it while the sync runs. Default 60 s. */
+  leaseTtlMs?: number;
+  onProgress?: (progress: ReconcileProgress) => void;
+}
+
+export type ReconcileAppOutcome =
+  | { status: 'busy'; holder?: string; retryAfterMs: number }
+  | { status: 'skipped'; reason: string; revision?: string }
+  | { status: 'done'; result: SyncResult; historySeq?: number };
+
+export function summarize(result: SyncResult): SyncSummary {
+  const applied = result.counts.Created + result.counts.Configured;
+  return {
+    outcome:
+      result.status === 'Failed'
+        ? 'failed'
+        : applied + result.counts.Pruned === 0
+          ? 'noop'
+          : 'succeeded',
+    applied,
+    pruned: result.counts.Pruned,
+    unchanged: result.counts.Unchanged,
+    ...(result.error ? { message: result.error } : {}),
+  };
+}
+
+function nextState(
+  previous: AppState | undefined,
+  result: SyncResult,
+  dryRun: boolean,
+  startedAt: number,
+): AppState {
+  const synced = !dryRun && result.status !== 'Failed';
+  const syncedRevision = synced ? result.revision : previous?.syncedRevision;
+  const state: AppState = {
+    desiredRevision: result.revision,
+    syncStatus:
+      result.status === 'Synced'
+        ? 'Synced'
+        : result.objects.length > 0 || previous
+          ? 'OutOfSync'
+          : 'Unknown',
+    health: result.health.status,
+    lastResult: summarize(result),
+    timings: {
+      startedAt,
+      finishedAt: Date.now(),
+      phasesMs: {
+        source: result.timings.sourceMs,
+        render: result.timings.renderMs,
+        diff: result.timings.diffMs,
+        apply: result.timings.applyMs,
+        prune: result.timings.pruneMs,
+        health: result.timings.healthMs,
+      },
+    },
+  };
+  if (syncedRevision) state.syncedRevision = syncedRevision;
+  if (result.error) state.error = result.error;
+  return state;
+}
+
+/**
+ * Nothing to do when the branch still points at the commit last synced, the
+ * last sync succeeded and completed, and self-heal does not ask for a drift
+ * check: one `ls-remote`-sized request, no fetch, no cluster call.
+ */
+async function unchangedSince(
+  record: AppRecord,
+  app: Application,
+  source: SourceOptions,
+): Promise<string | undefined> {
+  const state = record.state;
+  if (!state || state.operation || state.syncStatus !== 'Synced' || state.error) return undefined;
+  if (app.spec.syncPolicy.automated?.selfHeal) return undefined;
+  const { revision } = await resolveRevision(app.spec.source, source);
+  return revision === state.syncedRevision && record.inventory?.revision === revision
+    ? revision
+    : undefined;
+}
+
+/**
+ * One reconcile of one application with its state: takes the lease (or
+ * reports busy), skips cheaply when nothing changed, runs the engine, and
+ * records inventory, history and state under the lease's fencing token, so
+ * a reconciler that lost its lease cannot overwrite a newer one's work.
+ */
+export async function reconcileApp(input: ReconcileAppInput): Promise<ReconcileAppOutcome> {
+  const { table, app } = input;
+  const name = app.metadata.name;
+  if (app.spec.suspend && input.mode === 'auto') return { status: 'skipped', reason: 'suspended' };
+  const ttlMs = input.leaseTtlMs ?? 60_000;
+  const acquired = await acquireLease(table, name, { owner: input.owner, ttlMs });
+  if (acquired.status === 'busy') return acquired;
+  const keeper = keepLeaseAlive(table, acquired.lease, {
+    ttlMs,
+    intervalMs: Math.floor(ttlMs / 3),
+  });
+  const startedAt = Date.now();
+  try {
+    if (input.mode === 'auto' && !input.revision) {
+      const unchanged = await unchangedSince(acquired.record, app, input.source);
+      if (unchanged) return { status: 'skipped', reason: 'unchanged', revision: unchanged };
+    }
+    const previousState = acquired.record.state;
+    const previous = await readInventory(table, name);
+    const dryRun =
+      input.mode === 'diff' || (input.mode === 'auto' && !app.spec.syncPolicy.automated);
+    if (!dryRun) {
+      await writeState(table, keeper.current(), {
+        ...(previousState ?? { syncStatus: 'Unknown', health: 'Unknown' }),
+        operation: { revision: input.revision ?? app.spec.source.targetRevision, startedAt },
+      });
+    }
+    const result = await reconcile(app, {
+      cluster: { name: app.spec.destination.cluster, connection: await input.connect() },
+      source: input.source,
+      previous,
+      dryRun,
+      ...(input.revision ? { revision: input.revision } : {}),
+      ...(input.prune !== undefined ? { prune: input.prune } : {}),
+      ...(input.render ? { render: input.render } : {}),
+      ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+      ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+    });
+    let historySeq: number | undefined;
+    if (!dryRun) {
+      // Inventory first: if we die after it, the next sync still knows every
+      // object this one applied and can prune them.
+      if (JSON.stringify(result.inventory) !== JSON.stringify(previous)) {
+        await writeInventory(table, keeper.current(), result.inventory);
+      }
+      const summary = summarize(result);
+      if (summary.outcome !== 'noop' || result.revision !== previousState?.syncedRevision) {
+        historySeq = await appendHistory(table, keeper.current(), {
+          revision: result.revision,
+          source: {
+            repoURL: app.spec.source.repoURL,
+            path: app.spec.source.path,
+            targetRevision: app.spec.source.targetRevision,
+          },
+          renderOptions: (app.spec.render ?? null) as JsonValue,
+          manifestDigest: result.manifestDigest,
+          result: summary,
+          trigger: input.trigger,
+          startedAt,
+          finishedAt: Date.now(),
+        });
+      }
+    }
+    await writeState(table, keeper.current(), nextState(previousState, result, dryRun, startedAt));
+    return { status: 'done', result, ...(historySeq !== undefined ? { historySeq } : {}) };
+  } finally {
+    await keeper.stop();
+    try {
+      await releaseLease(table, keeper.current());
+    } catch (err) {
+      // A lost lease needs no release; anything else is worth surfacing.
+      if (!(err instanceof LeaseLostError)) throw err;
+    }
+  }
+}

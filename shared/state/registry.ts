@@ -1,0 +1,115 @@
+import {
+  DeleteItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { Application } from '../config/application.ts';
+import { normalizeRepoURL } from '../config/repo-url.ts';
+import { jsonAttr, numberAttr, stringAttr } from './attributes.ts';
+import { call, type StateTable } from './client.ts';
+import { CorruptStateError } from './errors.ts';
+
+/**
+ * The registry of applications declared in the configuration repository, kept
+ * current by the scheduler so the webhook can route a push by repository URL
+ * and `status` can list every application, each with one Query and without
+ * reading Git.
+ */
+export const REGISTRY_PARTITION = 'REGISTRY';
+const APP_PREFIX = 'APP#';
+
+export interface RegistryEntry {
+  name: string;
+  /** The validated definition; absent when its file is broken. */
+  app?: Application;
+  /** Normalized repository URL, for webhook routing. */
+  repoKey?: string;
+  /** The definition's file in the configuration repository. */
+  file: string;
+  /** Why the definition cannot be used; the application is disabled until it is fixed. */
+  error?: string;
+  updatedAt: number;
+}
+
+const itemSchema = z.object({
+  sk: stringAttr,
+  file: stringAttr,
+  updatedAt: numberAttr,
+  app: jsonAttr(z.unknown()).optional(),
+  repoKey: stringAttr.optional(),
+  error: stringAttr.optional(),
+});
+
+/** Records (or replaces) one application's definition, or the error that disables it. */
+export async function putRegistryEntry(
+  table: StateTable,
+  entry: Omit<RegistryEntry, 'updatedAt' | 'repoKey'>,
+): Promise<void> {
+  const item: Record<string, AttributeValue> = {
+    pk: { S: REGISTRY_PARTITION },
+    sk: { S: `${APP_PREFIX}${entry.name}` },
+    file: { S: entry.file },
+    updatedAt: { N: String(table.now()) },
+  };
+  if (entry.app) {
+    item.app = { S: JSON.stringify(entry.app) };
+    item.repoKey = { S: normalizeRepoURL(entry.app.spec.source.repoURL) };
+  }
+  if (entry.error) item.error = { S: entry.error };
+  await call(table, { app: entry.name, operation: 'register application' }, (client) =>
+    client.send(new PutItemCommand({ TableName: table.tableName, Item: item })),
+  );
+}
+
+export async function removeRegistryEntry(table: StateTable, name: string): Promise<void> {
+  await call(table, { app: name, operation: 'unregister application' }, (client) =>
+    client.send(
+      new DeleteItemCommand({
+        TableName: table.tableName,
+        Key: { pk: { S: REGISTRY_PARTITION }, sk: { S: `${APP_PREFIX}${name}` } },
+      }),
+    ),
+  );
+}
+
+/** Every registered application, sorted by name. */
+export async function listRegistry(table: StateTable): Promise<RegistryEntry[]> {
+  const entries: RegistryEntry[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await call(table, { operation: 'list applications' }, (client) =>
+      client.send(
+        new QueryCommand({
+          TableName: table.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: REGISTRY_PARTITION } },
+          ExclusiveStartKey: start,
+        }),
+      ),
+    );
+    for (const raw of page.Items ?? []) {
+      const parsed = itemSchema.safeParse(raw);
+      if (!parsed.success) {
+        throw new CorruptStateError(
+          { table: table.tableName, operation: 'list applications' },
+          `registry item ${JSON.stringify(raw.sk)} is malformed: ${parsed.error.message}`,
+        );
+      }
+      const { sk, file, updatedAt, app, repoKey, error } = parsed.data;
+      const name = sk.slice(APP_PREFIX.length);
+      const entry: RegistryEntry = { name, file, updatedAt };
+      if (app !== undefined) {
+        const definition = Application.safeParse(app);
+        if (definition.success) entry.app = definition.data;
+        else entry.error = `stored definition no longer validates: ${definition.error.message}`;
+      }
+      if (repoKey) entry.repoKey = repoKey;
+      if (error) entry.error = error;
+      entries.push(entry);
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return entries.sort((a, b) => a.name.localeCompare(b.name));
+}

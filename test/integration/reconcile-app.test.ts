@@ -1,0 +1,198 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Application } from '../../shared/config/application.ts';
+import { reconcileApp, type ReconcileAppInput } from '../../shared/reconcile-app.ts';
+import { createStateTable, type StateTable } from '../../shared/state/client.ts';
+import { readApp } from '../../shared/state/head.ts';
+import { listHistory } from '../../shared/state/history.ts';
+import { cluster, uniqueName } from '../harness/context.ts';
+import { localDynamoClient } from '../harness/dynamodb.ts';
+import { commitTree } from '../harness/git-fixtures.ts';
+import { startGitServer, type GitServer } from '../harness/git-server.ts';
+import { kubectl } from '../helpers/engine.ts';
+
+const cm = (name: string, value: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
+
+describe('reconcileApp: engine with lease, state and history', () => {
+  let git: GitServer;
+  let cacheDir: string;
+  let table: StateTable;
+  beforeAll(async () => {
+    git = await startGitServer();
+    cacheDir = mkdtempSync(join(tmpdir(), 'driftless-rapp-'));
+    const { endpoint, tableName } = inject('dynamo');
+    table = createStateTable({ tableName, client: localDynamoClient(endpoint) });
+  });
+  afterAll(async () => {
+    await git.stop();
+    table.client.destroy();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  function setup(automated: boolean, selfHeal = false) {
+    const name = uniqueName('rapp');
+    const url = git.createRepo(name);
+    const app = Application.parse({
+      apiVersion: 'driftless.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name },
+      spec: {
+        source: { repoURL: url, targetRevision: 'main', path: 'app' },
+        destination: { cluster: 'cluster-a', namespace: name },
+        syncPolicy: {
+          ...(automated ? { automated: { prune: true, selfHeal } } : {}),
+          syncOptions: ['CreateNamespace=true'],
+        },
+        healthTimeout: '20s',
+      },
+    });
+    const c = cluster('cluster-a');
+    const input = (extra: Partial<ReconcileAppInput> = {}): ReconcileAppInput => ({
+      table,
+      app,
+      connect: async () => ({ server: c.server, ca: readFileSync(c.caFile), token: c.adminToken }),
+      owner: uniqueName('owner'),
+      trigger: { kind: 'schedule', by: 'test' },
+      mode: 'auto',
+      source: { cacheDir },
+      ...extra,
+    });
+    return {
+      name,
+      app,
+      input,
+      commit: (files: Record<string, string>) => commitTree(git.repoPath(name), 'main', files),
+    };
+  }
+
+  it('syncs, skips an unchanged commit without a fetch, records history, and rolls back', async () => {
+    const { name, input, commit } = setup(true);
+    const first = commit({ 'app/cm.yaml': cm('settings', 'one') });
+    const r1 = await reconcileApp(input());
+    expect(r1).toMatchObject({
+      status: 'done',
+      historySeq: 1,
+      result: { status: 'Synced', revision: first },
+    });
+    expect((await readApp(table, name))?.state).toMatchObject({
+      syncedRevision: first,
+      syncStatus: 'Synced',
+      health: 'Healthy',
+    });
+
+    const fetches = git.requests(name).fetches;
+    const r2 = await reconcileApp(input());
+    expect(r2).toEqual({ status: 'skipped', reason: 'unchanged', revision: first });
+    expect(git.requests(name).fetches).toBe(fetches);
+
+    const second = commit({
+      'app/cm.yaml': cm('settings', 'two'),
+      'app/more.yaml': cm('more', 'x'),
+    });
+    const r3 = await reconcileApp(
+      input({ trigger: { kind: 'webhook', by: 'github', deliveryId: 'd-1' } }),
+    );
+    expect(r3).toMatchObject({
+      status: 'done',
+      historySeq: 2,
+      result: { revision: second, counts: { Configured: 1, Created: 1 } },
+    });
+
+    const back = await reconcileApp(
+      input({
+        mode: 'sync',
+        revision: first,
+        trigger: { kind: 'rollback', by: 'test', rollbackOf: 1 },
+      }),
+    );
+    expect(back).toMatchObject({
+      status: 'done',
+      historySeq: 3,
+      result: { revision: first, counts: { Configured: 1, Pruned: 1 } },
+    });
+    expect(
+      await kubectl(
+        cluster('cluster-a'),
+        'get',
+        'configmap',
+        'settings',
+        '-n',
+        name,
+        '-o',
+        'jsonpath={.data.value}',
+      ),
+    ).toBe('one');
+    const history = await listHistory(table, name);
+    expect(history.map((h) => [h.seq, h.revision, h.trigger.kind])).toEqual([
+      [3, first, 'rollback'],
+      [2, second, 'webhook'],
+      [1, first, 'schedule'],
+    ]);
+    expect(history[1]).toMatchObject({
+      source: { path: 'app', targetRevision: 'main' },
+      result: { outcome: 'succeeded', applied: 2 },
+    });
+  });
+
+  it('answers busy to a concurrent reconcile of the same application', async () => {
+    const { input, commit } = setup(true);
+    commit({ 'app/cm.yaml': cm('a', '1') });
+    const outcomes = await Promise.all([reconcileApp(input()), reconcileApp(input())]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['busy', 'done']);
+  });
+
+  it('only records drift for an application without automated sync', async () => {
+    const { name, input, commit } = setup(false);
+    const sha = commit({ 'app/cm.yaml': cm('a', '1') });
+    const outcome = await reconcileApp(input());
+    expect(outcome).toMatchObject({
+      status: 'done',
+      result: { dryRun: true, status: 'OutOfSync', counts: { Created: 1 } },
+    });
+    expect((await readApp(table, name))?.state).toMatchObject({
+      desiredRevision: sha,
+      syncStatus: 'OutOfSync',
+    });
+    await expect(kubectl(cluster('cluster-a'), 'get', 'namespace', name)).rejects.toThrow(
+      /NotFound/,
+    );
+    expect(await listHistory(table, name)).toEqual([]);
+  });
+
+  it('repairs drift on every reconcile when selfHeal is on', async () => {
+    const { name, input, commit } = setup(true, true);
+    commit({ 'app/cm.yaml': cm('settings', 'one') });
+    await reconcileApp(input());
+    await kubectl(
+      cluster('cluster-a'),
+      'patch',
+      'configmap',
+      'settings',
+      '-n',
+      name,
+      '--type=merge',
+      '-p',
+      '{"data":{"value":"tampered"}}',
+    );
+    const repaired = await reconcileApp(input());
+    expect(repaired).toMatchObject({ status: 'done', result: { counts: { Configured: 1 } } });
+    expect(
+      await kubectl(
+        cluster('cluster-a'),
+        'get',
+        'configmap',
+        'settings',
+        '-n',
+        name,
+        '-o',
+        'jsonpath={.data.value}',
+      ),
+    ).toBe('one');
+    const quiet = await reconcileApp(input());
+    expect(quiet).toMatchObject({ status: 'done', result: { counts: { Unchanged: 1 } } });
+    expect((await listHistory(table, name)).length).toBe(2);
+  });
+});
