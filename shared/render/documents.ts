@@ -1,5 +1,6 @@
 import { parseAllDocuments } from 'yaml';
-import type { ManifestSource, RenderIssue } from './errors.ts';
+import type { RenderIssue } from './errors.ts';
+import type { ManifestSource } from './types.ts';
 
 /** A parsed document (or `List` item) not yet validated as a Kubernetes object. */
 export interface Candidate {

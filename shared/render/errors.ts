@@ -1,14 +1,4 @@
-/** Where a manifest came from: a file of the application directory, or a renderer's output. */
-export interface ManifestSource {
-  /** Path relative to the application directory, or `kustomize build` / `helm template`. */
-  file: string;
-  /** 0-based document index within the file or output, empty documents included. */
-  index: number;
-  /** 0-based position inside a `List` document's `items`. */
-  item?: number;
-  /** For Helm output: the template named by the `# Source:` comment. */
-  template?: string;
-}
+import type { ManifestSource } from './types.ts';
 
 export function describeSource(source: ManifestSource): string {
   const item = source.item === undefined ? '' : `, item ${source.item}`;

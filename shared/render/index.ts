@@ -1,6 +1,7 @@
 export { render, type RenderOptions } from './render.ts';
 export { detectRenderer, type Renderer } from './detect.ts';
-export type { RenderedObject, ValidationLimits } from './validate.ts';
+export type { ManifestSource, RenderedObject } from './types.ts';
+export type { ValidationLimits } from './validate.ts';
 export type { ToolLimits } from './run-tool.ts';
 export { RenderSpec, type DirectorySpec, type HelmSpec, type RenderSpecInput } from './spec.ts';
 export {
@@ -10,7 +11,6 @@ export {
   ToolNotFoundError,
   ToolRunError,
   TOOL_ENV,
-  type ManifestSource,
   type RenderErrorCode,
   type RenderIssue,
   type Tool,

@@ -6,7 +6,8 @@ import { renderHelm } from './helm.ts';
 import { renderKustomize } from './kustomize.ts';
 import type { ToolLimits } from './run-tool.ts';
 import type { RenderSpec } from './spec.ts';
-import { validateCandidates, type RenderedObject, type ValidationLimits } from './validate.ts';
+import type { RenderedObject } from './types.ts';
+import { validateCandidates, type ValidationLimits } from './validate.ts';
 
 export interface RenderOptions extends ValidationLimits {
   /** The destination namespace: Helm's `--namespace`, and the namespace of objects that name none. */

@@ -1,11 +1,7 @@
 import { objectKey, type KubeObject } from '../kube/object.ts';
 import type { Candidate } from './documents.ts';
-import { describeSource, type ManifestSource, type RenderIssue } from './errors.ts';
-
-export interface RenderedObject {
-  object: KubeObject;
-  source: ManifestSource;
-}
+import { describeSource, type RenderIssue } from './errors.ts';
+import type { ManifestSource, RenderedObject } from './types.ts';
 
 export interface ValidationLimits {
   /** Largest object, as JSON. Default 1 MiB, etcd's per-value limit scale. */
