@@ -2,7 +2,7 @@ import { syncOption, type Application } from './config/application.ts';
 import type { ClusterConnection } from './kube/client.ts';
 import { KubeClient } from './kube/client.ts';
 import { Discovery } from './kube/discovery.ts';
-import { render, type RenderOptions } from './render/index.ts';
+import { detectRenderer, render, type RenderOptions } from './render/index.ts';
 import { fetchSource, type SourceOptions } from './source/index.ts';
 import type { Inventory } from './sync/inventory.ts';
 import { countActions, type SyncResult } from './sync/result.ts';
@@ -89,6 +89,13 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
     let source;
     try {
       source = await fetchSource({ ...app.spec.source, targetRevision: revision }, options.source);
+      if (detectRenderer(source.appDir, app.spec.render) === 'kustomize') {
+        // Same commit, already cached: this only writes the rest of the tree.
+        source = await fetchSource(
+          { ...app.spec.source, targetRevision: source.revision },
+          { ...options.source, checkout: 'repository' },
+        );
+      }
     } catch (err) {
       return failed(`source: ${(err as Error).message}`);
     }

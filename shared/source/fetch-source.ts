@@ -1,5 +1,8 @@
 import { checkoutPath } from './checkout.ts';
-import { ensureRepo, hasCommit, repoCache } from './cache.ts';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureRepo, hasCommit, repoCache, type RepoCache } from './cache.ts';
+import { PathNotFoundError } from './errors.ts';
 import { fetchCommit } from './fetch.ts';
 import { withLock } from './lock.ts';
 import { openRemote, type RemoteOptions } from './remote.ts';
@@ -9,6 +12,12 @@ import type { SourceSpec } from './spec.ts';
 export interface SourceOptions extends RemoteOptions {
   /** Where fetched repositories and checkouts live; on Lambda a folder under /tmp, which survives warm invocations. */
   cacheDir: string;
+  /**
+   * `path` (default) writes only the application's path; `repository` writes
+   * the whole tree, for renderers that may reach outside the path (a
+   * Kustomize overlay's `../../base`), as Argo CD gives Kustomize the repo.
+   */
+  checkout?: 'path' | 'repository';
 }
 
 export interface SourceResult {
@@ -25,6 +34,19 @@ export interface SourceResult {
   durationMs: number;
 }
 
+async function appDirInRepository(
+  cache: RepoCache,
+  revision: string,
+  context: { repoURL: string; revision: string; path: string },
+): Promise<string> {
+  const root = await checkoutPath(cache, revision, { ...context, path: '.' });
+  const appDir = join(root, context.path);
+  if (!statSync(appDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new PathNotFoundError(context, `commit ${revision} has no directory ${context.path}`);
+  }
+  return appDir;
+}
+
 /** Head lookup, then a fetch only when the commit is not cached, then a checkout of the path alone. */
 export async function fetchSource(spec: SourceSpec, options: SourceOptions): Promise<SourceResult> {
   const started = performance.now();
@@ -38,7 +60,10 @@ export async function fetchSource(spec: SourceSpec, options: SourceOptions): Pro
     let packBytes = 0;
     const fetched = !(await hasCommit(cache, resolved.revision));
     if (fetched) packBytes = await fetchCommit(remote, cache, resolved.revision, context);
-    const appDir = await checkoutPath(cache, resolved.revision, context);
+    const appDir =
+      options.checkout === 'repository'
+        ? await appDirInRepository(cache, resolved.revision, context)
+        : await checkoutPath(cache, resolved.revision, context);
     return {
       revision: resolved.revision,
       ...(resolved.ref ? { ref: resolved.ref } : {}),
