@@ -1,0 +1,177 @@
+import { admitDelivery, confirmDelivery, type Admission } from './dedupe.ts';
+import { deliveryIdOf, parsePushes, verifySignature } from './dispatch.ts';
+import { toHeaders } from './headers.ts';
+import { PayloadError } from './payload-error.ts';
+import { detectProvider, type Provider } from './providers.ts';
+import type { PushEvent } from './push-event.ts';
+import { affectedApplications, type RouteCandidate } from './route.ts';
+
+export interface WebhookRequest {
+  /** Header names in any case. */
+  headers: Record<string, string | undefined>;
+  /** The raw bytes as received (base64-decoded when API Gateway encoded them). */
+  body: Buffer;
+}
+
+export interface WebhookDeps {
+  /** The provider's shared secret; undefined when the provider is not configured (→ 401). */
+  secret(provider: Provider): Promise<string | undefined>;
+  /** Atomically records `id`; false when it was already recorded (a duplicate). */
+  isNewDelivery(provider: Provider, id: string): Promise<boolean>;
+  /** The application registry. */
+  applications(): Promise<RouteCandidate[]>;
+  enqueue(apps: string[], push: PushEvent): Promise<void>;
+  log?(event: string, fields: Record<string, unknown>): void;
+}
+
+export interface WebhookResponse {
+  statusCode: number;
+  body: {
+    message: string;
+    provider?: Provider;
+    deliveryId?: string;
+    applications?: string[];
+  };
+}
+
+export interface WebhookOptions {
+  maxBodyBytes?: number;
+}
+
+export const MAX_BODY_BYTES = 1_048_576;
+
+/**
+ * One webhook request to one response; never throws. The signature is checked
+ * on the raw bytes before anything parses them, and a delivery id is recorded
+ * only after that, so a forged request cannot burn one.
+ */
+export async function handleWebhook(
+  req: WebhookRequest,
+  deps: WebhookDeps,
+  { maxBodyBytes = MAX_BODY_BYTES }: WebhookOptions = {},
+): Promise<WebhookResponse> {
+  const log = deps.log ?? (() => {});
+  let provider: Provider | undefined;
+  try {
+    if (req.body.length > maxBodyBytes) {
+      return reject(log, 413, `payload larger than ${maxBodyBytes} bytes`);
+    }
+    const headers = toHeaders(req.headers);
+    provider = detectProvider(headers);
+    if (!provider) {
+      return reject(log, 400, 'unknown provider: no GitHub, GitLab, Bitbucket or Gitea headers');
+    }
+    const secret = await deps.secret(provider);
+    if (!secret) return reject(log, 401, `${provider} webhooks are not configured`, { provider });
+    if (!verifySignature(provider, headers, req.body, secret)) {
+      return reject(log, 401, 'missing or invalid signature', { provider });
+    }
+
+    let parsed;
+    try {
+      parsed = parsePushes(provider, headers, req.body);
+    } catch (err) {
+      if (!(err instanceof PayloadError)) throw err;
+      return reject(log, 400, err.message, {
+        provider,
+        deliveryId: deliveryIdOf(provider, headers),
+      });
+    }
+    if ('ignored' in parsed) {
+      const body = {
+        message: `ignored: ${parsed.ignored}`,
+        provider,
+        ...maybeDeliveryId(provider, headers),
+      };
+      log('webhook.ignored', { statusCode: 202, ...body });
+      return { statusCode: 202, body };
+    }
+    return await dispatch(provider, parsed, deps, log);
+  } catch (err) {
+    log('webhook.failed', { statusCode: 500, provider, error: (err as Error).message });
+    return {
+      statusCode: 500,
+      body: { message: 'internal error', ...(provider ? { provider } : {}) },
+    };
+  }
+}
+
+type Log = NonNullable<WebhookDeps['log']>;
+
+async function dispatch(
+  provider: Provider,
+  pushes: PushEvent[],
+  deps: WebhookDeps,
+  log: Log,
+): Promise<WebhookResponse> {
+  // Every event of one delivery carries its id.
+  const deliveryId = pushes[0]!.deliveryId;
+  const context = { provider, deliveryId };
+  const admission = await admitDelivery(deps.isNewDelivery, provider, deliveryId).catch(
+    (err: unknown): Admission => {
+      log('webhook.dedupe_failed', { ...context, error: (err as Error).message });
+      return 'unchecked';
+    },
+  );
+  if (admission === 'duplicate') {
+    const body = { message: 'duplicate delivery, ignored', ...context };
+    log('webhook.duplicate', { statusCode: 200, ...body });
+    return { statusCode: 200, body };
+  }
+
+  const enqueued: string[] = [];
+  try {
+    const candidates = await deps.applications();
+    for (const push of pushes) {
+      // A Bitbucket delivery can move several refs; an application follows one.
+      const apps = affectedApplications(push, candidates).filter((app) => !enqueued.includes(app));
+      if (apps.length === 0) continue;
+      await deps.enqueue(apps, push);
+      enqueued.push(...apps);
+    }
+  } catch (err) {
+    // Nothing confirmed: the provider's redelivery (same id) is processed again.
+    log('webhook.enqueue_failed', {
+      ...context,
+      statusCode: 500,
+      admission,
+      enqueued,
+      error: (err as Error).message,
+    });
+    return {
+      statusCode: 500,
+      body: { message: 'could not enqueue the affected applications', ...context },
+    };
+  }
+
+  if (admission === 'new') {
+    await confirmDelivery(deps.isNewDelivery, provider, deliveryId).catch((err: unknown) =>
+      log('webhook.confirm_failed', { ...context, error: (err as Error).message }),
+    );
+  }
+  const message =
+    enqueued.length === 0
+      ? 'no application affected'
+      : `enqueued ${enqueued.length} application${enqueued.length === 1 ? '' : 's'}`;
+  const body = { message, ...context, applications: enqueued };
+  log('webhook.accepted', { statusCode: 202, admission, ...body });
+  return { statusCode: 202, body };
+}
+
+function maybeDeliveryId(provider: Provider, headers: Headers): { deliveryId?: string } {
+  const deliveryId = deliveryIdOf(provider, headers);
+  return deliveryId === undefined ? {} : { deliveryId };
+}
+
+function reject(
+  log: Log,
+  statusCode: number,
+  message: string,
+  context: { provider?: Provider; deliveryId?: string | undefined } = {},
+): WebhookResponse {
+  const body: WebhookResponse['body'] = { message };
+  if (context.provider) body.provider = context.provider;
+  if (context.deliveryId) body.deliveryId = context.deliveryId;
+  log('webhook.rejected', { statusCode, ...body });
+  return { statusCode, body };
+}

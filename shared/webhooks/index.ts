@@ -1,0 +1,22 @@
+export {
+  handleWebhook,
+  MAX_BODY_BYTES,
+  type WebhookDeps,
+  type WebhookOptions,
+  type WebhookRequest,
+  type WebhookResponse,
+} from './handle-webhook.ts';
+export { detectProvider, type Provider } from './providers.ts';
+export { toHeaders } from './headers.ts';
+export { PayloadError } from './payload-error.ts';
+export type { Ignored, PushEvent } from './push-event.ts';
+export { affectedApplications, type RouteCandidate } from './route.ts';
+export { parsePushes, verifySignature, type Verifier } from './dispatch.ts';
+export { verifyGithub } from './verify-github.ts';
+export { verifyGitlab } from './verify-gitlab.ts';
+export { verifyBitbucket } from './verify-bitbucket.ts';
+export { verifyGitea } from './verify-gitea.ts';
+export { parseGithub } from './parse-github.ts';
+export { parseGitlab } from './parse-gitlab.ts';
+export { parseBitbucket } from './parse-bitbucket.ts';
+export { parseGitea } from './parse-gitea.ts';

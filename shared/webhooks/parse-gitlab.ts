@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { decodeBody } from './decode-body.ts';
+import { requireDeliveryId } from './headers.ts';
+import { PayloadError } from './payload-error.ts';
+import {
+  changedPaths,
+  CommitFiles,
+  isNullSha,
+  parsePayload,
+  parseRef,
+  refDeleted,
+  repoURLs,
+  unroutableRef,
+  type Ignored,
+  type PushEvent,
+} from './push-event.ts';
+
+// Idempotency-Key (GitLab 17.4+) stays the same when GitLab retries a
+// delivery; X-Gitlab-Event-UUID is what older versions send.
+export const GITLAB_DELIVERY_HEADERS = ['idempotency-key', 'x-gitlab-event-uuid'] as const;
+
+const PUSH_EVENTS = new Set(['Push Hook', 'Tag Push Hook']);
+
+const urls = {
+  git_http_url: z.string().nullish(),
+  git_ssh_url: z.string().nullish(),
+  web_url: z.string().nullish(),
+  http_url: z.string().nullish(),
+  ssh_url: z.string().nullish(),
+  url: z.string().nullish(),
+  homepage: z.string().nullish(),
+};
+
+const GitlabPush = z.object({
+  ref: z.string(),
+  before: z.string(),
+  after: z.string(),
+  // The commit, also when `after` is an annotated tag object; null on deletion.
+  checkout_sha: z.string().nullish(),
+  // GitLab lists at most 20 commits and gives the real count here.
+  total_commits_count: z.number().int().nonnegative().optional(),
+  commits: z.array(CommitFiles).optional(),
+  project: z.object({ ...urls, default_branch: z.string().nullish() }).optional(),
+  repository: z.object(urls).optional(),
+});
+
+export function parseGitlab(headers: Headers, rawBody: Buffer): PushEvent | Ignored {
+  const event = headers.get('x-gitlab-event');
+  if (event === null) throw new PayloadError(['missing X-Gitlab-Event header']);
+  if (!PUSH_EVENTS.has(event)) return { ignored: `${event} event` };
+
+  const deliveryId = requireDeliveryId(headers, GITLAB_DELIVERY_HEADERS);
+  const push = parsePayload(GitlabPush, decodeBody(headers, rawBody));
+  const ref = parseRef(push.ref);
+  if (!ref) return unroutableRef(push.ref);
+  if (isNullSha(push.after)) return refDeleted(ref);
+
+  const sources = [push.project, push.repository];
+  const result: PushEvent = {
+    provider: 'gitlab',
+    deliveryId,
+    repoURLs: repoURLs(
+      sources.flatMap((s) =>
+        s
+          ? [s.git_http_url, s.git_ssh_url, s.web_url, s.http_url, s.ssh_url, s.url, s.homepage]
+          : [],
+      ),
+    ),
+    ref,
+    after: push.checkout_sha ?? push.after,
+  };
+  if (push.project?.default_branch) result.defaultBranch = push.project.default_branch;
+  const commits = push.commits ?? [];
+  if (
+    ref.type === 'branch' &&
+    !isNullSha(push.before) &&
+    push.total_commits_count === commits.length
+  ) {
+    const paths = changedPaths(commits);
+    if (paths) result.changedPaths = paths;
+  }
+  return result;
+}
