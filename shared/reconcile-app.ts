@@ -45,7 +45,13 @@ export interface ReconcileAppInput {
 export type ReconcileAppOutcome =
   | { status: 'busy'; holder?: string; retryAfterMs: number }
   | { status: 'skipped'; reason: string; revision?: string }
-  | { status: 'done'; result: SyncResult; historySeq?: number };
+  | {
+      status: 'done';
+      result: SyncResult;
+      historySeq?: number;
+      /** The revision synced before this reconcile: tells a drift repair from a new commit. */
+      previousRevision?: string;
+    };
 
 export function summarize(result: SyncResult): SyncSummary {
   const applied = result.counts.Created + result.counts.Configured;
@@ -95,6 +101,7 @@ function nextState(
     },
   };
   if (syncedRevision) state.syncedRevision = syncedRevision;
+  if (previous?.suspended) state.suspended = previous.suspended;
   if (result.error) state.error = result.error;
   return state;
 }
@@ -137,6 +144,10 @@ export async function reconcileApp(input: ReconcileAppInput): Promise<ReconcileA
   });
   const startedAt = Date.now();
   try {
+    if (input.mode === 'auto' && acquired.record.state?.suspended) {
+      const { by, at } = acquired.record.state.suspended;
+      return { status: 'skipped', reason: `suspended by ${by} at ${new Date(at).toISOString()}` };
+    }
     if (input.mode === 'auto' && !input.revision) {
       const unchanged = await unchangedSince(acquired.record, app, input.source);
       if (unchanged) return { status: 'skipped', reason: 'unchanged', revision: unchanged };
@@ -188,7 +199,12 @@ export async function reconcileApp(input: ReconcileAppInput): Promise<ReconcileA
       }
     }
     await writeState(table, keeper.current(), nextState(previousState, result, dryRun, startedAt));
-    return { status: 'done', result, ...(historySeq !== undefined ? { historySeq } : {}) };
+    return {
+      status: 'done',
+      result,
+      ...(historySeq !== undefined ? { historySeq } : {}),
+      ...(previousState?.syncedRevision ? { previousRevision: previousState.syncedRevision } : {}),
+    };
   } finally {
     await keeper.stop();
     try {

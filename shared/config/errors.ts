@@ -4,6 +4,8 @@ import type { z } from 'zod';
 export class ConfigError extends Error {
   readonly file: string;
   readonly problems: string[];
+  /** What the file declares, when that much could be read: lets a broken definition disable just its application. */
+  subject?: { kind: 'Application' | 'Cluster'; name: string };
 
   constructor(file: string, problems: string[]) {
     super(

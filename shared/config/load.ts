@@ -70,6 +70,21 @@ function yamlFiles(dir: string): string[] {
   return out.sort();
 }
 
+/** Kind and name of a file's first document, if it parses at all. */
+function subjectOf(file: string): ConfigError['subject'] {
+  try {
+    const doc = readDocuments(file)[0] as
+      { kind?: unknown; metadata?: { name?: unknown } } | undefined;
+    const kind = doc?.kind;
+    const name = doc?.metadata?.name;
+    if ((kind === 'Application' || kind === 'Cluster') && typeof name === 'string' && name)
+      return { kind, name };
+  } catch {
+    // Unreadable YAML: nothing to attribute the error to.
+  }
+  return undefined;
+}
+
 /**
  * Loads every Application and Cluster in a folder (recursively). A broken
  * file is recorded in `errors` and disables only what it declares.

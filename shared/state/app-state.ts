@@ -37,7 +37,15 @@ export interface SyncOperation {
   startedAt: number;
 }
 
+/** Automated syncs stopped by a person until resumed (scheduled and webhook reconciles skip the app). */
+export interface Suspension {
+  by: string;
+  at: number;
+  reason?: string;
+}
+
 export interface AppState {
+  suspended?: Suspension;
   desiredRevision?: string;
   syncedRevision?: string;
   syncStatus: SyncStatus;
@@ -57,6 +65,7 @@ export const syncSummarySchema = z.object({
 });
 
 export const appStateSchema = z.object({
+  suspended: z.object({ by: z.string(), at: z.number(), reason: z.string().optional() }).optional(),
   desiredRevision: z.string().optional(),
   syncedRevision: z.string().optional(),
   syncStatus: z.enum(['Synced', 'OutOfSync', 'Unknown']),

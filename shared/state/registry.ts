@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { Application } from '../config/application.ts';
+import { Cluster } from '../config/cluster.ts';
 import { normalizeRepoURL } from '../config/repo-url.ts';
 import { jsonAttr, numberAttr, stringAttr } from './attributes.ts';
 import { call, type StateTable } from './client.ts';
@@ -24,6 +25,8 @@ export interface RegistryEntry {
   name: string;
   /** The validated definition; absent when its file is broken. */
   app?: Application;
+  /** The cluster the application deploys to, as declared next to it. */
+  cluster?: Cluster;
   /** Normalized repository URL, for webhook routing. */
   repoKey?: string;
   /** The definition's file in the configuration repository. */
@@ -38,6 +41,7 @@ const itemSchema = z.object({
   file: stringAttr,
   updatedAt: numberAttr,
   app: jsonAttr(z.unknown()).optional(),
+  cluster: jsonAttr(z.unknown()).optional(),
   repoKey: stringAttr.optional(),
   error: stringAttr.optional(),
 });
@@ -57,6 +61,7 @@ export async function putRegistryEntry(
     item.app = { S: JSON.stringify(entry.app) };
     item.repoKey = { S: normalizeRepoURL(entry.app.spec.source.repoURL) };
   }
+  if (entry.cluster) item.cluster = { S: JSON.stringify(entry.cluster) };
   if (entry.error) item.error = { S: entry.error };
   await call(table, { app: entry.name, operation: 'register application' }, (client) =>
     client.send(new PutItemCommand({ TableName: table.tableName, Item: item })),
@@ -74,8 +79,16 @@ export async function removeRegistryEntry(table: StateTable, name: string): Prom
   );
 }
 
-/** Every registered application, sorted by name. */
-export async function listRegistry(table: StateTable): Promise<RegistryEntry[]> {
+/** One registered application, or undefined. */
+export async function getRegistryEntry(
+  table: StateTable,
+  name: string,
+): Promise<RegistryEntry | undefined> {
+  return (await listRegistry(table, name)).find((e) => e.name === name);
+}
+
+/** Every registered application (or the one named), sorted by name. */
+export async function listRegistry(table: StateTable, only?: string): Promise<RegistryEntry[]> {
   const entries: RegistryEntry[] = [];
   let start: Record<string, AttributeValue> | undefined;
   do {
@@ -83,8 +96,11 @@ export async function listRegistry(table: StateTable): Promise<RegistryEntry[]> 
       client.send(
         new QueryCommand({
           TableName: table.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: REGISTRY_PARTITION } },
+          KeyConditionExpression: only ? 'pk = :pk AND sk = :sk' : 'pk = :pk',
+          ExpressionAttributeValues: {
+            ':pk': { S: REGISTRY_PARTITION },
+            ...(only ? { ':sk': { S: `${APP_PREFIX}${only}` } } : {}),
+          },
           ExclusiveStartKey: start,
         }),
       ),
@@ -97,13 +113,18 @@ export async function listRegistry(table: StateTable): Promise<RegistryEntry[]> 
           `registry item ${JSON.stringify(raw.sk)} is malformed: ${parsed.error.message}`,
         );
       }
-      const { sk, file, updatedAt, app, repoKey, error } = parsed.data;
+      const { sk, file, updatedAt, app, cluster, repoKey, error } = parsed.data;
       const name = sk.slice(APP_PREFIX.length);
       const entry: RegistryEntry = { name, file, updatedAt };
       if (app !== undefined) {
         const definition = Application.safeParse(app);
         if (definition.success) entry.app = definition.data;
         else entry.error = `stored definition no longer validates: ${definition.error.message}`;
+      }
+      if (cluster !== undefined) {
+        const definition = Cluster.safeParse(cluster);
+        if (definition.success) entry.cluster = definition.data;
+        else entry.error = `stored cluster no longer validates: ${definition.error.message}`;
       }
       if (repoKey) entry.repoKey = repoKey;
       if (error) entry.error = error;

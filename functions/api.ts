@@ -1,0 +1,89 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type {
+  APIGatewayProxyEventV2WithIAMAuthorizer,
+  APIGatewayProxyResultV2,
+  Context,
+} from 'aws-lambda';
+import { handleApi, type ApiDeps } from '../shared/api/handle-api.ts';
+import { connectCluster } from '../shared/kube/connect.ts';
+import { SqsReconcileQueue } from '../shared/queue/sqs-queue.ts';
+import { reconcile } from '../shared/reconcile.ts';
+import { readEnv } from '../shared/runtime/env.ts';
+import { gitAuth } from '../shared/runtime/git-auth.ts';
+import { powertools } from '../shared/runtime/powertools.ts';
+import { SecretCache } from '../shared/secrets/secret-cache.ts';
+import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
+
+const env = readEnv(['TABLE_NAME', 'QUEUE_URL']);
+const { logger, metrics, tracer } = powertools('driftless-api');
+const secrets = new SecretCache(tracer.captureAWSv3Client(new SecretsManagerClient({})));
+const auth = gitAuth(secrets, env.GIT_CREDENTIALS_SECRET_ARN);
+const deps: ApiDeps = {
+  table: createStateTable({
+    tableName: env.TABLE_NAME,
+    client: tracer.captureAWSv3Client(createDynamoClient()),
+  }),
+  queue: new SqsReconcileQueue(tracer.captureAWSv3Client(new SQSClient({})), env.QUEUE_URL!),
+  diff: async (app, cluster, previous) =>
+    reconcile(app, {
+      cluster: { name: cluster.metadata.name, connection: await connectCluster(cluster) },
+      source: { cacheDir: env.SOURCE_CACHE_DIR, ...(auth ? { auth } : {}) },
+      previous,
+      dryRun: true,
+      concurrency: env.RECONCILE_CONCURRENCY,
+    }),
+};
+
+/** HTTP API (IAM-authorized) → the API routes; errors become JSON with a message, never a stack. */
+async function api(
+  event: APIGatewayProxyEventV2WithIAMAuthorizer,
+  context: Context,
+): Promise<APIGatewayProxyResultV2> {
+  const caller = event.requestContext.authorizer?.iam?.userArn ?? 'unknown';
+  try {
+    const response = await handleApi(
+      {
+        method: event.requestContext.http.method,
+        path: event.rawPath,
+        ...(event.body
+          ? {
+              body: event.isBase64Encoded
+                ? Buffer.from(event.body, 'base64').toString('utf8')
+                : event.body,
+            }
+          : {}),
+        caller,
+        requestId: context.awsRequestId,
+      },
+      deps,
+    );
+    logger.info('api request', {
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      caller,
+      statusCode: response.statusCode,
+    });
+    return {
+      statusCode: response.statusCode,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(response.body),
+    };
+  } catch (err) {
+    logger.error('api request failed', { path: event.rawPath, error: err as Error });
+    return {
+      statusCode: 500,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: (err as Error).message }),
+    };
+  }
+}
+
+export const handler = middy(api)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(logMetrics(metrics));

@@ -1,0 +1,87 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { connectCluster } from '../shared/kube/connect.ts';
+import { EventBridgePublisher } from '../shared/observability/eventbridge.ts';
+import { recordReconcileMetrics } from '../shared/observability/metrics.ts';
+import { processMessage, type ReconcilerDeps } from '../shared/reconciler/process-message.ts';
+import { readEnv } from '../shared/runtime/env.ts';
+import { gitAuth } from '../shared/runtime/git-auth.ts';
+import { powertools } from '../shared/runtime/powertools.ts';
+import { SecretCache } from '../shared/secrets/secret-cache.ts';
+import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
+
+const env = readEnv(['TABLE_NAME']);
+const { logger, metrics, tracer } = powertools('driftless-reconciler');
+const secrets = new SecretCache(tracer.captureAWSv3Client(new SecretsManagerClient({})));
+const auth = gitAuth(secrets, env.GIT_CREDENTIALS_SECRET_ARN);
+const deps: ReconcilerDeps = {
+  table: createStateTable({
+    tableName: env.TABLE_NAME,
+    client: tracer.captureAWSv3Client(createDynamoClient()),
+  }),
+  source: { cacheDir: env.SOURCE_CACHE_DIR, ...(auth ? { auth } : {}) },
+  connect: connectCluster,
+  events: new EventBridgePublisher(
+    tracer.captureAWSv3Client(new EventBridgeClient({})),
+    env.EVENT_BUS_NAME,
+  ),
+  concurrency: env.RECONCILE_CONCURRENCY,
+};
+
+/** SQS batch → one reconcile per message, concurrently; busy or failed ones go back to the queue. */
+async function reconcileBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const outcomes = await Promise.all(
+    event.Records.map(async (record) => {
+      const outcome = await processMessage(
+        record.body,
+        `${context.awsRequestId}/${record.messageId}`,
+        deps,
+      );
+      recordReconcileMetrics(metrics, outcome);
+      const fields = {
+        messageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+      };
+      if (outcome.kind === 'dropped')
+        logger.error('message dropped', { ...fields, reason: outcome.reason });
+      else if (outcome.kind === 'retry')
+        logger.warn('reconcile will be retried', {
+          ...fields,
+          app: outcome.app,
+          reason: outcome.reason,
+        });
+      else if (outcome.outcome.status === 'done') {
+        const r = outcome.outcome.result;
+        logger.info('reconciled', {
+          ...fields,
+          app: r.app,
+          cluster: r.cluster,
+          revision: r.revision,
+          status: r.status,
+          health: r.health.status,
+          counts: r.counts,
+          error: r.error,
+          timings: r.timings,
+        });
+      } else {
+        logger.info('reconcile skipped', { ...fields, app: outcome.app, outcome: outcome.outcome });
+      }
+      return { record, outcome };
+    }),
+  );
+  return {
+    batchItemFailures: outcomes
+      .filter((o) => o.outcome.kind === 'retry')
+      .map((o) => ({ itemIdentifier: o.record.messageId })),
+  };
+}
+
+export const handler = middy(reconcileBatch)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { clearState: true }))
+  .use(logMetrics(metrics));

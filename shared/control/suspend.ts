@@ -1,0 +1,46 @@
+import type { StateTable } from '../state/client.ts';
+import { writeState } from '../state/app-state.ts';
+import { acquireLease, releaseLease } from '../state/lease.ts';
+
+export type ControlOutcome =
+  | { status: 'done'; suspended: boolean }
+  | { status: 'busy'; holder?: string; retryAfterMs: number };
+
+/**
+ * Suspends or resumes automated syncs of one application. The flag lives in
+ * the application's state, written under the lease like every state change,
+ * so it cannot race a reconcile that is writing state at the same moment.
+ */
+export async function setSuspended(
+  table: StateTable,
+  app: string,
+  suspend: boolean,
+  who: { by: string; owner: string; reason?: string },
+): Promise<ControlOutcome> {
+  const acquired = await acquireLease(table, app, { owner: who.owner, ttlMs: 15_000 });
+  if (acquired.status === 'busy') return acquired;
+  try {
+    const state = acquired.record.state ?? {
+      syncStatus: 'Unknown' as const,
+      health: 'Unknown' as const,
+    };
+    const { suspended: _previous, ...rest } = state;
+    await writeState(
+      table,
+      acquired.lease,
+      suspend
+        ? {
+            ...rest,
+            suspended: {
+              by: who.by,
+              at: table.now(),
+              ...(who.reason ? { reason: who.reason } : {}),
+            },
+          }
+        : rest,
+    );
+    return { status: 'done', suspended: suspend };
+  } finally {
+    await releaseLease(table, acquired.lease);
+  }
+}

@@ -1,0 +1,31 @@
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { MessageOutcome } from '../reconciler/process-message.ts';
+
+/**
+ * Fleet-level counts only: a metric per application would cost more than the
+ * compute (DESIGN.md §4), so per-app detail lives in DynamoDB and the logs.
+ */
+export function recordReconcileMetrics(metrics: Metrics, outcome: MessageOutcome): void {
+  if (outcome.kind !== 'done' || outcome.outcome.status !== 'done') return;
+  const { result } = outcome.outcome;
+  metrics.addMetric('ReconcileDuration', MetricUnit.Milliseconds, result.timings.totalMs);
+  for (const event of outcome.events) {
+    switch (event.detailType) {
+      case 'Sync Succeeded':
+        metrics.addMetric('SyncSucceeded', MetricUnit.Count, 1);
+        break;
+      case 'Sync Failed':
+        metrics.addMetric('SyncFailed', MetricUnit.Count, 1);
+        break;
+      case 'Application Degraded':
+        metrics.addMetric('AppsDegraded', MetricUnit.Count, 1);
+        break;
+      case 'Drift Repaired':
+        metrics.addMetric('DriftRepaired', MetricUnit.Count, 1);
+        break;
+      case 'Rollback Performed':
+        metrics.addMetric('RollbackPerformed', MetricUnit.Count, 1);
+        break;
+    }
+  }
+}

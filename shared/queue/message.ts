@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { ResourceName } from '../config/names.ts';
+
+/** One request to reconcile one application; the body of every queue message. */
+export const ReconcileMessage = z.strictObject({
+  app: ResourceName,
+  mode: z.enum(['auto', 'sync', 'diff']).default('auto'),
+  /** Pin a revision (rollback). */
+  revision: z.string().min(1).optional(),
+  prune: z.boolean().optional(),
+  trigger: z.strictObject({
+    kind: z.enum(['schedule', 'webhook', 'manual', 'rollback']),
+    by: z.string().optional(),
+    deliveryId: z.string().optional(),
+    rollbackOf: z.number().int().optional(),
+  }),
+  enqueuedAt: z.number().int(),
+});
+
+export type ReconcileMessage = z.output<typeof ReconcileMessage>;
+export type ReconcileMessageInput = z.input<typeof ReconcileMessage>;
+
+/** Where reconcile requests go: SQS in AWS, an in-process queue in local mode. */
+export interface ReconcileQueue {
+  send(messages: { message: ReconcileMessageInput; delaySeconds?: number }[]): Promise<void>;
+}

@@ -1,0 +1,89 @@
+import type { Cluster } from '../config/cluster.ts';
+import type { ClusterConnection } from '../kube/client.ts';
+import { eventsFor, type DriftlessEvent, type EventPublisher } from '../observability/events.ts';
+import { ReconcileMessage } from '../queue/message.ts';
+import { reconcileApp, type ReconcileAppOutcome } from '../reconcile-app.ts';
+import type { ReconcileOptions } from '../reconcile.ts';
+import type { SourceOptions } from '../source/index.ts';
+import type { StateTable } from '../state/client.ts';
+import { getRegistryEntry } from '../state/registry.ts';
+
+export interface ReconcilerDeps {
+  table: StateTable;
+  source: SourceOptions;
+  render?: ReconcileOptions['render'];
+  connect: (cluster: Cluster) => Promise<ClusterConnection>;
+  events: EventPublisher;
+  concurrency?: number;
+  leaseTtlMs?: number;
+}
+
+/**
+ * - done / skipped / dropped: the message is finished;
+ * - retry: put it back (busy lease, or a failure worth another try).
+ */
+export type MessageOutcome =
+  | { kind: 'done'; app: string; outcome: ReconcileAppOutcome; events: DriftlessEvent[] }
+  | { kind: 'dropped'; reason: string }
+  | { kind: 'retry'; app: string; reason: string };
+
+/**
+ * Handles one queue message: validates it, looks the application up in the
+ * registry, reconciles it with its state, and publishes the events. A busy
+ * lease means another reconciler is on the same app, possibly on an older
+ * commit, so the message is retried rather than dropped: a push must never
+ * be lost to a scheduled run that started just before it.
+ */
+export async function processMessage(
+  body: string,
+  owner: string,
+  deps: ReconcilerDeps,
+): Promise<MessageOutcome> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { kind: 'dropped', reason: 'message body is not JSON' };
+  }
+  const parsed = ReconcileMessage.safeParse(json);
+  if (!parsed.success)
+    return { kind: 'dropped', reason: `invalid reconcile message: ${parsed.error.message}` };
+  const message = parsed.data;
+  const entry = await getRegistryEntry(deps.table, message.app);
+  if (!entry) return { kind: 'dropped', reason: `application ${message.app} is not registered` };
+  if (entry.error || !entry.app || !entry.cluster) {
+    return {
+      kind: 'dropped',
+      reason: `application ${message.app} is disabled: ${entry.error ?? 'no cluster'}`,
+    };
+  }
+  const cluster = entry.cluster;
+  try {
+    const outcome = await reconcileApp({
+      table: deps.table,
+      app: entry.app,
+      connect: () => deps.connect(cluster),
+      owner,
+      trigger: message.trigger,
+      mode: message.mode,
+      ...(message.revision ? { revision: message.revision } : {}),
+      ...(message.prune !== undefined ? { prune: message.prune } : {}),
+      source: deps.source,
+      ...(deps.render ? { render: deps.render } : {}),
+      ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
+      ...(deps.leaseTtlMs ? { leaseTtlMs: deps.leaseTtlMs } : {}),
+    });
+    if (outcome.status === 'busy') {
+      return {
+        kind: 'retry',
+        app: message.app,
+        reason: `busy: held by ${outcome.holder ?? 'another reconciler'}`,
+      };
+    }
+    const events = outcome.status === 'done' ? eventsFor(outcome, message) : [];
+    await deps.events.publish(events);
+    return { kind: 'done', app: message.app, outcome, events };
+  } catch (err) {
+    return { kind: 'retry', app: message.app, reason: (err as Error).message };
+  }
+}

@@ -1,0 +1,70 @@
+import type { ConfigSet } from '../config/load.ts';
+import type { StateTable } from '../state/client.ts';
+import { listRegistry, putRegistryEntry, removeRegistryEntry } from '../state/registry.ts';
+
+export interface RegistrationReport {
+  /** Applications registered and usable. */
+  registered: string[];
+  /** Applications disabled by an error in their definition (or their cluster's). */
+  disabled: { name: string; file: string; error: string }[];
+  /** Broken files whose application could not even be named. */
+  unattributed: { file: string; error: string }[];
+  /** Applications no longer declared; their objects stay in the clusters. */
+  removed: string[];
+}
+
+/**
+ * Makes the registry match the configuration repository. A broken file
+ * disables only what it declares: its application (or every application on
+ * its cluster) is recorded with the error; everything else stays current.
+ */
+export async function registerConfig(
+  table: StateTable,
+  config: ConfigSet,
+): Promise<RegistrationReport> {
+  const report: RegistrationReport = {
+    registered: [],
+    disabled: [],
+    unattributed: [],
+    removed: [],
+  };
+  const brokenClusters = new Map<string, string>();
+  const declared = new Set<string>();
+  for (const error of config.errors) {
+    if (error.subject?.kind === 'Cluster') brokenClusters.set(error.subject.name, error.message);
+    else if (error.subject?.kind === 'Application') {
+      declared.add(error.subject.name);
+      report.disabled.push({ name: error.subject.name, file: error.file, error: error.message });
+      await putRegistryEntry(table, {
+        name: error.subject.name,
+        file: error.file,
+        error: error.message,
+      });
+    } else {
+      report.unattributed.push({ file: error.file, error: error.message });
+    }
+  }
+  for (const [name, { app, file }] of config.applications) {
+    declared.add(name);
+    const clusterName = app.spec.destination.cluster;
+    const cluster = config.clusters.get(clusterName);
+    const problem = cluster
+      ? undefined
+      : (brokenClusters.get(clusterName) ??
+        `${file}: spec.destination.cluster: cluster "${clusterName}" is not declared`);
+    if (problem) {
+      report.disabled.push({ name, file, error: problem });
+      await putRegistryEntry(table, { name, file, app, error: problem });
+      continue;
+    }
+    await putRegistryEntry(table, { name, file, app, cluster: cluster!.cluster });
+    report.registered.push(name);
+  }
+  for (const entry of await listRegistry(table)) {
+    if (!declared.has(entry.name)) {
+      await removeRegistryEntry(table, entry.name);
+      report.removed.push(entry.name);
+    }
+  }
+  return report;
+}
