@@ -62,6 +62,5 @@ function normalizePath(path: string): string {
 }
 
 function touches(changed: readonly string[], dir: string): boolean {
-  if (dir === '.') return true;
-  return changed.some((file) => file === dir || file.startsWith(`${dir}/`));
+  return changed.some((file) => dir === '.' || file === dir || file.startsWith(`${dir}/`));
 }

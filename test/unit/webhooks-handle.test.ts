@@ -1,0 +1,443 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  handleWebhook,
+  MAX_BODY_BYTES,
+  type Provider,
+  type PushEvent,
+  type RouteCandidate,
+  type WebhookDeps,
+} from '../../shared/webhooks/index.ts';
+import {
+  fixture,
+  hmacHex,
+  lowerCased,
+  providerRequest,
+  SECRETS,
+  type Json,
+  without,
+} from '../fixtures/webhooks/requests.ts';
+
+const GITHUB = 'https://github.com/acme/platform-config';
+const GITLAB = 'https://gitlab.example.com/infra/platform-config.git';
+const BITBUCKET = 'git@bitbucket.org:acme/platform-config.git';
+const GITEA = 'https://gitea.example.com/acme/platform-config';
+
+const REGISTRY: RouteCandidate[] = [
+  { name: 'web', repoURL: GITHUB, targetRevision: 'main', path: 'apps/web' },
+  { name: 'api', repoURL: `${GITHUB}.git`, targetRevision: 'HEAD', path: 'apps/api' },
+  { name: 'billing', repoURL: GITHUB, targetRevision: 'main', path: 'apps/billing' },
+  {
+    name: 'web-paused',
+    repoURL: GITHUB,
+    targetRevision: 'main',
+    path: 'apps/web',
+    suspended: true,
+  },
+  { name: 'worker', repoURL: GITLAB, targetRevision: 'main', path: 'apps/worker' },
+  { name: 'gl-other', repoURL: GITLAB, targetRevision: 'main', path: 'apps/other' },
+  { name: 'gl-release', repoURL: GITLAB, targetRevision: 'refs/tags/v1.4.0', path: '.' },
+  { name: 'bb-web', repoURL: BITBUCKET, targetRevision: 'main', path: 'apps/web' },
+  { name: 'bb-release', repoURL: BITBUCKET, targetRevision: 'v3.1.0', path: '.' },
+  { name: 'staging', repoURL: GITEA, targetRevision: 'develop', path: 'envs/staging' },
+  { name: 'prod', repoURL: GITEA, targetRevision: 'main', path: 'envs/prod' },
+];
+
+const PAYLOADS: Record<Provider, string> = {
+  github: 'github-push',
+  gitlab: 'gitlab-push',
+  bitbucket: 'bitbucket-push',
+  gitea: 'gitea-push',
+};
+
+function harness() {
+  const recorded = new Set<string>();
+  const enqueued: { apps: string[]; push: PushEvent }[] = [];
+  const logs: { event: string; fields: Record<string, unknown> }[] = [];
+  const deps = {
+    secret: vi.fn(async (provider: Provider): Promise<string | undefined> => SECRETS[provider]),
+    isNewDelivery: vi.fn(async (provider: Provider, id: string) => {
+      const key = `${provider}/${id}`;
+      if (recorded.has(key)) return false;
+      recorded.add(key);
+      return true;
+    }),
+    applications: vi.fn(async () => REGISTRY),
+    enqueue: vi.fn(async (apps: string[], push: PushEvent) => {
+      enqueued.push({ apps, push });
+    }),
+    log: (event: string, fields: Record<string, unknown>) => logs.push({ event, fields }),
+  } satisfies WebhookDeps;
+  return { deps, enqueued, recorded, logs };
+}
+
+const request = (provider: Provider, body?: Json | Buffer, options = {}) =>
+  providerRequest(provider, body ?? fixture(PAYLOADS[provider]), options);
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('handleWebhook: accepted pushes', () => {
+  it.each([
+    ['github', ['web', 'api']],
+    ['gitlab', ['worker']],
+    ['bitbucket', ['bb-web']],
+    ['gitea', ['staging']],
+  ] as const)('%s push → 202 and enqueues exactly %j', async (provider, apps) => {
+    const { deps, enqueued } = harness();
+    const res = await handleWebhook(request(provider), deps);
+    expect(res).toEqual({
+      statusCode: 202,
+      body: {
+        message: `enqueued ${apps.length} application${apps.length === 1 ? '' : 's'}`,
+        provider,
+        deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+        applications: apps,
+      },
+    });
+    expect(enqueued).toHaveLength(1);
+    expect(enqueued[0]!.apps).toEqual(apps);
+    expect(enqueued[0]!.push).toMatchObject({
+      provider,
+      deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+    });
+  });
+
+  it.each(['github', 'gitlab', 'bitbucket', 'gitea'] as const)(
+    '%s: the same request with API Gateway’s lower-cased headers gives the same answer',
+    async (provider) => {
+      const original = await handleWebhook(request(provider), harness().deps);
+      const req = request(provider);
+      const lowered = await handleWebhook(
+        { ...req, headers: lowerCased(req.headers) },
+        harness().deps,
+      );
+      expect(lowered).toEqual(original);
+    },
+  );
+
+  it('accepts header records with undefined values (as API Gateway types them)', async () => {
+    const { deps } = harness();
+    const req = request('github');
+    const res = await handleWebhook(
+      { headers: { ...req.headers, cookie: undefined }, body: req.body },
+      deps,
+    );
+    expect(res.statusCode).toBe(202);
+  });
+
+  it('a push that touches no application → 202, nothing enqueued', async () => {
+    const { deps } = harness();
+    const payload = fixture('github-push');
+    payload.commits = [{ added: ['README.md'], modified: [], removed: [] }];
+    const res = await handleWebhook(request('github', payload), deps);
+    expect(res.statusCode).toBe(202);
+    expect(res.body).toMatchObject({ message: 'no application affected', applications: [] });
+    expect(deps.enqueue).not.toHaveBeenCalled();
+  });
+
+  it('Bitbucket: one enqueue per updated ref, applications listed once', async () => {
+    const { deps, enqueued } = harness();
+    const payload = fixture('bitbucket-push') as { push: { changes: Json[] } };
+    const [main] = payload.push.changes;
+    payload.push.changes.push({
+      ...main,
+      old: null,
+      new: { type: 'tag', name: 'v3.1.0', target: { type: 'commit', hash: 'c0ffee' } },
+    });
+    const res = await handleWebhook(request('bitbucket', payload as Json), deps);
+    expect(res.statusCode).toBe(202);
+    expect(res.body.applications).toEqual(['bb-web', 'bb-release']);
+    expect(enqueued.map((e) => [e.apps, e.push.ref.name])).toEqual([
+      [['bb-web'], 'main'],
+      [['bb-release'], 'v3.1.0'],
+    ]);
+  });
+});
+
+describe('handleWebhook: size limit', () => {
+  /** A valid, signed push padded with JSON whitespace to exactly `size` bytes. */
+  function ofSize(size: number) {
+    const json = JSON.stringify(fixture('github-push'));
+    return request('github', Buffer.from(json + ' '.repeat(size - Buffer.byteLength(json))));
+  }
+
+  it('413 at 1 MiB + 1 byte, before looking at headers or secrets', async () => {
+    const { deps } = harness();
+    const req = ofSize(MAX_BODY_BYTES + 1);
+    expect(req.body.length).toBe(1_048_577);
+    const res = await handleWebhook(req, deps);
+    expect(res).toEqual({
+      statusCode: 413,
+      body: { message: 'payload larger than 1048576 bytes' },
+    });
+    expect(deps.secret).not.toHaveBeenCalled();
+  });
+
+  it('exactly 1 MiB is accepted', async () => {
+    const res = await handleWebhook(ofSize(MAX_BODY_BYTES), harness().deps);
+    expect(res.statusCode).toBe(202);
+  });
+
+  it('honours a smaller configured limit', async () => {
+    const res = await handleWebhook(request('github'), harness().deps, { maxBodyBytes: 100 });
+    expect(res.statusCode).toBe(413);
+  });
+});
+
+describe('handleWebhook: authentication', () => {
+  it('400 when no provider’s headers are present', async () => {
+    const { deps } = harness();
+    const res = await handleWebhook(
+      { headers: { 'content-type': 'application/json' }, body: Buffer.from('{}') },
+      deps,
+    );
+    expect(res).toEqual({
+      statusCode: 400,
+      body: { message: 'unknown provider: no GitHub, GitLab, Bitbucket or Gitea headers' },
+    });
+    expect(deps.secret).not.toHaveBeenCalled();
+  });
+
+  it('401 when the provider has no secret configured', async () => {
+    const { deps } = harness();
+    deps.secret.mockResolvedValue(undefined);
+    const res = await handleWebhook(request('gitlab'), deps);
+    expect(res).toEqual({
+      statusCode: 401,
+      body: { message: 'gitlab webhooks are not configured', provider: 'gitlab' },
+    });
+  });
+
+  const forgeries: [
+    string,
+    (provider: Provider) => { headers: Record<string, string>; body: Buffer },
+  ][] = [
+    [
+      'a missing signature',
+      (provider) => {
+        const req = request(provider);
+        for (const name of [
+          'X-Hub-Signature-256',
+          'X-Gitlab-Token',
+          'X-Hub-Signature',
+          'X-Gitea-Signature',
+        ]) {
+          delete req.headers[name];
+        }
+        return req;
+      },
+    ],
+    ['a wrong secret', (provider) => request(provider, undefined, { secret: 'guess' })],
+    [
+      'a body altered after signing',
+      (provider) => {
+        const req = request(provider);
+        return { ...req, body: Buffer.from(req.body.toString().replace('"main"', '"prod"')) };
+      },
+    ],
+    [
+      'a signed body replaced by garbage',
+      (provider) => ({ ...request(provider), body: Buffer.from('not json at all') }),
+    ],
+  ];
+
+  describe.each(['github', 'bitbucket', 'gitea'] as const)('%s', (provider) => {
+    it.each(forgeries)(
+      '401 for %s; body never parsed, delivery id not burned',
+      async (_, forge) => {
+        const { deps } = harness();
+        const forged = forge(provider);
+        const parse = vi.spyOn(JSON, 'parse');
+        const res = await handleWebhook(forged, deps);
+        const parseCalls = parse.mock.calls.length;
+        parse.mockRestore();
+        expect(res).toEqual({
+          statusCode: 401,
+          body: { message: 'missing or invalid signature', provider },
+        });
+        expect(parseCalls).toBe(0);
+        expect(deps.isNewDelivery).not.toHaveBeenCalled();
+        expect(deps.enqueue).not.toHaveBeenCalled();
+
+        // The genuine delivery with the same id still goes through.
+        expect((await handleWebhook(request(provider), deps)).statusCode).toBe(202);
+      },
+    );
+  });
+
+  it.each([
+    ['a missing token', (req: ReturnType<typeof request>) => delete req.headers['X-Gitlab-Token']],
+    [
+      'a wrong token',
+      (req: ReturnType<typeof request>) => (req.headers['X-Gitlab-Token'] = 'guess'),
+    ],
+  ])('GitLab: 401 for %s', async (_, tamper) => {
+    const { deps } = harness();
+    const req = request('gitlab');
+    tamper(req);
+    const res = await handleWebhook(req, deps);
+    expect(res.statusCode).toBe(401);
+    expect(deps.isNewDelivery).not.toHaveBeenCalled();
+  });
+
+  it('Gitea: a valid GitHub-style signature alone does not pass for Gitea', async () => {
+    const { deps } = harness();
+    const req = request('gitea');
+    req.headers['X-Gitea-Signature'] = hmacHex('other', req.body);
+    expect((await handleWebhook(req, deps)).statusCode).toBe(401);
+  });
+});
+
+describe('handleWebhook: payloads', () => {
+  it('400 for a body that is not JSON but carries a valid signature', async () => {
+    const { deps } = harness();
+    const res = await handleWebhook(request('github', Buffer.from('<xml/>')), deps);
+    expect(res.statusCode).toBe(400);
+    expect(res.body.message).toMatch(/^invalid payload: body is not JSON: /);
+    expect(res.body.provider).toBe('github');
+    expect(deps.isNewDelivery).not.toHaveBeenCalled();
+  });
+
+  it('400 naming the missing field', async () => {
+    const noRef = without(fixture('gitea-push'), 'ref');
+    const res = await handleWebhook(request('gitea', noRef), harness().deps);
+    expect(res).toEqual({
+      statusCode: 400,
+      body: {
+        message: 'invalid payload: ref: Invalid input: expected string, received undefined',
+        provider: 'gitea',
+        deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      },
+    });
+  });
+
+  it('ping → 202 ignored, nothing recorded or enqueued', async () => {
+    const { deps } = harness();
+    const res = await handleWebhook(
+      request('github', fixture('github-ping'), { event: 'ping' }),
+      deps,
+    );
+    expect(res).toEqual({
+      statusCode: 202,
+      body: {
+        message: 'ignored: ping',
+        provider: 'github',
+        deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      },
+    });
+    expect(deps.isNewDelivery).not.toHaveBeenCalled();
+    expect(deps.applications).not.toHaveBeenCalled();
+    expect(deps.enqueue).not.toHaveBeenCalled();
+  });
+
+  it('branch deletion → 202 ignored', async () => {
+    const { deps } = harness();
+    const deleted = { ...fixture('gitlab-push'), after: '0'.repeat(40), checkout_sha: null };
+    const res = await handleWebhook(request('gitlab', deleted), deps);
+    expect(res.statusCode).toBe(202);
+    expect(res.body.message).toBe('ignored: branch main deleted');
+    expect(deps.enqueue).not.toHaveBeenCalled();
+  });
+});
+
+describe('handleWebhook: delivery deduplication', () => {
+  it.each(['github', 'gitlab', 'bitbucket', 'gitea'] as const)(
+    '%s: a redelivered id → 200, enqueued once',
+    async (provider) => {
+      const { deps } = harness();
+      expect((await handleWebhook(request(provider), deps)).statusCode).toBe(202);
+      const again = await handleWebhook(request(provider), deps);
+      expect(again).toEqual({
+        statusCode: 200,
+        body: {
+          message: 'duplicate delivery, ignored',
+          provider,
+          deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+        },
+      });
+      expect(deps.enqueue).toHaveBeenCalledTimes(1);
+    },
+  );
+
+  it('distinct ids, or the same id from another provider, are not duplicates', async () => {
+    const { deps } = harness();
+    await handleWebhook(request('github', undefined, { deliveryId: 'a' }), deps);
+    await handleWebhook(request('github', undefined, { deliveryId: 'b' }), deps);
+    await handleWebhook(request('gitea', undefined, { deliveryId: 'a' }), deps);
+    expect(deps.enqueue).toHaveBeenCalledTimes(3);
+  });
+
+  it('a push that touched nothing is still recorded: its redelivery is a duplicate', async () => {
+    const { deps } = harness();
+    const payload = fixture('gitea-push');
+    payload.ref = 'refs/heads/feature/x';
+    expect((await handleWebhook(request('gitea', payload), deps)).body.applications).toEqual([]);
+    expect((await handleWebhook(request('gitea', payload), deps)).statusCode).toBe(200);
+  });
+
+  it('enqueue fails → 500; the redelivery is processed; the one after that is a duplicate', async () => {
+    const { deps, enqueued } = harness();
+    deps.enqueue.mockRejectedValueOnce(new Error('SQS unavailable'));
+    const failed = await handleWebhook(request('github'), deps);
+    expect(failed).toEqual({
+      statusCode: 500,
+      body: {
+        message: 'could not enqueue the affected applications',
+        provider: 'github',
+        deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      },
+    });
+    expect(enqueued).toHaveLength(0);
+
+    const retried = await handleWebhook(request('github'), deps);
+    expect(retried.statusCode).toBe(202);
+    expect(retried.body.applications).toEqual(['web', 'api']);
+    expect((await handleWebhook(request('github'), deps)).statusCode).toBe(200);
+    expect(enqueued).toHaveLength(1);
+  });
+
+  it('the registry fails → 500, and the redelivery is processed', async () => {
+    const { deps } = harness();
+    deps.applications.mockRejectedValueOnce(new Error('throttled'));
+    expect((await handleWebhook(request('gitlab'), deps)).statusCode).toBe(500);
+    expect((await handleWebhook(request('gitlab'), deps)).statusCode).toBe(202);
+    expect(deps.enqueue).toHaveBeenCalledTimes(1);
+  });
+
+  it('the delivery store fails → the push is enqueued anyway (fail open)', async () => {
+    const { deps, logs } = harness();
+    deps.isNewDelivery.mockRejectedValue(new Error('DynamoDB unavailable'));
+    const res = await handleWebhook(request('github'), deps);
+    expect(res.statusCode).toBe(202);
+    expect(res.body.applications).toEqual(['web', 'api']);
+    expect(logs.map((l) => l.event)).toEqual(['webhook.dedupe_failed', 'webhook.accepted']);
+  });
+
+  it('a failed confirmation still answers 202 (the push is on the queue)', async () => {
+    const { deps } = harness();
+    deps.isNewDelivery.mockResolvedValueOnce(true).mockRejectedValueOnce(new Error('timeout'));
+    const res = await handleWebhook(request('github'), deps);
+    expect(res.statusCode).toBe(202);
+    expect(deps.isNewDelivery.mock.calls).toEqual([
+      ['github', '72d3162e-cc78-11e3-81ab-4c9367dc0958'],
+      ['github', '72d3162e-cc78-11e3-81ab-4c9367dc0958#enqueued'],
+    ]);
+  });
+});
+
+describe('handleWebhook: dependency failures', () => {
+  it('a failing secret lookup → 500, never an exception', async () => {
+    const { deps, logs } = harness();
+    deps.secret.mockRejectedValue(new Error('AccessDenied'));
+    const res = await handleWebhook(request('bitbucket'), deps);
+    expect(res).toEqual({
+      statusCode: 500,
+      body: { message: 'internal error', provider: 'bitbucket' },
+    });
+    expect(logs).toEqual([
+      {
+        event: 'webhook.failed',
+        fields: { statusCode: 500, provider: 'bitbucket', error: 'AccessDenied' },
+      },
+    ]);
+  });
+});
