@@ -10,8 +10,12 @@ const SYNC_OPTIONS = [
   'Validate=false',
 ] as const;
 
-/** Go-style duration (`90s`, `5m`, `1h30m`) → milliseconds. */
-export const Duration = z
+/**
+ * Go-style duration (`90s`, `5m`, `1h30m`) → milliseconds. A number is taken
+ * as milliseconds already, so a parsed definition (stored in the registry)
+ * parses again to the same value.
+ */
+const DurationText = z
   .string()
   .regex(/^(\d+h)?(\d+m)?(\d+s)?$/, 'must be a duration like 30s, 5m or 1h30m')
   .refine((v) => v.length > 0, 'must not be empty')
@@ -19,6 +23,8 @@ export const Duration = z
     const [, h, m, s] = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(v) ?? [];
     return ((Number(h ?? 0) * 60 + Number(m ?? 0)) * 60 + Number(s ?? 0)) * 1000;
   });
+
+export const Duration = z.union([z.number().int().positive(), DurationText]);
 
 export const SyncPolicy = z.strictObject({
   /** Present: sync on every reconcile; absent: only report drift (sync on request). */

@@ -95,7 +95,7 @@ export function loadConfigDir(dir: string): ConfigSet {
   }
   const set: ConfigSet = { applications: new Map(), clusters: new Map(), errors: [] };
   for (const file of yamlFiles(dir)) {
-    const shown = relative(process.cwd(), file) || file;
+    const shown = relative(dir, file) || file;
     try {
       const docs = readDocuments(file);
       const kind = (docs[0] as { kind?: unknown } | undefined)?.kind;
@@ -117,9 +117,11 @@ export function loadConfigDir(dir: string): ConfigSet {
         set.clusters.set(cluster.metadata.name, { cluster, file: shown });
       }
     } catch (err) {
-      set.errors.push(
-        err instanceof ConfigError ? err : new ConfigError(shown, [(err as Error).message]),
-      );
+      const error =
+        err instanceof ConfigError ? err : new ConfigError(shown, [(err as Error).message]);
+      const subject = subjectOf(file);
+      if (subject) error.subject = subject;
+      set.errors.push(error);
     }
   }
   return set;

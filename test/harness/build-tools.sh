@@ -121,7 +121,23 @@ build_kwok() {
   ln -sfn "$out/stages.yaml" "$root/.tools/kwok-stages.yaml"
 }
 
-want="${*:-etcd kube kustomize kwok helm}"
+# moto's server speaks the SQS, EventBridge, Secrets Manager and CloudWatch
+# APIs locally; installed from PyPI into a venv cached like the Go tools.
+build_moto() {
+  local out="$cache/moto-$MOTO_VERSION"
+  # A venv cannot be moved (its scripts name their interpreter by path), so
+  # it is built in place and a marker says it finished.
+  if [[ ! -f "$out/.complete" ]]; then
+    log "installing moto[server] $MOTO_VERSION"
+    rm -rf "$out"
+    python3 -m venv "$out"
+    "$out/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+    touch "$out/.complete"
+  fi
+  link moto_server "$out/bin/moto_server"
+}
+
+want="${*:-etcd kube kustomize kwok helm moto}"
 for t in $want; do
   case "$t" in
     etcd) build_etcd ;;
@@ -129,6 +145,7 @@ for t in $want; do
     kwok) build_kwok ;;
     kustomize) build_simple kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5 ;;
     helm) build_helm ;;
+    moto) build_moto ;;
     *) log "unknown tool: $t"; exit 2 ;;
   esac
 done

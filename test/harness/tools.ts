@@ -13,7 +13,8 @@ export type Tool =
   | 'kubectl'
   | 'kwok'
   | 'kustomize'
-  | 'helm';
+  | 'helm'
+  | 'moto_server';
 
 /** Path of a Go-built tool; says how to build it when it is missing. */
 export function toolPath(tool: Tool): string {

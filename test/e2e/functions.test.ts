@@ -1,0 +1,208 @@
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createStateTable, type StateTable } from '../../shared/state/client.ts';
+import { readApp } from '../../shared/state/head.ts';
+import { listRegistry } from '../../shared/state/registry.ts';
+import { cluster, uniqueName } from '../harness/context.ts';
+import { localDynamoClient, LOCAL_AWS } from '../harness/dynamodb.ts';
+import { commitTree } from '../harness/git-fixtures.ts';
+import { startGitServer, type GitServer } from '../harness/git-server.ts';
+import { kubectl } from '../helpers/engine.ts';
+import { deliverQueue, lambdaContext } from '../helpers/lambda.ts';
+
+type Handler<E, R> = (event: E, context: Context) => Promise<R>;
+
+const cm = (name: string, value: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
+
+function application(name: string, repoURL: string, extra = ''): string {
+  return `apiVersion: driftless.dev/v1alpha1
+kind: Application
+metadata:
+  name: ${name}
+spec:
+  source: { repoURL: ${repoURL}, targetRevision: main, path: guestbook }
+  destination: { cluster: cluster-a, namespace: ${name} }
+  syncPolicy:
+    automated: { prune: true, selfHeal: true }
+    syncOptions: [CreateNamespace=true]
+  healthTimeout: 20s
+${extra}`;
+}
+
+describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server, cluster-a)', () => {
+  let git: GitServer;
+  let sqs: SQSClient;
+  let table: StateTable;
+  let queueUrl: string;
+  let cacheDir: string;
+  let scheduler: Handler<ScheduledEvent, unknown>;
+  let reconciler: Handler<SQSEvent, SQSBatchResponse>;
+  const app = uniqueName('guestbook');
+  let appRepo: string;
+  let configRepo: string;
+
+  beforeAll(async () => {
+    const awsEndpoint = inject('awsEndpoint');
+    const dynamo = inject('dynamo');
+    git = await startGitServer();
+    cacheDir = mkdtempSync(join(tmpdir(), 'driftless-e2e-'));
+    sqs = new SQSClient({ ...LOCAL_AWS, endpoint: awsEndpoint });
+    queueUrl = (
+      await sqs.send(
+        new CreateQueueCommand({
+          QueueName: uniqueName('reconcile'),
+          Attributes: { VisibilityTimeout: '2' },
+        }),
+      )
+    ).QueueUrl!;
+    table = createStateTable({
+      tableName: dynamo.tableName,
+      client: localDynamoClient(dynamo.endpoint),
+    });
+
+    appRepo = git.createRepo(`${app}-src`);
+    configRepo = git.createRepo(`${app}-config`);
+    commitTree(git.repoPath(`${app}-src`), 'main', { 'guestbook/cm.yaml': cm('settings', 'one') });
+    const a = cluster('cluster-a');
+    commitTree(git.repoPath(`${app}-config`), 'main', {
+      'clusters/cluster-a.yaml': `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: { name: cluster-a }\nspec:\n  kubeconfig: { file: ${a.kubeconfig} }\n`,
+      [`apps/${app}.yaml`]: application(app, appRepo),
+      'apps/broken.yaml': `${application(`${app}-broken`, appRepo)}  colour: blue\n`,
+    });
+
+    Object.assign(process.env, {
+      AWS_REGION: LOCAL_AWS.region,
+      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL: awsEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      TABLE_NAME: dynamo.tableName,
+      QUEUE_URL: queueUrl,
+      CONFIG_REPO_URL: configRepo,
+      CONFIG_REPO_PATH: '.',
+      SCHEDULE_JITTER_SECONDS: '0',
+      SOURCE_CACHE_DIR: cacheDir,
+      POWERTOOLS_METRICS_NAMESPACE: 'DriftlessTest',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    });
+    scheduler = (await import('../../functions/scheduler.ts')).handler as Handler<
+      ScheduledEvent,
+      unknown
+    >;
+    reconciler = (await import('../../functions/reconciler.ts')).handler as Handler<
+      SQSEvent,
+      SQSBatchResponse
+    >;
+  });
+
+  afterAll(async () => {
+    await git.stop();
+    sqs.destroy();
+    table.client.destroy();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  const scheduledEvent = (): ScheduledEvent => ({
+    version: '0',
+    id: uniqueName('tick'),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: ['arn:aws:events:us-east-1:123456789012:rule/driftless-schedule'],
+    detail: {},
+  });
+
+  async function queueDepth(): Promise<number> {
+    const attrs = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  }
+
+  it('scheduler registers the apps from the config repo, disables the broken one, and the reconciler syncs', async () => {
+    const report = (await scheduler(scheduledEvent(), lambdaContext('scheduler'))) as {
+      enqueued: string[];
+      disabled: { name: string; error: string }[];
+    };
+    expect(report.enqueued).toEqual([app]);
+    expect(report.disabled).toEqual([
+      {
+        name: `${app}-broken`,
+        file: expect.stringContaining('broken.yaml'),
+        error: expect.stringMatching(/colour/),
+      },
+    ]);
+    const registry = await listRegistry(table);
+    expect(registry.find((e) => e.name === `${app}-broken`)?.error).toMatch(
+      /broken\.yaml.*colour/s,
+    );
+
+    const { delivered, failed } = await deliverQueue(sqs, queueUrl, reconciler);
+    expect(delivered).toEqual([app]);
+    expect(failed).toEqual([]);
+    expect(
+      await kubectl(
+        cluster('cluster-a'),
+        'get',
+        'configmap',
+        'settings',
+        '-n',
+        app,
+        '-o',
+        'jsonpath={.data.value}',
+      ),
+    ).toBe('one');
+    expect((await readApp(table, app))?.state).toMatchObject({
+      syncStatus: 'Synced',
+      health: 'Healthy',
+    });
+    expect(await queueDepth()).toBe(0);
+  });
+
+  it('the scheduler repairs drift made with kubectl', async () => {
+    await kubectl(
+      cluster('cluster-a'),
+      'patch',
+      'configmap',
+      'settings',
+      '-n',
+      app,
+      '--type=merge',
+      '-p',
+      '{"data":{"value":"tampered"}}',
+    );
+    await scheduler(scheduledEvent(), lambdaContext('scheduler'));
+    const { delivered } = await deliverQueue(sqs, queueUrl, reconciler);
+    expect(delivered).toEqual([app]);
+    expect(
+      await kubectl(
+        cluster('cluster-a'),
+        'get',
+        'configmap',
+        'settings',
+        '-n',
+        app,
+        '-o',
+        'jsonpath={.data.value}',
+      ),
+    ).toBe('one');
+    expect((await readApp(table, app))?.state?.lastResult).toMatchObject({
+      outcome: 'succeeded',
+      applied: 1,
+    });
+  });
+});
