@@ -1,9 +1,9 @@
-import { admitDelivery, confirmDelivery, type Admission } from './dedupe.ts';
+import { admitDelivery, confirmDelivery, type Admission, type IsNewDelivery } from './dedupe.ts';
 import { deliveryIdOf, parsePushes, verifySignature } from './dispatch.ts';
 import { toHeaders } from './headers.ts';
 import { PayloadError } from './payload-error.ts';
 import { detectProvider, type Provider } from './providers.ts';
-import type { PushEvent } from './push-event.ts';
+import type { Ignored, PushEvent } from './push-event.ts';
 import { affectedApplications, type RouteCandidate } from './route.ts';
 
 export interface WebhookRequest {
@@ -16,7 +16,10 @@ export interface WebhookRequest {
 export interface WebhookDeps {
   /** The provider's shared secret; undefined when the provider is not configured (→ 401). */
   secret(provider: Provider): Promise<string | undefined>;
-  /** Atomically records `id`; false when it was already recorded (a duplicate). */
+  /**
+   * Atomically records `id`; false when it was already recorded (a duplicate).
+   * Also called with `<id>#enqueued` once a delivery is on the queue (see dedupe.ts).
+   */
   isNewDelivery(provider: Provider, id: string): Promise<boolean>;
   /** The application registry. */
   applications(): Promise<RouteCandidate[]>;
@@ -67,7 +70,7 @@ export async function handleWebhook(
       return reject(log, 401, 'missing or invalid signature', { provider });
     }
 
-    let parsed;
+    let parsed: PushEvent[] | Ignored;
     try {
       parsed = parsePushes(provider, headers, req.body);
     } catch (err) {
@@ -78,21 +81,23 @@ export async function handleWebhook(
       });
     }
     if ('ignored' in parsed) {
-      const body = {
-        message: `ignored: ${parsed.ignored}`,
+      return respond(log, 'webhook.ignored', 202, `ignored: ${parsed.ignored}`, {
         provider,
-        ...maybeDeliveryId(provider, headers),
-      };
-      log('webhook.ignored', { statusCode: 202, ...body });
-      return { statusCode: 202, body };
+        deliveryId: deliveryIdOf(provider, headers),
+      });
     }
     return await dispatch(provider, parsed, deps, log);
   } catch (err) {
-    log('webhook.failed', { statusCode: 500, provider, error: (err as Error).message });
-    return {
-      statusCode: 500,
-      body: { message: 'internal error', ...(provider ? { provider } : {}) },
-    };
+    return respond(
+      log,
+      'webhook.failed',
+      500,
+      'internal error',
+      { provider },
+      {
+        error: errorMessage(err),
+      },
+    );
   }
 }
 
@@ -107,16 +112,15 @@ async function dispatch(
   // Every event of one delivery carries its id.
   const deliveryId = pushes[0]!.deliveryId;
   const context = { provider, deliveryId };
-  const admission = await admitDelivery(deps.isNewDelivery, provider, deliveryId).catch(
+  const isNewDelivery: IsNewDelivery = (p, id) => deps.isNewDelivery(p, id);
+  const admission = await admitDelivery(isNewDelivery, provider, deliveryId).catch(
     (err: unknown): Admission => {
-      log('webhook.dedupe_failed', { ...context, error: (err as Error).message });
+      log('webhook.dedupe_failed', { ...context, error: errorMessage(err) });
       return 'unchecked';
     },
   );
   if (admission === 'duplicate') {
-    const body = { message: 'duplicate delivery, ignored', ...context };
-    log('webhook.duplicate', { statusCode: 200, ...body });
-    return { statusCode: 200, body };
+    return respond(log, 'webhook.duplicate', 200, 'duplicate delivery, ignored', context);
   }
 
   const enqueued: string[] = [];
@@ -131,47 +135,58 @@ async function dispatch(
     }
   } catch (err) {
     // Nothing confirmed: the provider's redelivery (same id) is processed again.
-    log('webhook.enqueue_failed', {
-      ...context,
-      statusCode: 500,
-      admission,
-      enqueued,
-      error: (err as Error).message,
-    });
-    return {
-      statusCode: 500,
-      body: { message: 'could not enqueue the affected applications', ...context },
-    };
+    return respond(
+      log,
+      'webhook.enqueue_failed',
+      500,
+      'could not enqueue the affected applications',
+      context,
+      { admission, enqueued, error: errorMessage(err) },
+    );
   }
 
   if (admission === 'new') {
-    await confirmDelivery(deps.isNewDelivery, provider, deliveryId).catch((err: unknown) =>
-      log('webhook.confirm_failed', { ...context, error: (err as Error).message }),
+    await confirmDelivery(isNewDelivery, provider, deliveryId).catch((err: unknown) =>
+      log('webhook.confirm_failed', { ...context, error: errorMessage(err) }),
     );
   }
   const message =
     enqueued.length === 0
       ? 'no application affected'
       : `enqueued ${enqueued.length} application${enqueued.length === 1 ? '' : 's'}`;
-  const body = { message, ...context, applications: enqueued };
-  log('webhook.accepted', { statusCode: 202, admission, ...body });
-  return { statusCode: 202, body };
-}
-
-function maybeDeliveryId(provider: Provider, headers: Headers): { deliveryId?: string } {
-  const deliveryId = deliveryIdOf(provider, headers);
-  return deliveryId === undefined ? {} : { deliveryId };
+  const response = respond(log, 'webhook.accepted', 202, message, context, { admission });
+  response.body.applications = enqueued;
+  return response;
 }
 
 function reject(
   log: Log,
   statusCode: number,
   message: string,
-  context: { provider?: Provider; deliveryId?: string | undefined } = {},
+  context: ResponseContext = {},
+): WebhookResponse {
+  return respond(log, 'webhook.rejected', statusCode, message, context);
+}
+
+interface ResponseContext {
+  provider?: Provider | undefined;
+  deliveryId?: string | undefined;
+}
+
+/** Builds the response and logs it, with `extra` fields for the log only. */
+function respond(
+  log: Log,
+  event: string,
+  statusCode: number,
+  message: string,
+  context: ResponseContext,
+  extra: Record<string, unknown> = {},
 ): WebhookResponse {
   const body: WebhookResponse['body'] = { message };
   if (context.provider) body.provider = context.provider;
   if (context.deliveryId) body.deliveryId = context.deliveryId;
-  log('webhook.rejected', { statusCode, ...body });
+  log(event, { statusCode, ...body, ...extra });
   return { statusCode, body };
 }
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));

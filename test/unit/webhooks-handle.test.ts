@@ -425,6 +425,31 @@ describe('handleWebhook: delivery deduplication', () => {
 });
 
 describe('handleWebhook: dependency failures', () => {
+  it('deps may be a class instance: its methods keep their `this`', async () => {
+    class Deps implements WebhookDeps {
+      readonly seen = new Set<string>();
+      readonly queued: string[][] = [];
+      async secret(provider: Provider) {
+        return SECRETS[provider];
+      }
+      async isNewDelivery(provider: Provider, id: string) {
+        const fresh = !this.seen.has(`${provider}/${id}`);
+        this.seen.add(`${provider}/${id}`);
+        return fresh;
+      }
+      async applications() {
+        return REGISTRY;
+      }
+      async enqueue(apps: string[]) {
+        this.queued.push(apps);
+      }
+    }
+    const deps = new Deps();
+    expect((await handleWebhook(request('gitea'), deps)).statusCode).toBe(202);
+    expect((await handleWebhook(request('gitea'), deps)).statusCode).toBe(200);
+    expect(deps.queued).toEqual([['staging']]);
+  });
+
   it('a failing secret lookup → 500, never an exception', async () => {
     const { deps, logs } = harness();
     deps.secret.mockRejectedValue(new Error('AccessDenied'));
@@ -436,7 +461,12 @@ describe('handleWebhook: dependency failures', () => {
     expect(logs).toEqual([
       {
         event: 'webhook.failed',
-        fields: { statusCode: 500, provider: 'bitbucket', error: 'AccessDenied' },
+        fields: {
+          statusCode: 500,
+          message: 'internal error',
+          provider: 'bitbucket',
+          error: 'AccessDenied',
+        },
       },
     ]);
   });
