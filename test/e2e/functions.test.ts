@@ -1,5 +1,14 @@
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, ScheduledEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+  ScheduledEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +51,8 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
   let cacheDir: string;
   let scheduler: Handler<ScheduledEvent, unknown>;
   let reconciler: Handler<SQSEvent, SQSBatchResponse>;
+  let webhook: Handler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>;
+  const webhookSecret = 'webhook-secret-for-tests';
   const app = uniqueName('guestbook');
   let appRepo: string;
   let configRepo: string;
@@ -75,7 +86,17 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
       'apps/broken.yaml': `${application(`${app}-broken`, appRepo)}  colour: blue\n`,
     });
 
+    const secretsManager = new SecretsManagerClient({ ...LOCAL_AWS, endpoint: awsEndpoint });
+    const secret = await secretsManager.send(
+      new CreateSecretCommand({
+        Name: uniqueName('webhooks'),
+        SecretString: JSON.stringify({ github: webhookSecret }),
+      }),
+    );
+    secretsManager.destroy();
+
     Object.assign(process.env, {
+      WEBHOOK_SECRETS_ARN: secret.ARN,
       AWS_REGION: LOCAL_AWS.region,
       AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
@@ -98,6 +119,10 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
     reconciler = (await import('../../functions/reconciler.ts')).handler as Handler<
       SQSEvent,
       SQSBatchResponse
+    >;
+    webhook = (await import('../../functions/webhook.ts')).handler as Handler<
+      APIGatewayProxyEventV2,
+      APIGatewayProxyStructuredResultV2
     >;
   });
 
@@ -203,6 +228,107 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
     expect((await readApp(table, app))?.state?.lastResult).toMatchObject({
       outcome: 'succeeded',
       applied: 1,
+    });
+  });
+
+  function githubPush(
+    sha: string,
+    deliveryId: string,
+    secret = webhookSecret,
+    changed = ['guestbook/cm.yaml'],
+  ): APIGatewayProxyEventV2 {
+    const body = JSON.stringify({
+      ref: 'refs/heads/main',
+      before: '1'.repeat(40),
+      after: sha,
+      commits: [{ id: sha, added: [], modified: changed, removed: [] }],
+      head_commit: { id: sha },
+      repository: {
+        clone_url: appRepo,
+        html_url: appRepo.replace(/\.git$/, ''),
+        default_branch: 'main',
+      },
+    });
+    const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    return {
+      version: '2.0',
+      routeKey: 'POST /webhooks/{provider}',
+      rawPath: '/webhooks/github',
+      rawQueryString: '',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': deliveryId,
+        'x-hub-signature-256': signature,
+      },
+      requestContext: {
+        accountId: '123456789012',
+        apiId: 'local',
+        domainName: 'localhost',
+        domainPrefix: 'localhost',
+        http: {
+          method: 'POST',
+          path: '/webhooks/github',
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 'GitHub-Hookshot/test',
+        },
+        requestId: randomUUID(),
+        routeKey: 'POST /webhooks/{provider}',
+        stage: '$default',
+        time: new Date().toUTCString(),
+        timeEpoch: Date.now(),
+      },
+      pathParameters: { provider: 'github' },
+      body: Buffer.from(body).toString('base64'),
+      isBase64Encoded: true,
+    };
+  }
+
+  it('a signed GitHub push reaches the cluster through webhook → SQS → reconciler; forged and replayed deliveries change nothing', async () => {
+    const sha = commitTree(git.repoPath(`${app}-src`), 'main', {
+      'guestbook/cm.yaml': cm('settings', 'two'),
+    });
+
+    const forged = await webhook(
+      githubPush(sha, randomUUID(), 'not-the-secret'),
+      lambdaContext('webhook'),
+    );
+    expect(forged.statusCode).toBe(401);
+    expect(await queueDepth()).toBe(0);
+
+    const delivery = randomUUID();
+    const accepted = await webhook(githubPush(sha, delivery), lambdaContext('webhook'));
+    expect(accepted.statusCode).toBe(202);
+    expect(JSON.parse(accepted.body!)).toMatchObject({ applications: [app] });
+    const replayed = await webhook(githubPush(sha, delivery), lambdaContext('webhook'));
+    expect(replayed.statusCode).toBe(200);
+    expect(await queueDepth()).toBe(1);
+
+    const unrelated = await webhook(
+      githubPush(sha, randomUUID(), webhookSecret, ['docs/README.md']),
+      lambdaContext('webhook'),
+    );
+    expect(unrelated.statusCode).toBe(202);
+    expect(await queueDepth()).toBe(1);
+
+    const { delivered } = await deliverQueue(sqs, queueUrl, reconciler);
+    expect(delivered).toEqual([app]);
+    expect(
+      await kubectl(
+        cluster('cluster-a'),
+        'get',
+        'configmap',
+        'settings',
+        '-n',
+        app,
+        '-o',
+        'jsonpath={.data.value}',
+      ),
+    ).toBe('two');
+    expect((await readApp(table, app))?.state).toMatchObject({
+      syncedRevision: sha,
+      syncStatus: 'Synced',
     });
   });
 });

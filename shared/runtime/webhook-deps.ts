@@ -1,0 +1,48 @@
+import type { ReconcileQueue } from '../queue/message.ts';
+import type { StateTable } from '../state/client.ts';
+import { recordDelivery } from '../state/deliveries.ts';
+import { listRegistry } from '../state/registry.ts';
+import type { Provider, WebhookDeps } from '../webhooks/index.ts';
+
+/** Delivery ids are remembered for a week: longer than any provider keeps redelivering. */
+const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
+
+/** What the webhook flow needs, wired to the state table, the registry and the reconcile queue. */
+export function webhookDeps(options: {
+  table: StateTable;
+  queue: ReconcileQueue;
+  secret: (provider: Provider) => Promise<string | undefined>;
+  log?: WebhookDeps['log'];
+}): WebhookDeps {
+  return {
+    secret: options.secret,
+    isNewDelivery: (provider, id) =>
+      recordDelivery(options.table, { provider, id, ttlSeconds: DELIVERY_TTL_SECONDS }),
+    applications: async () =>
+      (await listRegistry(options.table)).flatMap((entry) =>
+        entry.app && !entry.error
+          ? [
+              {
+                name: entry.name,
+                repoURL: entry.app.spec.source.repoURL,
+                targetRevision: entry.app.spec.source.targetRevision,
+                path: entry.app.spec.source.path,
+                suspended: entry.app.spec.suspend,
+              },
+            ]
+          : [],
+      ),
+    enqueue: (apps, push) =>
+      options.queue.send(
+        apps.map((app) => ({
+          message: {
+            app,
+            mode: 'auto',
+            trigger: { kind: 'webhook', by: push.provider, deliveryId: push.deliveryId },
+            enqueuedAt: Date.now(),
+          },
+        })),
+      ),
+    ...(options.log ? { log: options.log } : {}),
+  };
+}
