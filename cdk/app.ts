@@ -1,0 +1,68 @@
+// The example app: `npx cdk synth` / `npx cdk deploy` with -c key=value
+// overrides. Every value has a default, so a bare `cdk synth` works.
+import { App, CfnOutput, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Driftless } from './driftless.ts';
+
+const app = new App();
+const context = (key: string): string | undefined => {
+  const value: unknown = app.node.tryGetContext(key);
+  return value === undefined || value === null || value === '' ? undefined : String(value);
+};
+const list = (key: string): string[] =>
+  (context(key) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const stack = new Stack(app, context('stackName') ?? 'Driftless', {
+  description: 'Driftless: GitOps reconciler for Kubernetes on AWS Lambda',
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+
+const credentialsArn = context('gitCredentialsSecretArn');
+const scheduleMinutes = context('scheduleMinutes');
+const concurrency = context('reconcileConcurrency');
+const driftless = new Driftless(stack, 'Driftless', {
+  configRepository: {
+    url: context('configRepoUrl') ?? 'https://github.com/example/driftless-config.git',
+    revision: context('configRepoRevision') ?? 'main',
+    path: context('configRepoPath') ?? '.',
+    ...(credentialsArn
+      ? {
+          credentials: secretsmanager.Secret.fromSecretCompleteArn(
+            stack,
+            'GitCredentials',
+            credentialsArn,
+          ),
+        }
+      : {}),
+  },
+  ...(scheduleMinutes
+    ? { schedule: events.Schedule.expression(`rate(${scheduleMinutes} minutes)`) }
+    : {}),
+  ...(concurrency ? { reconcileConcurrency: Number(concurrency) } : {}),
+  alarmEmails: list('alarmEmail'),
+  // Clusters in the deployment's account and region, by name.
+  clusters: list('clusterNames').map((clusterName) => ({ cluster: { clusterName } })),
+  assumeRoleArns: list('assumeRoleArns'),
+});
+
+new CfnOutput(stack, 'WebhookUrl', {
+  value: `${driftless.webhookUrl}webhooks/github`,
+  description:
+    'Payload URL for GitHub (use webhooks/gitlab, webhooks/bitbucket, webhooks/gitea for the others)',
+});
+new CfnOutput(stack, 'ApiUrl', {
+  value: driftless.apiUrl,
+  description: 'Management API (IAM SigV4)',
+});
+new CfnOutput(stack, 'WebhookSecretsArn', { value: driftless.webhookSecrets.secretArn });
+new CfnOutput(stack, 'AlarmTopicArn', { value: driftless.alarmTopic.topicArn });
+new CfnOutput(stack, 'TableName', { value: driftless.table.tableName });
+new CfnOutput(stack, 'DashboardName', { value: driftless.dashboard.dashboard.dashboardName });
+
+// Synth fails on any unsuppressed AwsSolutions finding (each suppression states its reason).
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
