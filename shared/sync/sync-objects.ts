@@ -239,6 +239,8 @@ export async function syncObjects(
       inventory.set(p.desired.key, entryOf(p.desired, p.liveResourceVersion));
     } else if (outcome?.ok) {
       inventory.set(p.desired.key, entryOf(p.desired, outcome.result?.metadata.resourceVersion));
+      // The plan's notes ("checked when applied") are moot once it applied.
+      if (!p.recreate) delete result.message;
     } else {
       result.action = 'Failed';
       result.message = outcome?.message ?? 'not applied';

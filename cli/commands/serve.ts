@@ -1,0 +1,223 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { handleApi } from '../../shared/api/handle-api.ts';
+import { loadConfigDir } from '../../shared/config/load.ts';
+import { connectCluster } from '../../shared/kube/connect.ts';
+import type { EventPublisher } from '../../shared/observability/events.ts';
+import { LocalReconcileQueue } from '../../shared/queue/local-queue.ts';
+import { processMessage } from '../../shared/reconciler/process-message.ts';
+import { reconcile } from '../../shared/reconcile.ts';
+import { webhookDeps } from '../../shared/runtime/webhook-deps.ts';
+import { runSchedule } from '../../shared/scheduler/run-schedule.ts';
+import { handleWebhook, MAX_BODY_BYTES } from '../../shared/webhooks/index.ts';
+import { COMMON_OPTIONS, parse, parseDuration } from '../args.ts';
+import { sourceOptions } from '../context.ts';
+import { CliError, EXIT, type ExitCode } from '../errors.ts';
+import { shortSha } from '../output.ts';
+import { DEFAULT_STATE_DIR, openState, publishEndpoint } from '../state-store.ts';
+
+export const SERVE_USAGE = `driftless serve --config DIR [options]
+
+Local mode: the scheduler, the webhook endpoint, the API and reconciler
+workers in one process, with state in a local folder. Ctrl-C stops it.
+
+  -c, --config DIR         folder with Application and Cluster files (re-read every tick)
+  --interval DURATION      schedule interval (default 3m)
+  --port N, --host ADDR    HTTP listen address (default 127.0.0.1:8080; 0 picks a free port)
+  --workers N              reconciles at once (default 4)
+  --webhook-secret TEXT    shared secret for all providers (or DRIFTLESS_WEBHOOK_SECRET)
+  --state DIR              state folder (default .driftless/state)
+
+HTTP: POST /webhooks/{github|gitlab|bitbucket|gitea}, GET /apps, GET /apps/NAME,
+GET /apps/NAME/diff, POST /apps/NAME/sync, GET /apps/NAME/history,
+POST /apps/NAME/rollback, POST /apps/NAME/suspend, POST /apps/NAME/resume.`;
+
+function log(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, statusCode: number, body: unknown): void {
+  res
+    .writeHead(statusCode, { 'content-type': 'application/json' })
+    .end(`${JSON.stringify(body)}\n`);
+}
+
+export async function serveCommand(argv: string[]): Promise<ExitCode> {
+  const { values } = parse('serve', argv, {
+    ...COMMON_OPTIONS,
+    config: { type: 'string', short: 'c' },
+    interval: { type: 'string', default: '3m' },
+    port: { type: 'string', default: '8080' },
+    host: { type: 'string', default: '127.0.0.1' },
+    workers: { type: 'string', default: '4' },
+    'webhook-secret': { type: 'string' },
+  });
+  if (!values.config) throw new CliError('driftless serve: --config DIR is required');
+  const configDir = resolve(values.config);
+  loadConfigDir(configDir);
+  const intervalMs = parseDuration('--interval', values.interval);
+  const workers = Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new CliError(`--workers must be a positive integer, got "${values.workers}"`);
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(`--port must be a port number, got "${values.port}"`);
+  const webhookSecret = values['webhook-secret'] ?? process.env.DRIFTLESS_WEBHOOK_SECRET;
+
+  const state = await openState({ ...values, 'no-state': false }, { create: true });
+  if (!state) throw new CliError('serve needs state', EXIT.failed);
+  const unpublish = state.endpoint
+    ? publishEndpoint(resolve(values.state ?? DEFAULT_STATE_DIR), state.endpoint)
+    : () => {};
+  const source = sourceOptions(values['cache-dir']);
+  const events: EventPublisher = {
+    publish: async (list) => {
+      for (const e of list)
+        log(
+          `[event] ${e.detailType}: ${e.detail.app} ${shortSha(e.detail.revision)}${e.detail.error ? ` (${e.detail.error.split('\n')[0]})` : ''}`,
+        );
+    },
+  };
+  const queue: LocalReconcileQueue = new LocalReconcileQueue({
+    workers,
+    retryDelayMs: 2_000,
+    process: async (body) => {
+      const outcome = await processMessage(body, `serve/${randomUUID()}`, {
+        table: state.table,
+        source,
+        connect: connectCluster,
+        events,
+      });
+      if (outcome.kind === 'dropped') log(`[reconcile] dropped: ${outcome.reason}`);
+      else if (outcome.kind === 'retry')
+        log(`[reconcile] ${outcome.app}: will retry (${outcome.reason})`);
+      else if (outcome.outcome.status === 'skipped')
+        log(`[reconcile] ${outcome.app}: ${outcome.outcome.reason}`);
+      else if (outcome.outcome.status === 'done') {
+        const r = outcome.outcome.result;
+        const c = r.counts;
+        log(
+          `[reconcile] ${r.app}: ${r.status}${r.dryRun ? ' (drift only recorded)' : ''} at ${shortSha(r.revision)}, ${c.Created} created, ${c.Configured} configured, ${c.Pruned} pruned, health ${r.health.status}${r.error ? `: ${r.error.split('\n')[0]}` : ''}`,
+        );
+      }
+      return outcome.kind === 'retry' ? 'retry' : 'done';
+    },
+    onDeadLetter: (m, attempts) => log(`[reconcile] ${m.app}: gave up after ${attempts} attempts`),
+  });
+
+  const tick = async (): Promise<void> => {
+    try {
+      const report = await runSchedule(loadConfigDir(configDir), {
+        table: state.table,
+        queue,
+        jitterSeconds: 0,
+      });
+      for (const d of report.disabled) log(`[schedule] ${d.name} disabled: ${d.error}`);
+      for (const u of report.unattributed) log(`[schedule] ${u.file}: ${u.error}`);
+      log(
+        `[schedule] ${report.enqueued.length} application(s) enqueued${report.suspended.length ? `, ${report.suspended.length} suspended` : ''}`,
+      );
+    } catch (err) {
+      log(`[schedule] failed: ${(err as Error).message}`);
+    }
+  };
+
+  const hooks = webhookDeps({
+    table: state.table,
+    queue,
+    secret: async () => webhookSecret,
+    log: (event, fields) => log(`[webhook] ${event} ${JSON.stringify(fields)}`),
+  });
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      try {
+        if (
+          req.method === 'POST' &&
+          (url.pathname === '/webhook' || url.pathname.startsWith('/webhooks/'))
+        ) {
+          const body = await readBody(req, MAX_BODY_BYTES);
+          if (!body)
+            return send(res, 413, { message: `payload larger than ${MAX_BODY_BYTES} bytes` });
+          const headers = Object.fromEntries(
+            Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
+          );
+          const response = await handleWebhook({ headers, body }, hooks);
+          log(`[webhook] ${response.statusCode} ${response.body.message}`);
+          return send(res, response.statusCode, response.body);
+        }
+        if (url.pathname === '/healthz') return send(res, 200, { ok: true });
+        const body = await readBody(req, 64 * 1024);
+        const response = await handleApi(
+          {
+            method: req.method ?? 'GET',
+            path: url.pathname,
+            ...(body?.length ? { body: body.toString('utf8') } : {}),
+            caller: 'local',
+            requestId: randomUUID(),
+          },
+          {
+            table: state.table,
+            queue,
+            diff: async (app, cluster, previous) =>
+              reconcile(app, {
+                cluster: { name: cluster.metadata.name, connection: await connectCluster(cluster) },
+                source,
+                previous,
+                dryRun: true,
+              }),
+          },
+        );
+        return send(res, response.statusCode, response.body);
+      } catch (err) {
+        return send(res, 500, { message: (err as Error).message });
+      }
+    })();
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', (err) =>
+      fail(new CliError(`cannot listen on ${values.host}:${port}: ${err.message}`, EXIT.failed)),
+    );
+    server.listen(port, values.host, () => ok());
+  }).catch(async (err) => {
+    unpublish();
+    await state.close();
+    throw err;
+  });
+  const address = server.address() as AddressInfo;
+  log(
+    `[serve] listening on http://${address.address}:${address.port} (webhooks: /webhooks/<provider>${webhookSecret ? '' : ', no secret set: all deliveries will be refused'}); state in ${state.where}; schedule every ${values.interval}`,
+  );
+
+  await tick();
+  const timer = setInterval(() => void tick(), intervalMs);
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string): void => {
+      log(`[serve] ${signal}: stopping (waiting for running reconciles)`);
+      resolveStop();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  clearInterval(timer);
+  server.closeAllConnections();
+  await new Promise<void>((ok) => server.close(() => ok()));
+  await queue.stop();
+  unpublish();
+  await state.close();
+  log('[serve] stopped');
+  return EXIT.ok;
+}

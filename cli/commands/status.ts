@@ -1,0 +1,82 @@
+import { readApp } from '../../shared/state/head.ts';
+import { listRegistry } from '../../shared/state/registry.ts';
+import { COMMON_OPTIONS, parse } from '../args.ts';
+import { CliError, EXIT, type ExitCode } from '../errors.ts';
+import { shortSha, table } from '../output.ts';
+import { openState } from '../state-store.ts';
+
+export const STATUS_USAGE = `driftless status [NAME] [--state DIR | --table NAME] [-o json]
+
+Lists applications with their sync status, health and last result.`;
+
+function ago(ms: number | undefined): string {
+  if (!ms) return '';
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  return s < 120
+    ? `${s}s ago`
+    : s < 7200
+      ? `${Math.round(s / 60)}m ago`
+      : `${Math.round(s / 3600)}h ago`;
+}
+
+export async function statusCommand(argv: string[]): Promise<ExitCode> {
+  const { values, positionals } = parse('status', argv, COMMON_OPTIONS, 1);
+  const state = await openState(values, { create: false });
+  if (!state)
+    throw new CliError(
+      `no state found (looked in ${values.state ?? '.driftless/state'}); sync an application first, or pass --state/--table`,
+    );
+  try {
+    const entries = (await listRegistry(state.table)).filter(
+      (e) => !positionals[0] || e.name === positionals[0],
+    );
+    if (positionals[0] && entries.length === 0)
+      throw new CliError(`no application "${positionals[0]}" in ${state.where}`);
+    const apps = await Promise.all(
+      entries.map(async (e) => {
+        const record = await readApp(state.table, e.name);
+        return {
+          name: e.name,
+          cluster: e.app?.spec.destination.cluster,
+          namespace: e.app?.spec.destination.namespace,
+          repoURL: e.app?.spec.source.repoURL,
+          path: e.app?.spec.source.path,
+          targetRevision: e.app?.spec.source.targetRevision,
+          ...(e.error ? { disabled: e.error } : {}),
+          syncing: Boolean(record?.lease && record.lease.expiresAt > Date.now()),
+          state: record?.state ?? null,
+        };
+      }),
+    );
+    if (values.output === 'json') {
+      process.stdout.write(`${JSON.stringify(positionals[0] ? apps[0] : { apps }, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    const rows = [['NAME', 'CLUSTER', 'SYNC', 'HEALTH', 'REVISION', 'LAST SYNC', 'MESSAGE']];
+    for (const a of apps) {
+      const s = a.state;
+      const sync = a.disabled
+        ? 'Disabled'
+        : s?.suspended
+          ? 'Suspended'
+          : a.syncing
+            ? 'Syncing'
+            : (s?.syncStatus ?? 'Unknown');
+      const message =
+        a.disabled ?? s?.error ?? (s?.suspended ? `suspended by ${s.suspended.by}` : '');
+      rows.push([
+        a.name,
+        a.cluster ?? '',
+        sync,
+        s?.health ?? 'Unknown',
+        s?.syncedRevision ? shortSha(s.syncedRevision) : '',
+        ago(s?.timings?.finishedAt),
+        message.split('\n')[0] ?? '',
+      ]);
+    }
+    process.stdout.write(`${table(rows)}\n`);
+    return EXIT.ok;
+  } finally {
+    await state.close();
+  }
+}

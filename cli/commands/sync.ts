@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { reconcileApp } from '../../shared/reconcile-app.ts';
+import { reconcile } from '../../shared/reconcile.ts';
+import { putRegistryEntry } from '../../shared/state/registry.ts';
+import type { SyncResult } from '../../shared/sync/result.ts';
+import { COMMON_OPTIONS, parse, parseDuration, TARGET_OPTIONS } from '../args.ts';
+import { connect, progressPrinter, sourceOptions } from '../context.ts';
+import { CliError, EXIT, type ExitCode } from '../errors.ts';
+import { formatDiff, formatObjects, formatSummary, resultJson, styleFor } from '../output.ts';
+import { openState } from '../state-store.ts';
+import { resolveTarget } from '../target.ts';
+
+export const SYNC_USAGE = `driftless sync (-f app.yaml | --app NAME --config DIR) [options]
+
+Applies the application to its cluster: staged server-side apply of what
+changed, prune of what was removed (with --prune or the app's policy), then
+waits for health. Records state and history (see --state/--table).
+
+  --dry-run             show what would change, apply nothing
+  --prune               delete objects removed from Git (overrides the app's policy)
+  --timeout DURATION    bound on applying and on waiting for health (default: the app's healthTimeout)
+  --revision REV        sync this branch, tag or commit instead of the spec's
+  -q, --quiet           no progress lines
+  -o, --output json     print the result as JSON
+  --kubeconfig FILE, --context NAME, --eks-cluster NAME --region R [--role-arn ARN]
+  --state DIR | --table NAME | --no-state   (default state: .driftless/state)
+  --cache-dir DIR       Git cache`;
+
+export function whoami(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+export function printResult(result: SyncResult, output: string, showDiff: boolean): void {
+  if (output === 'json') {
+    process.stdout.write(`${JSON.stringify(resultJson(result), null, 2)}\n`);
+    return;
+  }
+  const style = styleFor(process.stdout);
+  const parts: string[] = [];
+  if (showDiff) {
+    const diff = formatDiff(result, style);
+    if (diff) parts.push(diff);
+  } else if (result.objects.length) {
+    parts.push(formatObjects(result));
+  }
+  parts.push(formatSummary(result, style));
+  process.stdout.write(`${parts.join('\n')}\n`);
+}
+
+export function exitFor(result: SyncResult): ExitCode {
+  return result.status === 'Failed' ? EXIT.failed : EXIT.ok;
+}
+
+export async function syncCommand(argv: string[]): Promise<ExitCode> {
+  const { values } = parse('sync', argv, {
+    ...COMMON_OPTIONS,
+    ...TARGET_OPTIONS,
+    'dry-run': { type: 'boolean', default: false },
+    prune: { type: 'boolean' },
+    timeout: { type: 'string' },
+    revision: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q', default: false },
+  });
+  const target = resolveTarget(values);
+  if (values.timeout) target.app.spec.healthTimeout = parseDuration('--timeout', values.timeout);
+  const timeoutMs = values.timeout ? target.app.spec.healthTimeout : undefined;
+  const onProgress = progressPrinter(values.quiet || values.output === 'json');
+  const source = sourceOptions(values['cache-dir']);
+  const state = await openState(values, { create: true });
+  try {
+    if (!state) {
+      const result = await reconcile(target.app, {
+        cluster: { name: target.cluster.metadata.name, connection: await connect(target.cluster) },
+        source,
+        dryRun: values['dry-run'],
+        ...(values.prune !== undefined ? { prune: values.prune } : {}),
+        ...(values.revision ? { revision: values.revision } : {}),
+        ...(timeoutMs ? { applyTimeoutMs: timeoutMs } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      });
+      printResult(result, values.output, values['dry-run']);
+      return exitFor(result);
+    }
+    await putRegistryEntry(state.table, {
+      name: target.app.metadata.name,
+      file: values.file ?? `${values.config}/${values.app}`,
+      app: target.app,
+      cluster: target.cluster,
+    });
+    const outcome = await reconcileApp({
+      table: state.table,
+      app: target.app,
+      connect: () => connect(target.cluster),
+      owner: `${whoami()}/${randomUUID()}`,
+      trigger: { kind: 'manual', by: whoami() },
+      mode: values['dry-run'] ? 'diff' : 'sync',
+      ...(values.revision ? { revision: values.revision } : {}),
+      ...(values.prune !== undefined ? { prune: values.prune } : {}),
+      source,
+      ...(onProgress ? { onProgress } : {}),
+    });
+    if (outcome.status === 'busy') {
+      throw new CliError(
+        `application ${target.app.metadata.name} is being reconciled by ${outcome.holder ?? 'another process'}; try again in ${Math.ceil(outcome.retryAfterMs / 1000)} s`,
+        EXIT.busy,
+      );
+    }
+    if (outcome.status === 'skipped') {
+      process.stdout.write(`${target.app.metadata.name}: nothing to do (${outcome.reason})\n`);
+      return EXIT.ok;
+    }
+    printResult(outcome.result, values.output, values['dry-run']);
+    return exitFor(outcome.result);
+  } finally {
+    await state?.close();
+  }
+}

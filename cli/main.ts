@@ -1,0 +1,90 @@
+import { ConfigError } from '../shared/config/errors.ts';
+import { diffCommand, DIFF_USAGE } from './commands/diff.ts';
+import { historyCommand, HISTORY_USAGE } from './commands/history.ts';
+import { rollbackCommand, ROLLBACK_USAGE } from './commands/rollback.ts';
+import { serveCommand, SERVE_USAGE } from './commands/serve.ts';
+import { statusCommand, STATUS_USAGE } from './commands/status.ts';
+import { suspendCommand, SUSPEND_USAGE } from './commands/suspend.ts';
+import { syncCommand, SYNC_USAGE } from './commands/sync.ts';
+import { CliError, EXIT, type ExitCode } from './errors.ts';
+
+const USAGE = `driftless: GitOps for Kubernetes, without an always-on controller
+
+Usage: driftless COMMAND [options]
+
+Commands:
+  diff       show what a sync would change (secrets masked)
+  sync       apply an application to its cluster
+  status     list applications with sync status and health
+  history    show an application's syncs
+  rollback   re-sync an earlier revision
+  suspend    stop automated syncs of an application
+  resume     start them again
+  serve      local mode: scheduler, webhooks, API and reconcilers in one process
+  help CMD   details of one command
+
+Exit codes: 0 ok, 1 differences found (diff --exit-code), 2 bad usage or
+configuration, 3 the diff/sync failed, 4 application busy.`;
+
+const HELP: Record<string, string> = {
+  diff: DIFF_USAGE,
+  sync: SYNC_USAGE,
+  status: STATUS_USAGE,
+  history: HISTORY_USAGE,
+  rollback: ROLLBACK_USAGE,
+  suspend: SUSPEND_USAGE,
+  resume: SUSPEND_USAGE,
+  serve: SERVE_USAGE,
+};
+
+// A dependency's url.parse() call makes Node print a deprecation warning on
+// every run; it says nothing a user of the CLI can act on.
+process.noDeprecation = true;
+
+async function run(argv: string[]): Promise<ExitCode> {
+  const [command, ...rest] = argv;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${HELP[command ?? ''] ?? USAGE}\n`);
+    return EXIT.ok;
+  }
+  switch (command) {
+    case 'diff':
+      return diffCommand(rest);
+    case 'sync':
+      return syncCommand(rest);
+    case 'status':
+      return statusCommand(rest);
+    case 'history':
+      return historyCommand(rest);
+    case 'rollback':
+      return rollbackCommand(rest);
+    case 'suspend':
+      return suspendCommand(rest, true);
+    case 'resume':
+      return suspendCommand(rest, false);
+    case 'serve':
+      return serveCommand(rest);
+    case 'help':
+    case '--help':
+    case '-h':
+    case undefined:
+      process.stdout.write(`${HELP[rest[0] ?? ''] ?? USAGE}\n`);
+      return EXIT.ok;
+    default:
+      throw new CliError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof CliError || err instanceof ConfigError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = err instanceof CliError ? err.exitCode : EXIT.usage;
+  } else {
+    process.stderr.write(
+      `error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exitCode = EXIT.failed;
+  }
+}

@@ -1,0 +1,121 @@
+import type { SyncResult } from '../shared/sync/result.ts';
+import { describeRef } from '../shared/kube/object.ts';
+
+export interface Style {
+  color: boolean;
+}
+
+const CODES = { red: 31, green: 32, yellow: 33, cyan: 36, dim: 2, bold: 1 } as const;
+
+export function paint(style: Style, color: keyof typeof CODES, text: string): string {
+  return style.color ? `\x1b[${CODES[color]}m${text}\x1b[0m` : text;
+}
+
+/** Colour only on a terminal, and never when NO_COLOR is set. */
+export function styleFor(stream: NodeJS.WriteStream): Style {
+  return { color: Boolean(stream.isTTY) && !process.env.NO_COLOR };
+}
+
+/** Plain left-aligned columns. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map((r) =>
+      r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '),
+    )
+    .join('\n');
+}
+
+export function shortSha(revision: string): string {
+  return /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 7) : revision;
+}
+
+/** The result as `--output json` prints it: everything but the internal inventory. */
+export function resultJson(
+  result: SyncResult,
+): Omit<SyncResult, 'inventory'> & { inSync: boolean } {
+  const { inventory: _inventory, ...rest } = result;
+  return { ...rest, inSync: result.status === 'Synced' };
+}
+
+function colorDiff(style: Style, diff: string): string {
+  return diff
+    .split('\n')
+    .filter((line) => !line.startsWith('===') && line !== '')
+    .map((line) => {
+      if (line.startsWith('+++') || line.startsWith('---')) return paint(style, 'bold', line);
+      if (line.startsWith('+')) return paint(style, 'green', line);
+      if (line.startsWith('-')) return paint(style, 'red', line);
+      if (line.startsWith('@@')) return paint(style, 'cyan', line);
+      return line;
+    })
+    .join('\n');
+}
+
+const MARK: Record<string, string> = {
+  Created: '+',
+  Configured: '~',
+  Pruned: '-',
+  Failed: '!',
+  Skipped: '?',
+  Unchanged: ' ',
+};
+
+/** The per-object diff of a dry run, changed objects only. */
+export function formatDiff(result: SyncResult, style: Style): string {
+  const parts: string[] = [];
+  for (const o of result.objects) {
+    if (o.action === 'Unchanged') continue;
+    const verb = result.dryRun && o.action === 'Pruned' ? 'would be pruned' : o.action;
+    parts.push(
+      paint(style, 'bold', `${MARK[o.action] ?? ' '} ${describeRef(o.ref)} (${verb})`) +
+        (o.message ? `\n  ${o.message}` : ''),
+    );
+    if (o.diff) parts.push(colorDiff(style, o.diff));
+  }
+  return parts.join('\n');
+}
+
+/** The closing summary of a diff or sync. */
+export function formatSummary(result: SyncResult, style: Style): string {
+  const c = result.counts;
+  const counts = [
+    `${c.Created} created`,
+    `${c.Configured} configured`,
+    `${c.Unchanged} unchanged`,
+    `${c.Pruned} pruned`,
+  ];
+  if (c.Skipped) counts.push(`${c.Skipped} skipped`);
+  if (c.Failed) counts.push(`${c.Failed} failed`);
+  const status =
+    result.status === 'Synced'
+      ? paint(style, 'green', 'Synced')
+      : result.status === 'OutOfSync'
+        ? paint(style, 'yellow', 'OutOfSync')
+        : paint(style, 'red', 'Failed');
+  const health =
+    result.health.status === 'Healthy'
+      ? paint(style, 'green', 'Healthy')
+      : paint(style, result.health.status === 'Degraded' ? 'red' : 'yellow', result.health.status);
+  const lines = [
+    `${status} ${result.app} at ${shortSha(result.revision)} on ${result.cluster}${result.dryRun ? ' (dry run)' : ''}: ${counts.join(', ')}; health ${health}${result.health.message ? ` (${result.health.message})` : ''}; ${(result.timings.totalMs / 1000).toFixed(1)} s`,
+  ];
+  if (result.error) lines.push(paint(style, 'red', `error: ${result.error}`));
+  return lines.join('\n');
+}
+
+/** The table of objects at the end of a sync. */
+export function formatObjects(result: SyncResult): string {
+  const rows = [['KIND', 'NAMESPACE', 'NAME', 'ACTION', 'HEALTH', 'MESSAGE']];
+  for (const o of result.objects) {
+    rows.push([
+      o.ref.kind,
+      o.ref.namespace ?? '',
+      o.ref.name,
+      o.action,
+      o.health?.status ?? '',
+      (o.message ?? o.health?.message ?? '').split('\n')[0] ?? '',
+    ]);
+  }
+  return table(rows);
+}

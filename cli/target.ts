@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Application } from '../shared/config/application.ts';
+import { Cluster } from '../shared/config/cluster.ts';
+import { ConfigError } from '../shared/config/errors.ts';
+import { loadApplicationFile, loadConfigDir } from '../shared/config/load.ts';
+import { CliError } from './errors.ts';
+
+export interface TargetFlags {
+  file?: string | undefined;
+  app?: string | undefined;
+  config?: string | undefined;
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  'eks-cluster'?: string | undefined;
+  region?: string | undefined;
+  'role-arn'?: string | undefined;
+}
+
+export interface Target {
+  app: Application;
+  /** How to reach the application's destination cluster. */
+  cluster: Cluster;
+}
+
+function clusterFromFlags(name: string, flags: TargetFlags): Cluster | undefined {
+  const meta = {
+    apiVersion: 'driftless.dev/v1alpha1' as const,
+    kind: 'Cluster' as const,
+    metadata: { name },
+  };
+  if (flags['eks-cluster']) {
+    const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    if (!region) throw new CliError('--eks-cluster needs --region (or AWS_REGION)');
+    const parsed = Cluster.safeParse({
+      ...meta,
+      spec: {
+        eks: {
+          name: flags['eks-cluster'],
+          region,
+          ...(flags['role-arn'] ? { roleArn: flags['role-arn'] } : {}),
+        },
+      },
+    });
+    if (!parsed.success) throw ConfigError.fromZod('command line', parsed.error);
+    return parsed.data;
+  }
+  const file = flags.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0];
+  if (flags.kubeconfig || flags.context) {
+    const path = resolve(file ?? join(homedir(), '.kube', 'config'));
+    if (!existsSync(path)) throw new CliError(`kubeconfig not found: ${path}`);
+    return {
+      ...meta,
+      spec: { kubeconfig: { file: path, ...(flags.context ? { context: flags.context } : {}) } },
+    };
+  }
+  return undefined;
+}
+
+function defaultKubeconfig(name: string): Cluster | undefined {
+  const file = process.env.KUBECONFIG?.split(':')[0] ?? join(homedir(), '.kube', 'config');
+  if (!existsSync(file)) return undefined;
+  return {
+    apiVersion: 'driftless.dev/v1alpha1',
+    kind: 'Cluster',
+    metadata: { name },
+    spec: { kubeconfig: { file: resolve(file) } },
+  };
+}
+
+/**
+ * The application to work on (`-f FILE`, or `--app NAME` in `--config DIR`)
+ * and how to reach its cluster: `--kubeconfig`/`--context` or `--eks-cluster`
+ * first, then the Cluster declared in the config folder, then $KUBECONFIG or
+ * ~/.kube/config.
+ */
+export function resolveTarget(flags: TargetFlags): Target {
+  let app: Application;
+  let declared: Cluster | undefined;
+  if (flags.file && flags.app) throw new CliError('give either -f FILE or --app NAME, not both');
+  if (flags.file) {
+    app = loadApplicationFile(resolve(flags.file));
+    if (flags.config)
+      declared = loadConfigDir(resolve(flags.config)).clusters.get(
+        app.spec.destination.cluster,
+      )?.cluster;
+  } else if (flags.app) {
+    if (!flags.config)
+      throw new CliError(
+        '--app NAME needs --config DIR (the folder with Application and Cluster files)',
+      );
+    const set = loadConfigDir(resolve(flags.config));
+    const broken = set.errors.find(
+      (e) => e.subject?.kind === 'Application' && e.subject.name === flags.app,
+    );
+    if (broken) throw broken;
+    const found = set.applications.get(flags.app);
+    if (!found) {
+      const known = [...set.applications.keys()];
+      throw new CliError(
+        `no application "${flags.app}" in ${flags.config} (found: ${known.join(', ') || 'none'})`,
+      );
+    }
+    app = found.app;
+    declared = set.clusters.get(app.spec.destination.cluster)?.cluster;
+  } else {
+    throw new CliError('which application? Give -f app.yaml, or --app NAME with --config DIR');
+  }
+  const clusterName = app.spec.destination.cluster;
+  const cluster =
+    clusterFromFlags(clusterName, flags) ?? declared ?? defaultKubeconfig(clusterName);
+  if (!cluster) {
+    throw new CliError(
+      `no way to reach cluster "${clusterName}": pass --kubeconfig (or --eks-cluster and --region), or declare a Cluster named ${clusterName} in --config`,
+    );
+  }
+  return { app, cluster };
+}

@@ -1,0 +1,41 @@
+import { build } from 'esbuild';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Bundles the CLI and each Lambda function into dist/ as single ESM files.
+// (CDK bundles the functions itself at deploy time; these bundles are what
+// the CLI tests run and what the benchmark measures.)
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const banner =
+  "import { createRequire as __driftlessRequire } from 'node:module'; const require = __driftlessRequire(import.meta.url);";
+
+const entries: { in: string; out: string; external?: string[] }[] = [
+  // dynalite loads a native LevelDB addon, so it stays a runtime dependency.
+  { in: 'cli/main.ts', out: 'dist/cli/driftless.mjs', external: ['dynalite'] },
+  ...['scheduler', 'webhook', 'reconciler', 'api'].map((f) => ({
+    in: `functions/${f}.ts`,
+    out: `dist/functions/${f}.mjs`,
+  })),
+];
+
+const started = Date.now();
+await Promise.all(
+  entries.map(async (e) => {
+    mkdirSync(dirname(join(root, e.out)), { recursive: true });
+    await build({
+      entryPoints: [join(root, e.in)],
+      outfile: join(root, e.out),
+      bundle: true,
+      platform: 'node',
+      target: 'node24',
+      format: 'esm',
+      minify: true,
+      sourcemap: true,
+      banner: { js: e.out.includes('/cli/') ? `#!/usr/bin/env node\n${banner}` : banner },
+      external: e.external ?? [],
+      logLevel: 'warning',
+    });
+  }),
+);
+console.log(`built ${entries.length} bundles in ${Date.now() - started} ms`);
