@@ -66,3 +66,5 @@ new CfnOutput(stack, 'DashboardName', { value: driftless.dashboard.dashboard.das
 
 // Synth fails on any unsuppressed AwsSolutions finding (each suppression states its reason).
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+
+app.synth();
