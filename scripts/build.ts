@@ -19,9 +19,15 @@ const entries: { in: string; out: string; external?: string[] }[] = [
   })),
 ];
 
+// `--only=cli` builds just the CLI (what its tests run).
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const selected = entries.filter(
+  (e) => !only || e.out.includes(`/${only}/`) || e.out.includes(`/${only}.`),
+);
+
 const started = Date.now();
 await Promise.all(
-  entries.map(async (e) => {
+  selected.map(async (e) => {
     mkdirSync(dirname(join(root, e.out)), { recursive: true });
     await build({
       entryPoints: [join(root, e.in)],
@@ -34,8 +40,11 @@ await Promise.all(
       sourcemap: true,
       banner: { js: e.out.includes('/cli/') ? `#!/usr/bin/env node\n${banner}` : banner },
       external: e.external ?? [],
+      // As the CDK bundles the functions: the AWS SDK's ESM builds tree-shake,
+      // its CommonJS builds pull in every protocol codec.
+      ...(e.out.includes('/functions/') ? { mainFields: ['module', 'main'] } : {}),
       logLevel: 'warning',
     });
   }),
 );
-console.log(`built ${entries.length} bundles in ${Date.now() - started} ms`);
+console.log(`built ${selected.length} bundle(s) in ${Date.now() - started} ms`);

@@ -9,7 +9,7 @@ import { LeaseLostError } from './state/errors.ts';
 import type { AppRecord } from './state/head.ts';
 import { appendHistory, type JsonValue, type SyncTrigger } from './state/history.ts';
 import { readInventory, writeInventory } from './state/inventory-store.ts';
-import { keepLeaseAlive } from './state/lease-keeper.ts';
+import { keepLeaseAlive, type LeaseKeeper } from './state/lease-keeper.ts';
 import { acquireLease, releaseLease } from './state/lease.ts';
 import type { SyncResult } from './sync/result.ts';
 
@@ -143,75 +143,92 @@ export async function reconcileApp(input: ReconcileAppInput): Promise<ReconcileA
     intervalMs: Math.floor(ttlMs / 3),
   });
   const startedAt = Date.now();
+  let outcome: ReconcileAppOutcome;
   try {
-    if (input.mode === 'auto' && acquired.record.state?.suspended) {
-      const { by, at } = acquired.record.state.suspended;
-      return { status: 'skipped', reason: `suspended by ${by} at ${new Date(at).toISOString()}` };
+    outcome = await reconcileHeld(input, acquired.record, keeper, startedAt);
+  } catch (err) {
+    await keeper.stop();
+    // The failure matters more than a failed release; the lease expires anyway.
+    await releaseLease(table, keeper.current()).catch(() => undefined);
+    throw err;
+  }
+  await keeper.stop();
+  try {
+    await releaseLease(table, keeper.current());
+  } catch (err) {
+    // A lost lease needs no release; anything else is worth surfacing.
+    if (!(err instanceof LeaseLostError)) throw err;
+  }
+  return outcome;
+}
+
+/** The part of a reconcile that runs while the lease is held. */
+async function reconcileHeld(
+  input: ReconcileAppInput,
+  record: AppRecord,
+  keeper: LeaseKeeper,
+  startedAt: number,
+): Promise<ReconcileAppOutcome> {
+  const { table, app } = input;
+  const name = app.metadata.name;
+  if (input.mode === 'auto' && record.state?.suspended) {
+    const { by, at } = record.state.suspended;
+    return { status: 'skipped', reason: `suspended by ${by} at ${new Date(at).toISOString()}` };
+  }
+  if (input.mode === 'auto' && !input.revision) {
+    const unchanged = await unchangedSince(record, app, input.source);
+    if (unchanged) return { status: 'skipped', reason: 'unchanged', revision: unchanged };
+  }
+  const previousState = record.state;
+  const previous = await readInventory(table, name);
+  const dryRun = input.mode === 'diff' || (input.mode === 'auto' && !app.spec.syncPolicy.automated);
+  if (!dryRun) {
+    await writeState(table, keeper.current(), {
+      ...(previousState ?? { syncStatus: 'Unknown', health: 'Unknown' }),
+      operation: { revision: input.revision ?? app.spec.source.targetRevision, startedAt },
+    });
+  }
+  const result = await reconcile(app, {
+    cluster: { name: app.spec.destination.cluster, connection: await input.connect() },
+    source: input.source,
+    previous,
+    dryRun,
+    ...(input.revision ? { revision: input.revision } : {}),
+    ...(input.prune !== undefined ? { prune: input.prune } : {}),
+    ...(input.render ? { render: input.render } : {}),
+    ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+    ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+  });
+  let historySeq: number | undefined;
+  if (!dryRun) {
+    // Inventory first: if we die after it, the next sync still knows every
+    // object this one applied and can prune them.
+    if (JSON.stringify(result.inventory) !== JSON.stringify(previous)) {
+      await writeInventory(table, keeper.current(), result.inventory);
     }
-    if (input.mode === 'auto' && !input.revision) {
-      const unchanged = await unchangedSince(acquired.record, app, input.source);
-      if (unchanged) return { status: 'skipped', reason: 'unchanged', revision: unchanged };
-    }
-    const previousState = acquired.record.state;
-    const previous = await readInventory(table, name);
-    const dryRun =
-      input.mode === 'diff' || (input.mode === 'auto' && !app.spec.syncPolicy.automated);
-    if (!dryRun) {
-      await writeState(table, keeper.current(), {
-        ...(previousState ?? { syncStatus: 'Unknown', health: 'Unknown' }),
-        operation: { revision: input.revision ?? app.spec.source.targetRevision, startedAt },
+    const summary = summarize(result);
+    if (summary.outcome !== 'noop' || result.revision !== previousState?.syncedRevision) {
+      historySeq = await appendHistory(table, keeper.current(), {
+        revision: result.revision,
+        source: {
+          repoURL: app.spec.source.repoURL,
+          path: app.spec.source.path,
+          targetRevision: app.spec.source.targetRevision,
+        },
+        renderOptions: (app.spec.render ?? null) as JsonValue,
+        manifestDigest: result.manifestDigest,
+        result: summary,
+        trigger: input.trigger,
+        startedAt,
+        finishedAt: Date.now(),
       });
     }
-    const result = await reconcile(app, {
-      cluster: { name: app.spec.destination.cluster, connection: await input.connect() },
-      source: input.source,
-      previous,
-      dryRun,
-      ...(input.revision ? { revision: input.revision } : {}),
-      ...(input.prune !== undefined ? { prune: input.prune } : {}),
-      ...(input.render ? { render: input.render } : {}),
-      ...(input.concurrency ? { concurrency: input.concurrency } : {}),
-      ...(input.onProgress ? { onProgress: input.onProgress } : {}),
-    });
-    let historySeq: number | undefined;
-    if (!dryRun) {
-      // Inventory first: if we die after it, the next sync still knows every
-      // object this one applied and can prune them.
-      if (JSON.stringify(result.inventory) !== JSON.stringify(previous)) {
-        await writeInventory(table, keeper.current(), result.inventory);
-      }
-      const summary = summarize(result);
-      if (summary.outcome !== 'noop' || result.revision !== previousState?.syncedRevision) {
-        historySeq = await appendHistory(table, keeper.current(), {
-          revision: result.revision,
-          source: {
-            repoURL: app.spec.source.repoURL,
-            path: app.spec.source.path,
-            targetRevision: app.spec.source.targetRevision,
-          },
-          renderOptions: (app.spec.render ?? null) as JsonValue,
-          manifestDigest: result.manifestDigest,
-          result: summary,
-          trigger: input.trigger,
-          startedAt,
-          finishedAt: Date.now(),
-        });
-      }
-    }
-    await writeState(table, keeper.current(), nextState(previousState, result, dryRun, startedAt));
-    return {
-      status: 'done',
-      result,
-      ...(historySeq !== undefined ? { historySeq } : {}),
-      ...(previousState?.syncedRevision ? { previousRevision: previousState.syncedRevision } : {}),
-    };
-  } finally {
-    await keeper.stop();
-    try {
-      await releaseLease(table, keeper.current());
-    } catch (err) {
-      // A lost lease needs no release; anything else is worth surfacing.
-      if (!(err instanceof LeaseLostError)) throw err;
-    }
   }
+  await writeState(table, keeper.current(), nextState(previousState, result, dryRun, startedAt));
+  return {
+    status: 'done',
+    result,
+    ...(historySeq !== undefined ? { historySeq } : {}),
+    ...(previousState?.syncedRevision ? { previousRevision: previousState.syncedRevision } : {}),
+  };
 }

@@ -137,7 +137,7 @@ export class KubeClient {
     if (statusCode >= 200 && statusCode < 300) {
       return (text ? JSON.parse(text) : undefined) as T;
     }
-    let status: ApiStatus = {};
+    let status: ApiStatus;
     try {
       status = JSON.parse(text) as ApiStatus;
     } catch {

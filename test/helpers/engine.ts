@@ -92,7 +92,7 @@ export async function kubectlDiff(
     } catch (err) {
       const e = err as { code?: number; stdout?: string; stderr?: string };
       if (e.code === 1) return { same: false, output: e.stdout ?? '' };
-      throw new Error(`kubectl diff failed: ${e.stderr ?? String(err)}`);
+      throw new Error(`kubectl diff failed: ${e.stderr ?? String(err)}`, { cause: err });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

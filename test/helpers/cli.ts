@@ -1,0 +1,65 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from '../harness/tools.ts';
+
+export const CLI = join(repoRoot, 'dist', 'cli', 'driftless.mjs');
+const NODE = join(repoRoot, 'node_modules', '.bin', 'node');
+
+let built: Promise<void> | undefined;
+
+/** Builds the CLI bundle once per test file, so tests always run what the sources say. */
+export function ensureCliBuilt(): Promise<void> {
+  built ??= (async () => {
+    await promisify(execFile)(NODE, [join(repoRoot, 'scripts', 'build.ts'), '--only=cli'], {
+      cwd: repoRoot,
+    });
+    if (!statSync(CLI).isFile()) throw new Error(`build did not produce ${CLI}`);
+  })();
+  return built;
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a user would, in `cwd`, and never throws on a non-zero exit. */
+export async function driftless(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CliRun> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(NODE, [CLI, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    if (typeof e.code !== 'number') throw err;
+    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** Starts the CLI as a long-running process (serve); output is collected as it comes. */
+export function startDriftless(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(NODE, [CLI, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, output: () => text, exited };
+}

@@ -1,0 +1,324 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { cluster, uniqueName } from '../harness/context.ts';
+import { commitTree } from '../harness/git-fixtures.ts';
+import { startGitServer, type GitServer } from '../harness/git-server.ts';
+import { writeTokenKubeconfig } from '../harness/kubeconfig.ts';
+import { driftless, ensureCliBuilt, startDriftless } from '../helpers/cli.ts';
+import { kubectl } from '../helpers/engine.ts';
+
+const cm = (name: string, value: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
+
+/** The documented shape of `--output json` for diff and sync. */
+const ResultJson = z.object({
+  app: z.string(),
+  cluster: z.string(),
+  revision: z.string().regex(/^[0-9a-f]{40}$/),
+  dryRun: z.boolean(),
+  status: z.enum(['Synced', 'OutOfSync', 'Failed']),
+  inSync: z.boolean(),
+  error: z.string().optional(),
+  objects: z.array(
+    z.object({
+      ref: z.object({
+        apiVersion: z.string(),
+        kind: z.string(),
+        namespace: z.string().optional(),
+        name: z.string(),
+      }),
+      action: z.enum(['Created', 'Configured', 'Unchanged', 'Pruned', 'Skipped', 'Failed']),
+      diff: z.string().optional(),
+      message: z.string().optional(),
+      health: z.object({ status: z.string(), message: z.string().optional() }).optional(),
+    }),
+  ),
+  counts: z.record(z.string(), z.number()),
+  health: z.object({ status: z.string(), message: z.string().optional() }),
+  timings: z.object({ totalMs: z.number() }).passthrough(),
+});
+
+describe('driftless CLI (built bundle, run as a subprocess)', () => {
+  let git: GitServer;
+  let work: string;
+  beforeAll(async () => {
+    await ensureCliBuilt();
+    git = await startGitServer();
+    work = mkdtempSync(join(tmpdir(), 'driftless-cli-'));
+  });
+  afterAll(async () => {
+    await git.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  function project(name: string, options: { prune?: boolean } = {}) {
+    const url = git.createRepo(name);
+    const dir = join(work, name);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'app.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: driftless.dev/v1alpha1
+kind: Application
+metadata: { name: ${name} }
+spec:
+  source: { repoURL: ${url}, targetRevision: main, path: app }
+  destination: { cluster: cluster-a, namespace: ${name} }
+  syncPolicy:
+    automated: { prune: ${options.prune ?? true}, selfHeal: true }
+    syncOptions: [CreateNamespace=true]
+  healthTimeout: 20s
+`,
+    );
+    const commit = (files: Record<string, string>) => commitTree(git.repoPath(name), 'main', files);
+    const run = (...args: string[]) => driftless(args, { cwd: dir });
+    const kc = ['--kubeconfig', cluster('cluster-a').kubeconfig];
+    return { name, url, dir, file, commit, run, kc };
+  }
+
+  it('diff --exit-code is 1 when out of sync and 0 once synced; JSON follows the documented schema', async () => {
+    const p = project(uniqueName('cli-diff'));
+    p.commit({ 'app/cm.yaml': cm('settings', 'one') });
+    const before = await p.run('diff', '-f', 'app.yaml', ...p.kc, '--exit-code');
+    expect(before.code).toBe(1);
+    expect(before.stdout).toContain('+ ConfigMap');
+    expect(before.stdout).toMatch(/OutOfSync .* \(dry run\)/);
+    const plain = await p.run('diff', '-f', 'app.yaml', ...p.kc);
+    expect(plain.code).toBe(0);
+
+    const json = await p.run('diff', '-f', 'app.yaml', ...p.kc, '-o', 'json');
+    const parsed = ResultJson.parse(JSON.parse(json.stdout));
+    expect(parsed).toMatchObject({
+      status: 'OutOfSync',
+      inSync: false,
+      dryRun: true,
+      counts: { Created: 1 },
+    });
+    expect(parsed.objects[0]?.diff).toContain('+  value: one');
+
+    const synced = await p.run('sync', '-f', 'app.yaml', ...p.kc, '-o', 'json');
+    expect(synced.code).toBe(0);
+    expect(ResultJson.parse(JSON.parse(synced.stdout))).toMatchObject({
+      status: 'Synced',
+      inSync: true,
+      dryRun: false,
+    });
+    const after = await p.run('diff', '-f', 'app.yaml', ...p.kc, '--exit-code');
+    expect(after.code).toBe(0);
+  });
+
+  it('sync prunes, and status, history and rollback round-trip through the local state', async () => {
+    const p = project(uniqueName('cli-sync'));
+    const first = p.commit({ 'app/cm.yaml': `${cm('settings', 'one')}---\n${cm('extra', 'x')}` });
+    const s1 = await p.run('sync', '-f', 'app.yaml', ...p.kc);
+    expect(s1.code).toBe(0);
+    expect(s1.stdout).toMatch(/^ConfigMap\s+\S+\s+extra\s+Created\s+Healthy/m);
+    expect(s1.stderr).toContain('[apply]');
+
+    const second = p.commit({ 'app/cm.yaml': cm('settings', 'two') });
+    const s2 = await p.run('sync', '-f', 'app.yaml', ...p.kc, '-o', 'json');
+    expect(ResultJson.parse(JSON.parse(s2.stdout)).counts).toMatchObject({
+      Configured: 1,
+      Pruned: 1,
+    });
+    await expect(
+      kubectl(cluster('cluster-a'), 'get', 'configmap', 'extra', '-n', p.name),
+    ).rejects.toThrow(/NotFound/);
+
+    const status = JSON.parse((await p.run('status', p.name, '-o', 'json')).stdout) as {
+      state: { syncedRevision: string; syncStatus: string };
+    };
+    expect(status.state).toMatchObject({ syncedRevision: second, syncStatus: 'Synced' });
+    const table = (await p.run('status')).stdout;
+    expect(table).toMatch(
+      new RegExp(`^${p.name}\\s+cluster-a\\s+Synced\\s+Healthy\\s+${second.slice(0, 7)}`, 'm'),
+    );
+
+    const history = JSON.parse((await p.run('history', p.name, '-o', 'json')).stdout) as {
+      history: { seq: number; revision: string }[];
+    };
+    expect(history.history.map((h) => [h.seq, h.revision])).toEqual([
+      [2, second],
+      [1, first],
+    ]);
+
+    const back = await p.run('rollback', p.name, '-q');
+    expect(back.code).toBe(0);
+    expect(back.stdout).toContain(`at ${first.slice(0, 7)}`);
+    expect(
+      await kubectl(
+        cluster('cluster-a'),
+        'get',
+        'configmap',
+        'extra',
+        '-n',
+        p.name,
+        '-o',
+        'jsonpath={.data.value}',
+      ),
+    ).toBe('x');
+    const after = JSON.parse((await p.run('history', p.name, '-o', 'json')).stdout) as {
+      history: { seq: number; revision: string; trigger: { kind: string; rollbackOf?: number } }[];
+    };
+    expect(after.history[0]).toMatchObject({
+      seq: 3,
+      revision: first,
+      trigger: { kind: 'rollback', rollbackOf: 1 },
+    });
+    const explicit = await p.run('rollback', p.name, second.slice(0, 8), '-q', '-o', 'json');
+    expect(ResultJson.parse(JSON.parse(explicit.stdout)).revision).toBe(second);
+  });
+
+  it('gives errors a person can act on, with documented exit codes', async () => {
+    const p = project(uniqueName('cli-err'));
+    p.commit({ 'app/cm.yaml': cm('settings', 'one') });
+
+    const missing = await p.run('diff', '-f', 'nope.yaml', ...p.kc);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/nope\.yaml: file not found/);
+
+    writeFileSync(
+      join(p.dir, 'bad.yaml'),
+      'apiVersion: driftless.dev/v1alpha1\nkind: Application\nmetadata: { name: bad }\nspec:\n  source: { repoURL: not-a-url }\n  destination: { cluster: cluster-a }\n',
+    );
+    const bad = await p.run('diff', '-f', 'bad.yaml', ...p.kc);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.yaml: spec\.source\.repoURL: repoURL must be an http/);
+
+    const flag = await p.run('sync', '-f', 'app.yaml', '--colour');
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/driftless sync: Unknown option '--colour'/);
+    expect((await p.run('frobnicate')).code).toBe(2);
+
+    const a = cluster('cluster-a');
+    const offline = join(p.dir, 'offline.kubeconfig');
+    writeTokenKubeconfig(offline, 'offline', 'https://127.0.0.1:1', a.caFile, 'x');
+    const unreachable = await p.run('diff', '-f', 'app.yaml', '--kubeconfig', offline);
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stdout).toMatch(
+      /cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:1/,
+    );
+
+    const denied = await p.run(
+      'sync',
+      '-f',
+      'app.yaml',
+      '--kubeconfig',
+      a.restrictedKubeconfig,
+      '--no-state',
+    );
+    expect(denied.code).toBe(3);
+    expect(denied.stdout).toMatch(/permission denied/);
+
+    const noState = await driftless(['history', 'x'], { cwd: mkdtempSync(join(work, 'empty-')) });
+    expect(noState.code).toBe(2);
+    expect(noState.stderr).toMatch(/no state found/);
+  });
+
+  it('serve reconciles on start, reacts to a signed webhook within 2 seconds, and stops cleanly on Ctrl-C', async () => {
+    const name = uniqueName('cli-serve');
+    const url = git.createRepo(name);
+    commitTree(git.repoPath(name), 'main', { 'app/cm.yaml': cm('settings', 'one') });
+    const dir = join(work, name);
+    mkdirSync(join(dir, 'config'), { recursive: true });
+    writeFileSync(
+      join(dir, 'config', 'cluster.yaml'),
+      `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: { name: cluster-a }\nspec:\n  kubeconfig: { file: ${cluster('cluster-a').kubeconfig} }\n`,
+    );
+    writeFileSync(
+      join(dir, 'config', 'app.yaml'),
+      `apiVersion: driftless.dev/v1alpha1\nkind: Application\nmetadata: { name: ${name} }\nspec:\n  source: { repoURL: ${url}, targetRevision: main, path: app }\n  destination: { cluster: cluster-a, namespace: ${name} }\n  syncPolicy:\n    automated: { prune: true }\n    syncOptions: [CreateNamespace=true]\n`,
+    );
+    const secret = 'local-secret';
+    const serve = startDriftless(
+      [
+        'serve',
+        '--config',
+        'config',
+        '--port',
+        '0',
+        '--interval',
+        '1h',
+        '--webhook-secret',
+        secret,
+      ],
+      { cwd: dir },
+    );
+    try {
+      let port: string | undefined;
+      for (let i = 0; i < 100 && !port; i++) {
+        port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(serve.output())?.[1];
+        if (!port) await sleep(100);
+      }
+      expect(port, serve.output()).toBeDefined();
+      const value = () =>
+        kubectl(
+          cluster('cluster-a'),
+          'get',
+          'configmap',
+          'settings',
+          '-n',
+          name,
+          '-o',
+          'jsonpath={.data.value}',
+        ).catch(() => '');
+      for (let i = 0; i < 100 && (await value()) !== 'one'; i++) await sleep(100);
+      expect(await value()).toBe('one');
+      expect(existsSync(join(dir, '.driftless', 'state', 'endpoint'))).toBe(true);
+
+      const sha = commitTree(git.repoPath(name), 'main', { 'app/cm.yaml': cm('settings', 'two') });
+      const body = JSON.stringify({
+        ref: 'refs/heads/main',
+        after: sha,
+        repository: { clone_url: url, default_branch: 'main' },
+        commits: [{ added: [], modified: ['app/cm.yaml'], removed: [] }],
+      });
+      const started = Date.now();
+      const response = await fetch(`http://127.0.0.1:${port}/webhooks/github`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+        },
+        body,
+      });
+      expect(response.status).toBe(202);
+      while ((await value()) !== 'two' && Date.now() - started < 5_000) await sleep(20);
+      const elapsed = Date.now() - started;
+      expect(await value()).toBe('two');
+      expect(elapsed).toBeLessThan(2_000);
+
+      const forged = await fetch(`http://127.0.0.1:${port}/webhooks/github`, {
+        method: 'POST',
+        headers: {
+          'x-github-event': 'push',
+          'x-github-delivery': randomUUID(),
+          'x-hub-signature-256': 'sha256=00',
+        },
+        body,
+      });
+      expect(forged.status).toBe(401);
+
+      const apps = (await (await fetch(`http://127.0.0.1:${port}/apps`)).json()) as {
+        apps: { name: string; state: { syncedRevision: string } }[];
+      };
+      expect(apps.apps.find((a) => a.name === name)?.state.syncedRevision).toBe(sha);
+
+      // While serve holds the state folder, other commands go through it.
+      const status = await driftless(['status', name, '-o', 'json'], { cwd: dir });
+      expect(status.code).toBe(0);
+    } finally {
+      serve.child.kill('SIGINT');
+    }
+    expect(await serve.exited).toBe(0);
+    expect(serve.output()).toContain('[serve] stopped');
+    expect(existsSync(join(dir, '.driftless', 'state', 'endpoint'))).toBe(false);
+  });
+});
