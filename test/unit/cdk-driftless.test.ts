@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,6 +151,56 @@ describe('Driftless construct', () => {
       const head = readFileSync(bundle, 'utf8').slice(0, 400);
       expect(head).toContain('createRequire');
     }
+  });
+
+  test('each bundle loads as ESM on Node 24 and exports handler', () => {
+    // Catches what only shows at import time on Lambda: a dependency esbuild
+    // could not bundle, a require() in ESM, a missing file. Each import runs in
+    // its own process with the environment the construct sets (no AWS calls
+    // happen at import).
+    const fns = Object.values(resourcesOf(main.template, 'AWS::Lambda::Function'));
+    for (const fn of fns) {
+      const key = (fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+      const bundle = join(main.app.outdir, `asset.${key}`, 'index.mjs');
+      const out = execFileSync(
+        process.execPath,
+        [
+          '--enable-source-maps',
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(bundle)}); console.log(typeof m.handler);`,
+        ],
+        {
+          cwd: work,
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH,
+            AWS_REGION: REGION,
+            TABLE_NAME: 'driftless',
+            QUEUE_URL: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/driftless`,
+            WEBHOOK_SECRETS_ARN: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:webhooks-AbCdEf`,
+            CONFIG_REPO_URL: 'https://git.example.com/platform/config.git',
+          },
+        },
+      );
+      expect(out.trim(), fn.Properties.Description as string).toBe('function');
+    }
+  });
+
+  test('defaults: configuration repository revision main at the root, 60 s jitter', () => {
+    const { template } = synth();
+    const vars = (
+      functionNamed(template, 'DriftlessSchedulerFunction').Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(vars).toMatchObject({
+      CONFIG_REPO_REVISION: 'main',
+      CONFIG_REPO_PATH: '.',
+      SCHEDULE_JITTER_SECONDS: '60',
+      EVENT_BUS_NAME: 'default',
+    });
+    expect(vars.GIT_CREDENTIALS_SECRET_ARN).toBeUndefined();
   });
 
   test('one DynamoDB table: keys and TTL from the shared definition, on-demand, PITR, retained', () => {
