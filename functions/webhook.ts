@@ -6,7 +6,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SqsReconcileQueue } from '../shared/queue/sqs-queue.ts';
 import { readEnv } from '../shared/runtime/env.ts';
 import { powertools } from '../shared/runtime/powertools.ts';

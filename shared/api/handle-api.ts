@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Application } from '../config/application.ts';
 import type { Cluster } from '../config/cluster.ts';
 import { resolveRollbackTarget, RollbackTargetError } from '../control/rollback-target.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RenderSpec } from '../render/spec.ts';
 import { SourceSpec } from '../source/spec.ts';
 import { Metadata, ResourceName } from './names.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Metadata } from './names.ts';
 
 /** How to reach a cluster through a kubeconfig file (non-EKS clusters, local tests). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ResourceName } from '../config/names.ts';
 
 /** One request to reconcile one application; the body of every queue message. */

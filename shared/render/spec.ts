@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const glob = z.string().min(1, 'a glob must not be empty');
 

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 

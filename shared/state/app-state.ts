@@ -1,5 +1,5 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { call, type StateTable } from './client.ts';
 import { isConditionalFailure, LeaseLostError } from './errors.ts';
 import { fenced } from './fence.ts';

@@ -1,5 +1,5 @@
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { appStateSchema, type AppState } from './app-state.ts';
 import { jsonAttr, numberAttr, stringAttr } from './attributes.ts';
 import { call, type StateTable } from './client.ts';

@@ -6,7 +6,7 @@ import {
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { syncSummarySchema, type SyncSummary } from './app-state.ts';
 import { jsonAttr, numberAttr, stringAttr } from './attributes.ts';
 import { call, type StateTable } from './client.ts';

@@ -6,7 +6,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Inventory } from '../sync/inventory.ts';
 import { binaryAttr, stringAttr } from './attributes.ts';
 import { call, type StateTable } from './client.ts';

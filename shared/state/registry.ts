@@ -4,7 +4,7 @@ import {
   QueryCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Application } from '../config/application.ts';
 import { Cluster } from '../config/cluster.ts';
 import { normalizeRepoURL } from '../config/repo-url.ts';

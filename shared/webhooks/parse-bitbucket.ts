@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeBody } from './decode-body.ts';
 import { requireDeliveryId } from './headers.ts';
 import { PayloadError } from './payload-error.ts';

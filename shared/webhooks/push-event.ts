@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PayloadError } from './payload-error.ts';
 import type { Provider } from './providers.ts';
 
