@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The quickstart: sets everything up, then runs Driftless locally.
+# The quickstart: sets everything up, then runs the Driftless demo locally.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
-exec node_modules/.bin/node test/harness/up.ts "$@"
+exec node_modules/.bin/node scripts/demo.ts "$@"

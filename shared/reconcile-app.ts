@@ -2,7 +2,7 @@ import type { Application } from './config/application.ts';
 import type { ClusterConnection } from './kube/client.ts';
 import { reconcile, type ReconcileOptions, type ReconcileProgress } from './reconcile.ts';
 import { resolveRevision, type SourceOptions } from './source/index.ts';
-import type { AppState, SyncSummary } from './state/app-state.ts';
+import type { AppState, RollbackHold, SyncSummary } from './state/app-state.ts';
 import { writeState } from './state/app-state.ts';
 import type { StateTable } from './state/client.ts';
 import { LeaseLostError } from './state/errors.ts';
@@ -74,6 +74,7 @@ function nextState(
   result: SyncResult,
   dryRun: boolean,
   startedAt: number,
+  hold: RollbackHold | undefined,
 ): AppState {
   const synced = !dryRun && result.status !== 'Failed';
   const syncedRevision = synced ? result.revision : previous?.syncedRevision;
@@ -102,27 +103,21 @@ function nextState(
   };
   if (syncedRevision) state.syncedRevision = syncedRevision;
   if (previous?.suspended) state.suspended = previous.suspended;
+  if (hold) state.hold = hold;
   if (result.error) state.error = result.error;
   return state;
 }
 
 /**
- * Nothing to do when the branch still points at the commit last synced, the
- * last sync succeeded and completed, and self-heal does not ask for a drift
- * check: one `ls-remote`-sized request, no fetch, no cluster call.
+ * Nothing to do when the target is the commit last synced, the last sync
+ * succeeded and completed, and self-heal does not ask for a drift check: the
+ * caller's one `ls-remote`-sized request, no fetch, no cluster call.
  */
-async function unchangedSince(
-  record: AppRecord,
-  app: Application,
-  source: SourceOptions,
-): Promise<string | undefined> {
+function unchangedAt(record: AppRecord, app: Application, revision: string): boolean {
   const state = record.state;
-  if (!state || state.operation || state.syncStatus !== 'Synced' || state.error) return undefined;
-  if (app.spec.syncPolicy.automated?.selfHeal) return undefined;
-  const { revision } = await resolveRevision(app.spec.source, source);
-  return revision === state.syncedRevision && record.inventory?.revision === revision
-    ? revision
-    : undefined;
+  if (!state || state.operation || state.syncStatus !== 'Synced' || state.error) return false;
+  if (app.spec.syncPolicy.automated?.selfHeal) return false;
+  return revision === state.syncedRevision && record.inventory?.revision === revision;
 }
 
 /**
@@ -175,9 +170,27 @@ async function reconcileHeld(
     const { by, at } = record.state.suspended;
     return { status: 'skipped', reason: `suspended by ${by} at ${new Date(at).toISOString()}` };
   }
-  if (input.mode === 'auto' && !input.revision) {
-    const unchanged = await unchangedSince(record, app, input.source);
-    if (unchanged) return { status: 'skipped', reason: 'unchanged', revision: unchanged };
+  // The revision to reconcile: one given (rollback, CLI --revision), the
+  // rollback hold's while the branch still points where it did, or the head.
+  let revision = input.revision;
+  let hold = record.state?.hold;
+  if (input.mode === 'auto' && !revision) {
+    const head = (await resolveRevision(app.spec.source, input.source)).revision;
+    if (hold && head === hold.headRevision) revision = hold.revision;
+    else {
+      hold = undefined;
+      revision = head;
+    }
+    if (unchangedAt(record, app, revision)) {
+      return {
+        status: 'skipped',
+        reason: hold ? `held at ${revision} after a rollback` : 'unchanged',
+        revision,
+      };
+    }
+  } else if (input.mode === 'sync') {
+    // A sync someone asked for (or a rollback, which sets its own hold below) replaces any hold.
+    hold = undefined;
   }
   const previousState = record.state;
   const previous = await readInventory(table, name);
@@ -185,7 +198,7 @@ async function reconcileHeld(
   if (!dryRun) {
     await writeState(table, keeper.current(), {
       ...(previousState ?? { syncStatus: 'Unknown', health: 'Unknown' }),
-      operation: { revision: input.revision ?? app.spec.source.targetRevision, startedAt },
+      operation: { revision: revision ?? app.spec.source.targetRevision, startedAt },
     });
   }
   const result = await reconcile(app, {
@@ -193,7 +206,7 @@ async function reconcileHeld(
     source: input.source,
     previous,
     dryRun,
-    ...(input.revision ? { revision: input.revision } : {}),
+    ...(revision ? { revision } : {}),
     ...(input.prune !== undefined ? { prune: input.prune } : {}),
     ...(input.render ? { render: input.render } : {}),
     ...(input.concurrency ? { concurrency: input.concurrency } : {}),
@@ -224,7 +237,20 @@ async function reconcileHeld(
       });
     }
   }
-  await writeState(table, keeper.current(), nextState(previousState, result, dryRun, startedAt));
+  if (input.trigger.kind === 'rollback' && !dryRun && result.status !== 'Failed') {
+    hold = {
+      revision: result.revision,
+      headRevision: (await resolveRevision(app.spec.source, input.source)).revision,
+      by: input.trigger.by ?? 'unknown',
+      at: Date.now(),
+      reason: `rolled back to ${result.revision}${input.trigger.rollbackOf ? ` (history #${input.trigger.rollbackOf})` : ''}`,
+    };
+  }
+  await writeState(
+    table,
+    keeper.current(),
+    nextState(previousState, result, dryRun, startedAt, hold),
+  );
   return {
     status: 'done',
     result,

@@ -24,7 +24,8 @@ export async function setSuspended(
       syncStatus: 'Unknown' as const,
       health: 'Unknown' as const,
     };
-    const { suspended: _previous, ...rest } = state;
+    // Resuming also lifts a rollback hold: a person has looked at the app.
+    const { suspended: _suspended, hold, ...rest } = state;
     await writeState(
       table,
       acquired.lease,

@@ -44,8 +44,22 @@ export interface Suspension {
   reason?: string;
 }
 
+/**
+ * After a rollback, automated syncs stay at `revision` while the branch
+ * still points at `headRevision` (the commit that was rolled back); a newer
+ * commit, or a person resuming, lifts the hold.
+ */
+export interface RollbackHold {
+  revision: string;
+  headRevision: string;
+  by: string;
+  at: number;
+  reason?: string;
+}
+
 export interface AppState {
   suspended?: Suspension;
+  hold?: RollbackHold;
   desiredRevision?: string;
   syncedRevision?: string;
   syncStatus: SyncStatus;
@@ -66,6 +80,15 @@ export const syncSummarySchema = z.object({
 
 export const appStateSchema = z.object({
   suspended: z.object({ by: z.string(), at: z.number(), reason: z.string().optional() }).optional(),
+  hold: z
+    .object({
+      revision: z.string(),
+      headRevision: z.string(),
+      by: z.string(),
+      at: z.number(),
+      reason: z.string().optional(),
+    })
+    .optional(),
   desiredRevision: z.string().optional(),
   syncedRevision: z.string().optional(),
   syncStatus: z.enum(['Synced', 'OutOfSync', 'Unknown']),

@@ -7,6 +7,7 @@ import { reconcileApp, type ReconcileAppInput } from '../../shared/reconcile-app
 import { createStateTable, type StateTable } from '../../shared/state/client.ts';
 import { readApp } from '../../shared/state/head.ts';
 import { listHistory } from '../../shared/state/history.ts';
+import { setSuspended } from '../../shared/control/suspend.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
 import { localDynamoClient } from '../harness/dynamodb.ts';
 import { commitTree } from '../harness/git-fixtures.ts';
@@ -194,5 +195,90 @@ describe('reconcileApp: engine with lease, state and history', () => {
     const quiet = await reconcileApp(input());
     expect(quiet).toMatchObject({ status: 'done', result: { counts: { Unchanged: 1 } } });
     expect((await listHistory(table, name)).length).toBe(2);
+  });
+
+  it('holds automated syncs at a rolled-back revision until a newer commit or a resume', async () => {
+    const { name, input, commit } = setup(true);
+    const first = commit({ 'app/cm.yaml': cm('settings', 'one') });
+    await reconcileApp(input());
+    const bad = commit({ 'app/cm.yaml': cm('settings', 'bad') });
+    await reconcileApp(input());
+    const back = await reconcileApp(
+      input({
+        mode: 'sync',
+        revision: first,
+        trigger: { kind: 'rollback', by: 'oncall', rollbackOf: 1 },
+      }),
+    );
+    expect(back).toMatchObject({ status: 'done', result: { revision: first } });
+    expect((await readApp(table, name))?.state?.hold).toMatchObject({
+      revision: first,
+      headRevision: bad,
+      by: 'oncall',
+    });
+
+    const held = await reconcileApp(input());
+    expect(held).toEqual({
+      status: 'skipped',
+      reason: `held at ${first} after a rollback`,
+      revision: first,
+    });
+    const value = () =>
+      kubectl(
+        cluster('cluster-a'),
+        'get',
+        'configmap',
+        'settings',
+        '-n',
+        name,
+        '-o',
+        'jsonpath={.data.value}',
+      );
+    expect(await value()).toBe('one');
+
+    const fixed = commit({ 'app/cm.yaml': cm('settings', 'fixed') });
+    const resumed = await reconcileApp(input());
+    expect(resumed).toMatchObject({ status: 'done', result: { revision: fixed } });
+    expect(await value()).toBe('fixed');
+    expect((await readApp(table, name))?.state?.hold).toBeUndefined();
+
+    await reconcileApp(
+      input({ mode: 'sync', revision: first, trigger: { kind: 'rollback', by: 'oncall' } }),
+    );
+    expect((await readApp(table, name))?.state?.hold?.headRevision).toBe(fixed);
+    expect(await setSuspended(table, name, false, { by: 'oncall', owner: 'resume-1' })).toEqual({
+      status: 'done',
+      suspended: false,
+    });
+    expect((await readApp(table, name))?.state?.hold).toBeUndefined();
+    expect(await reconcileApp(input())).toMatchObject({
+      status: 'done',
+      result: { revision: fixed },
+    });
+    expect(await value()).toBe('fixed');
+  });
+
+  it('skips a suspended application until it is resumed', async () => {
+    const { name, input, commit } = setup(true);
+    commit({ 'app/cm.yaml': cm('settings', 'one') });
+    await reconcileApp(input());
+    expect(
+      await setSuspended(table, name, true, {
+        by: 'oncall',
+        owner: 'suspend-1',
+        reason: 'incident',
+      }),
+    ).toEqual({ status: 'done', suspended: true });
+    commit({ 'app/cm.yaml': cm('settings', 'two') });
+    expect(await reconcileApp(input())).toMatchObject({
+      status: 'skipped',
+      reason: expect.stringMatching(/^suspended by oncall/),
+    });
+    expect((await readApp(table, name))?.state?.suspended).toMatchObject({
+      by: 'oncall',
+      reason: 'incident',
+    });
+    await setSuspended(table, name, false, { by: 'oncall', owner: 'resume-2' });
+    expect(await reconcileApp(input())).toMatchObject({ status: 'done' });
   });
 });
