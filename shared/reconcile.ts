@@ -60,6 +60,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
     applyMs: 0,
     pruneMs: 0,
     healthMs: 0,
+    hooksMs: 0,
     totalMs: 0,
   };
   const name = app.metadata.name;
@@ -67,15 +68,17 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
     maxSockets: Math.max(8, options.concurrency ?? 16),
   });
   let revision = options.revision ?? app.spec.source.targetRevision;
-  const failed = (error: string): SyncResult => ({
+  const failed = (error: string, phase?: 'source' | 'render'): SyncResult => ({
     app: name,
     cluster: options.cluster.name,
     revision,
     dryRun: Boolean(options.dryRun),
     status: 'Failed',
     error,
+    ...(phase ? { phase } : {}),
     objects: [],
     counts: countActions([]),
+    hooks: [],
     health: { status: 'Unknown' },
     inventory: options.previous ?? { revision: '', entries: [] },
     manifestDigest: '',
@@ -97,7 +100,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
         );
       }
     } catch (err) {
-      return failed(`source: ${(err as Error).message}`);
+      return failed(`source: ${(err as Error).message}`, 'source');
     }
     revision = source.revision;
     timings.sourceMs = Date.now() - started;
@@ -115,7 +118,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
         ...(options.render?.tools ? { tools: options.render.tools } : {}),
       });
     } catch (err) {
-      return failed(`render: ${(err as Error).message}`);
+      return failed(`render: ${(err as Error).message}`, 'render');
     }
     timings.renderMs = Date.now() - renderStarted;
 

@@ -14,6 +14,10 @@ export const FIELD_MANAGER = 'driftless';
 export const SYNC_WAVE_ANNOTATION = 'driftless.dev/sync-wave';
 export const FORCE_ANNOTATION = 'driftless.dev/force';
 export const PRUNE_ANNOTATION = 'driftless.dev/prune';
+/** Makes an object a sync hook: `PreSync`, `PostSync` or `SyncFail` (comma-separated for several). */
+export const HOOK_ANNOTATION = 'driftless.dev/hook';
+/** When a hook object is deleted: `BeforeHookCreation` (default), `HookSucceeded`, `HookFailed`. */
+export const HOOK_DELETE_POLICY_ANNOTATION = 'driftless.dev/hook-delete-policy';
 
 /** A copy of `object` carrying the ownership marks of `app`. */
 export function withOwnerMarks(object: KubeObject, app: string): KubeObject {

@@ -1,5 +1,6 @@
 import type { Health } from '../health/status.ts';
 import type { ObjectRef } from '../kube/object.ts';
+import type { HookDeletePolicy, HookPhase } from './hooks.ts';
 import type { Inventory } from './inventory.ts';
 
 /**
@@ -23,6 +24,31 @@ export interface ObjectResult {
 }
 
 /**
+ * What happened to one hook in one of its phases.
+ * - Succeeded / Failed: it ran to that end (Failed includes not finishing in time).
+ * - WouldRun: a dry run found changes, so a sync would run it (SyncFail hooks only if it fails).
+ */
+export interface HookResult {
+  ref: ObjectRef;
+  phase: HookPhase;
+  status: 'Succeeded' | 'Failed' | 'WouldRun';
+  source?: { file: string; index: number };
+  message?: string;
+  /** The delete policies that applied to it. */
+  deletePolicies: HookDeletePolicy[];
+  /** Deleted after it finished, by HookSucceeded or HookFailed. */
+  deleted?: boolean;
+}
+
+/**
+ * Where a failed sync stopped: `source`, `render` or `diff` before anything
+ * was written; a hook phase; `apply` or `prune`; `health` when PostSync hooks
+ * were due but the objects did not become healthy.
+ */
+export type SyncFailurePhase =
+  'source' | 'render' | 'diff' | 'PreSync' | 'apply' | 'prune' | 'health' | 'PostSync';
+
+/**
  * - Synced: the cluster matches the revision (after a real sync, or found so by a dry run).
  * - OutOfSync: a dry run found differences, or prune was off and stale objects remain.
  * - Failed: nothing was applied (invalid input, failed dry-run, conflict) or an apply failed part-way.
@@ -36,6 +62,8 @@ export interface SyncTimings {
   applyMs: number;
   pruneMs: number;
   healthMs: number;
+  /** PreSync, PostSync and SyncFail hooks together. */
+  hooksMs: number;
   totalMs: number;
 }
 
@@ -47,7 +75,11 @@ export interface SyncResult {
   status: SyncStatus;
   /** Set when status is Failed: the first reason, written for a person. */
   error?: string;
+  /** Set when status is Failed: the step that failed (absent when the cluster failed mid-step). */
+  phase?: SyncFailurePhase;
   objects: ObjectResult[];
+  /** Hooks run (or, in a dry run, that would run), in the order they ran. Never in the inventory. */
+  hooks: HookResult[];
   counts: Record<ObjectAction, number>;
   health: Health;
   /**

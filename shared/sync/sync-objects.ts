@@ -4,17 +4,27 @@ import { applyObject } from '../kube/operations.ts';
 import { describeRef, objectKey } from '../kube/object.ts';
 import type { RenderedObject } from '../render/types.ts';
 import { applyPlan, type ApplyProgress } from './apply.ts';
+import { checkHooks } from './check-hooks.ts';
 import type { SyncContext } from './context.ts';
 import { planObjects, type PlannedObject } from './diff.ts';
 import { sha256 } from './digest.ts';
+import { hooksThatWouldRun, selectHooks, type HookPhase } from './hooks.ts';
 import type { Inventory, InventoryEntry } from './inventory.ts';
 import { SecretMasker } from './mask-secrets.ts';
 import { FIELD_MANAGER, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './ownership.ts';
 import { prepareObjects, type DesiredObject } from './prepare.ts';
 import { findStale, pruneStale, type StaleObject } from './prune.ts';
-import { countActions, type ObjectResult, type SyncResult, type SyncStatus } from './result.ts';
+import {
+  countActions,
+  type HookResult,
+  type ObjectResult,
+  type SyncFailurePhase,
+  type SyncResult,
+  type SyncStatus,
+} from './result.ts';
+import { runHookPhase } from './run-hooks.ts';
 
-export type SyncPhase = 'diff' | 'apply' | 'prune' | 'health';
+export type SyncPhase = 'diff' | 'apply' | 'prune' | 'health' | HookPhase;
 
 export interface SyncProgress {
   phase: SyncPhase;
@@ -31,8 +41,15 @@ export interface SyncObjectsOptions {
   allowEmpty?: boolean;
   /** Create the destination namespace when it does not exist. */
   createNamespace?: boolean;
-  /** Wait for the applied objects to become healthy (not in dry runs). */
+  /**
+   * Wait for the applied objects to become healthy (not in dry runs). A sync
+   * with PostSync hooks always waits: they run only once the objects are healthy.
+   */
   waitForHealth?: boolean;
+  /**
+   * Bound on waiting for health, and on each hook phase (PreSync, PostSync,
+   * SyncFail) separately: a hook not finished by then fails the sync.
+   */
   healthTimeoutMs?: number;
   /** Bound on the apply phase, including waiting for CRDs and recreations. */
   applyTimeoutMs?: number;
@@ -55,11 +72,21 @@ function watchedOf(desired: DesiredObject[]): Watched[] {
   return desired.filter((d) => d.info).map((d) => ({ ref: d.ref, info: d.info! }));
 }
 
+function hookFailed(phase: HookPhase, r: HookResult | undefined): string | undefined {
+  return r && `${phase} hook ${describeRef(r.ref)} failed: ${r.message ?? 'failed'}`;
+}
+
 /**
  * Makes the cluster match the rendered objects for one application: prepare,
- * diff (dry-run), apply in stages, prune, and assess health. Any invalid
- * object, failed dry-run or ownership conflict stops the sync before the
- * first write.
+ * diff (dry-run), PreSync hooks, apply in stages, prune, assess health,
+ * PostSync hooks; SyncFail hooks when a step after the first write fails.
+ * Any invalid object, failed dry-run or ownership conflict stops the sync
+ * before the first write.
+ *
+ * Hooks (objects annotated `driftless.dev/hook`) run only when the sync has
+ * something to write, as Argo CD runs them only in a sync operation; they are
+ * never diffed, pruned or kept in the inventory. Each hook phase is bounded
+ * by `healthTimeoutMs`.
  */
 export async function syncObjects(
   ctx: SyncContext,
@@ -74,7 +101,7 @@ export async function syncObjects(
   const previous = options.previous?.entries ?? [];
   const progress = (phase: SyncPhase, message: string, apply?: ApplyProgress): void =>
     options.onProgress?.({ phase, message, ...(apply ? { apply } : {}) });
-  const timings = { diffMs: 0, applyMs: 0, pruneMs: 0, healthMs: 0 };
+  const timings = { diffMs: 0, applyMs: 0, pruneMs: 0, healthMs: 0, hooksMs: 0 };
   const base = {
     app: ctx.app,
     cluster: options.cluster,
@@ -85,24 +112,29 @@ export async function syncObjects(
 
   let started = Date.now();
   progress('diff', `comparing ${rendered.length} objects with the cluster`);
-  const { objects: desired, problems } = await prepareObjects(ctx, rendered);
+  const { objects: prepared, problems: prepareProblems } = await prepareObjects(ctx, rendered);
   const manifestDigest = sha256(
-    desired
+    prepared
       .map((d) => `${d.key}=${d.digest}`)
       .sort()
       .join('\n'),
   );
+  const { main: desired, hooks, problems: hookProblems } = selectHooks(prepared);
+  const problems = [...prepareProblems, ...hookProblems];
   const failure = (
     error: string,
     objects: ObjectResult[],
-    health: HealthReport['health'] = { status: 'Unknown' },
+    phase: SyncFailurePhase = 'diff',
+    hookResults: HookResult[] = [],
   ) => ({
     ...base,
     status: 'Failed' as const,
     error,
+    phase,
     objects,
     counts: countActions(objects),
-    health,
+    hooks: hookResults,
+    health: { status: 'Unknown' as const },
     inventory: previousInventory,
     manifestDigest,
     timings: { ...timings, diffMs: Date.now() - started },
@@ -124,7 +156,10 @@ export async function syncObjects(
     masker,
     namespacesCreatedBySync: namespacesCreated,
   });
-  const stale = await findStale(ctx, previous, new Set(desired.map((d) => d.key)));
+  const hookFailures = await checkHooks(ctx, hooks, namespacesCreated);
+  // An object that became a hook is not stale: it is no longer kept in the
+  // inventory, but its hook runs replace it.
+  const stale = await findStale(ctx, previous, new Set(prepared.map((d) => d.key)));
   timings.diffMs = Date.now() - started;
 
   const toResult = (p: PlannedObject): ObjectResult => ({
@@ -147,10 +182,20 @@ export async function syncObjects(
   });
 
   const failedPlans = plan.filter((p) => p.action === 'Failed');
-  if (failedPlans.length) {
+  if (failedPlans.length || hookFailures.size) {
+    const hookResults = [...hookFailures].map(([h, message]): HookResult => ({
+      ref: h.desired.ref,
+      phase: h.phases[0]!,
+      status: 'Failed',
+      source: h.desired.source,
+      message,
+      deletePolicies: h.deletePolicies,
+    }));
     return failure(
-      `${failedPlans.length} object(s) failed the server's dry-run; nothing was applied. ${failedPlans[0]!.message}`,
+      `${failedPlans.length + hookFailures.size} object(s) failed the server's dry-run; nothing was applied. ${failedPlans[0]?.message ?? hookResults[0]!.message}`,
       plan.map(toResult),
+      'diff',
+      hookResults,
     );
   }
   const prunable = stale.filter((s) => s.prune);
@@ -166,6 +211,9 @@ export async function syncObjects(
   }
 
   const willPrune = Boolean(options.prune);
+  // Hooks belong to a sync that writes: a no-op reconcile runs none.
+  const willWrite =
+    plan.some((p) => p.action !== 'Unchanged') || (willPrune && prunable.length > 0);
   if (options.dryRun) {
     const changed = plan.some((p) => p.action !== 'Unchanged') || prunable.length > 0;
     started = Date.now();
@@ -184,6 +232,7 @@ export async function syncObjects(
       status: changed ? 'OutOfSync' : 'Synced',
       objects,
       counts: countActions(objects),
+      hooks: willWrite ? hooksThatWouldRun(hooks) : [],
       health: report.health,
       inventory: previousInventory,
       manifestDigest,
@@ -197,6 +246,21 @@ export async function syncObjects(
   const previousByKey = new Map(previous.map((e) => [objectKey(e), e]));
   let status: SyncStatus = 'Synced';
   let error: string | undefined;
+  let failedPhase: SyncFailurePhase | undefined;
+  const hookResults: HookResult[] = [];
+  const hasHooks = (phase: HookPhase): boolean =>
+    willWrite && hooks.some((h) => h.phases.includes(phase));
+  /** Runs one hook phase; the first failed hook, if any. */
+  const runHooks = async (phase: HookPhase): Promise<HookResult | undefined> => {
+    const hooksStarted = Date.now();
+    const results = await runHookPhase(ctx, hooks, phase, {
+      timeoutMs: options.healthTimeoutMs ?? 300_000,
+      onProgress: (message) => progress(phase, message),
+    });
+    hookResults.push(...results);
+    timings.hooksMs += Date.now() - hooksStarted;
+    return results.find((r) => r.status === 'Failed');
+  };
 
   if (
     options.createNamespace &&
@@ -217,41 +281,64 @@ export async function syncObjects(
         { fieldManager: FIELD_MANAGER, force: false },
       );
     } catch (err) {
-      return failure(`cannot create namespace ${ctx.namespace}: ${(err as Error).message}`, []);
+      return failure(
+        `cannot create namespace ${ctx.namespace}: ${(err as Error).message}`,
+        [],
+        'apply',
+      );
     }
   }
 
-  const changedCount = plan.filter((p) => p.action !== 'Unchanged').length;
-  progress(
-    'apply',
-    `applying ${changedCount} changed object(s), ${plan.length - changedCount} unchanged`,
-  );
-  const applied = await applyPlan(ctx, plan, {
-    timeoutMs: options.applyTimeoutMs ?? 300_000,
-    onProgress: (p) =>
-      progress('apply', `${p.stage} wave ${p.wave} ${p.kind}: ${p.applied}/${p.total}`, p),
-  });
-  const appliedByPlan = new Map(applied.map((a) => [a.planned, a]));
-  for (const p of plan) {
-    const outcome = appliedByPlan.get(p);
-    const result = toResult(p);
-    if (p.action === 'Unchanged') {
-      inventory.set(p.desired.key, entryOf(p.desired, p.liveResourceVersion));
-    } else if (outcome?.ok) {
-      inventory.set(p.desired.key, entryOf(p.desired, outcome.result?.metadata.resourceVersion));
-      // The plan's notes ("checked when applied") are moot once it applied.
-      if (!p.recreate) delete result.message;
-    } else {
-      result.action = 'Failed';
-      result.message = outcome?.message ?? 'not applied';
-      status = 'Failed';
-      error ??= result.message;
-      const before = previousByKey.get(p.desired.key);
-      // An object that may exist from an earlier sync stays in the inventory,
-      // without a resourceVersion so it is re-checked next time.
-      if (before) inventory.set(p.desired.key, { ...before, resourceVersion: undefined });
+  const preSyncFailure = hasHooks('PreSync')
+    ? hookFailed('PreSync', await runHooks('PreSync'))
+    : undefined;
+  started = Date.now();
+  if (preSyncFailure) {
+    status = 'Failed';
+    failedPhase = 'PreSync';
+    error = `${preSyncFailure}; nothing else was applied`;
+    for (const e of previous) inventory.set(objectKey(e), e);
+    for (const p of plan) {
+      results.push(
+        p.action === 'Unchanged'
+          ? toResult(p)
+          : { ...toResult(p), action: 'Failed', message: 'not applied: a PreSync hook failed' },
+      );
     }
-    results.push(result);
+  } else {
+    const changedCount = plan.filter((p) => p.action !== 'Unchanged').length;
+    progress(
+      'apply',
+      `applying ${changedCount} changed object(s), ${plan.length - changedCount} unchanged`,
+    );
+    const applied = await applyPlan(ctx, plan, {
+      timeoutMs: options.applyTimeoutMs ?? 300_000,
+      onProgress: (p) =>
+        progress('apply', `${p.stage} wave ${p.wave} ${p.kind}: ${p.applied}/${p.total}`, p),
+    });
+    const appliedByPlan = new Map(applied.map((a) => [a.planned, a]));
+    for (const p of plan) {
+      const outcome = appliedByPlan.get(p);
+      const result = toResult(p);
+      if (p.action === 'Unchanged') {
+        inventory.set(p.desired.key, entryOf(p.desired, p.liveResourceVersion));
+      } else if (outcome?.ok) {
+        inventory.set(p.desired.key, entryOf(p.desired, outcome.result?.metadata.resourceVersion));
+        // The plan's notes ("checked when applied") are moot once it applied.
+        if (!p.recreate) delete result.message;
+      } else {
+        result.action = 'Failed';
+        result.message = outcome?.message ?? 'not applied';
+        status = 'Failed';
+        failedPhase ??= 'apply';
+        error ??= result.message;
+        const before = previousByKey.get(p.desired.key);
+        // An object that may exist from an earlier sync stays in the inventory,
+        // without a resourceVersion so it is re-checked next time.
+        if (before) inventory.set(p.desired.key, { ...before, resourceVersion: undefined });
+      }
+      results.push(result);
+    }
   }
   timings.applyMs = Date.now() - started;
 
@@ -267,7 +354,9 @@ export async function syncObjects(
       inventory.set(objectKey(s.entry), s.entry);
       results.push({
         ...staleResult(s, false),
-        message: s.message ?? `${describeRef(s.entry)} is no longer in the source; prune is off`,
+        message:
+          s.message ??
+          `${describeRef(s.entry)} is no longer in the source; ${willPrune ? 'not pruned: the sync failed' : 'prune is off'}`,
       });
       if (status === 'Synced') status = 'OutOfSync';
     } else {
@@ -275,6 +364,7 @@ export async function syncObjects(
     }
     if (s.failed) {
       status = 'Failed';
+      failedPhase ??= 'prune';
       error ??= s.message;
     }
   }
@@ -283,7 +373,7 @@ export async function syncObjects(
   started = Date.now();
   const watched = watchedOf(desired);
   let report: HealthReport;
-  if (options.waitForHealth && status !== 'Failed') {
+  if ((options.waitForHealth || hasHooks('PostSync')) && status !== 'Failed') {
     progress('health', `waiting for ${watched.length} object(s) to become healthy`);
     report = await waitForHealth(ctx, watched, { timeoutMs: options.healthTimeoutMs ?? 300_000 });
   } else {
@@ -295,12 +385,35 @@ export async function syncObjects(
   }
   timings.healthMs = Date.now() - started;
 
+  if (status !== 'Failed' && hasHooks('PostSync')) {
+    const health = report.health;
+    if (health.status !== 'Healthy' && health.status !== 'Suspended') {
+      status = 'Failed';
+      failedPhase = 'health';
+      error = `PostSync hooks not run: the application is ${health.status}${health.message ? ` (${health.message})` : ''}`;
+    } else {
+      const postSyncFailure = hookFailed('PostSync', await runHooks('PostSync'));
+      if (postSyncFailure) {
+        status = 'Failed';
+        failedPhase = 'PostSync';
+        error = postSyncFailure;
+      }
+    }
+  }
+  if (status === 'Failed' && hasHooks('SyncFail')) {
+    const syncFailFailure = hookFailed('SyncFail', await runHooks('SyncFail'));
+    // The sync's own failure stays the headline; the hook's is added to it.
+    if (syncFailFailure) error = `${error ?? 'the sync failed'}; ${syncFailFailure}`;
+  }
+
   return {
     ...base,
     status,
     ...(error ? { error } : {}),
+    ...(failedPhase ? { phase: failedPhase } : {}),
     objects: results,
     counts: countActions(results),
+    hooks: hookResults,
     health: report.health,
     inventory: {
       revision: status === 'Failed' ? previousInventory.revision : options.revision,

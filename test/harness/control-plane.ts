@@ -13,7 +13,7 @@ import { writeTokenKubeconfig } from './kubeconfig.ts';
 import { freePort, waitUntil } from './net.ts';
 import { createClusterPki } from './pki.ts';
 import { startProcess, type ManagedProcess } from './processes.ts';
-import { kwokStagesPath, toolPath } from './tools.ts';
+import { kwokStagesPath, kwokTestStagesPath, toolPath } from './tools.ts';
 
 /** How tests reach one local cluster; plain data so it can cross from globalSetup to test workers. */
 export interface LocalCluster {
@@ -202,6 +202,7 @@ async function startCluster(
     [
       `--kubeconfig=${kubeconfig}`,
       `--config=${kwokStagesPath()}`,
+      `--config=${kwokTestStagesPath()}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--manage-nodes-with-label-selector=',

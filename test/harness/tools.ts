@@ -31,3 +31,8 @@ export function kwokStagesPath(): string {
   if (!existsSync(path)) throw new Error(`KWOK stages not found at ${path}: run \`npm run setup\``);
   return path;
 }
+
+/** The project's test-only KWOK stages (a Pod that fails on request), passed after KWOK's own. */
+export function kwokTestStagesPath(): string {
+  return join(repoRoot, 'test', 'harness', 'kwok-test-stages.yaml');
+}

@@ -1,0 +1,176 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mapLimit } from '../concurrency.ts';
+import { KubeApiError } from '../kube/errors.ts';
+import { describeRef, type KubeObject } from '../kube/object.ts';
+import { applyObject, deleteObject, getObject } from '../kube/operations.ts';
+import type { SyncContext } from './context.ts';
+import { hookOutcome, hookWaves, type Hook, type HookOutcome, type HookPhase } from './hooks.ts';
+import { FIELD_MANAGER, ownerOf } from './ownership.ts';
+import type { HookResult } from './result.ts';
+
+export interface HookPhaseOptions {
+  /**
+   * Bound on the whole phase: deleting previous runs, creating the hooks and
+   * waiting for every wave to finish. A hook still running then fails.
+   */
+  timeoutMs: number;
+  pollMs?: number;
+  onProgress?: (message: string) => void;
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10}s`;
+}
+
+/**
+ * Deletes the previous run's object (BeforeHookCreation) and waits until it
+ * is gone, Foreground so the old run's Pods go with it before the new run
+ * starts. Only this application's hooks are ever deleted.
+ */
+async function deletePreviousRun(ctx: SyncContext, hook: Hook, deadline: number): Promise<void> {
+  const { info, ref } = hook.desired;
+  const live = await getObject(ctx.client, info!, ref.namespace, ref.name);
+  if (!live) return;
+  if (ownerOf(live) !== ctx.app)
+    throw new Error(`${describeRef(ref)} exists and is not this application's; not replaced`);
+  await deleteObject(ctx.client, info!, ref.namespace, ref.name, {
+    propagationPolicy: 'Foreground',
+    uid: live.metadata.uid,
+  });
+  while (await getObject(ctx.client, info!, ref.namespace, ref.name)) {
+    if (Date.now() > deadline)
+      throw new Error(`its previous run was not deleted within the hook timeout`);
+    await sleep(200);
+  }
+}
+
+/** Creates one hook; the message says why it could not be. */
+async function startHook(
+  ctx: SyncContext,
+  hook: Hook,
+  deadline: number,
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  const d = hook.desired;
+  try {
+    // A kind whose CRD this sync created is served by now (PostSync, SyncFail).
+    d.info ??= await ctx.discovery.find(d.object.apiVersion, d.object.kind);
+    if (!d.info) throw new Error(`kind ${d.object.kind} in ${d.object.apiVersion} is not served`);
+    if (hook.deletePolicies.includes('BeforeHookCreation'))
+      await deletePreviousRun(ctx, hook, deadline);
+    await applyObject(ctx.client, d.info, d.object, { fieldManager: FIELD_MANAGER, force: true });
+    return { ok: true };
+  } catch (err) {
+    const denied = err instanceof KubeApiError && err.forbidden ? 'permission denied: ' : '';
+    return { ok: false, message: `not created: ${denied}${(err as Error).message}` };
+  }
+}
+
+/** Polls the started hooks until each has finished or the deadline passes. */
+async function awaitHooks(
+  ctx: SyncContext,
+  hooks: Hook[],
+  deadline: number,
+  timeoutMs: number,
+  pollMs: number,
+): Promise<Map<Hook, HookOutcome>> {
+  const done = new Map<Hook, HookOutcome>();
+  const last = new Map<Hook, string>();
+  for (;;) {
+    const pending = hooks.filter((h) => !done.has(h));
+    await mapLimit(pending, ctx.concurrency, async (hook) => {
+      const { info, ref } = hook.desired;
+      let live: KubeObject | undefined;
+      try {
+        live = await getObject(ctx.client, info!, ref.namespace, ref.name);
+      } catch (err) {
+        // A failed read is not the hook's failure: try again until the deadline.
+        last.set(hook, `cannot read it: ${(err as Error).message}`);
+        return;
+      }
+      if (!live) {
+        done.set(hook, { state: 'Failed', message: 'it was deleted before it finished' });
+        return;
+      }
+      const outcome = hookOutcome(live);
+      if (outcome.state === 'Running') last.set(hook, outcome.message);
+      else done.set(hook, outcome);
+    });
+    if (done.size === hooks.length) return done;
+    if (Date.now() >= deadline) {
+      for (const hook of hooks.filter((h) => !done.has(h))) {
+        done.set(hook, {
+          state: 'Failed',
+          message: `did not finish within ${seconds(timeoutMs)} (still ${last.get(hook) ?? 'running'})`,
+        });
+      }
+      return done;
+    }
+    await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+  }
+}
+
+/**
+ * Runs the hooks of one phase, wave by wave: each wave's hooks are created
+ * (after deleting their previous run, by BeforeHookCreation) in kind order,
+ * then awaited together; a wave with a failed hook stops the phase. A
+ * finished hook is deleted when its policy says so (HookSucceeded,
+ * HookFailed; not finishing in time counts as failing). The phase succeeded
+ * when every result is Succeeded.
+ */
+export async function runHookPhase(
+  ctx: SyncContext,
+  hooks: Hook[],
+  phase: HookPhase,
+  options: HookPhaseOptions,
+): Promise<HookResult[]> {
+  const deadline = Date.now() + options.timeoutMs;
+  const results: HookResult[] = [];
+  for (const wave of hookWaves(hooks, phase)) {
+    options.onProgress?.(
+      `running ${wave.length} ${phase} hook(s) of wave ${wave[0]!.desired.wave}: ${wave.map((h) => describeRef(h.desired.ref)).join(', ')}`,
+    );
+    const started: Hook[] = [];
+    const outcomes = new Map<Hook, HookOutcome>();
+    for (const hook of wave) {
+      const start = await startHook(ctx, hook, deadline);
+      if (start.ok) started.push(hook);
+      else outcomes.set(hook, { state: 'Failed', message: start.message });
+    }
+    const awaited = await awaitHooks(
+      ctx,
+      started,
+      deadline,
+      options.timeoutMs,
+      options.pollMs ?? 500,
+    );
+    for (const [hook, outcome] of awaited) outcomes.set(hook, outcome);
+
+    for (const hook of wave) {
+      const outcome = outcomes.get(hook)!;
+      const d = hook.desired;
+      const result: HookResult = {
+        ref: d.ref,
+        phase,
+        status: outcome.state === 'Succeeded' ? 'Succeeded' : 'Failed',
+        source: d.source,
+        ...(outcome.message ? { message: outcome.message } : {}),
+        deletePolicies: hook.deletePolicies,
+      };
+      const policy = outcome.state === 'Succeeded' ? 'HookSucceeded' : 'HookFailed';
+      if (started.includes(hook) && hook.deletePolicies.includes(policy)) {
+        try {
+          await deleteObject(ctx.client, d.info!, d.ref.namespace, d.ref.name, {
+            propagationPolicy: 'Background',
+          });
+          result.deleted = true;
+        } catch (err) {
+          const failed = `${policy} delete failed: ${(err as Error).message}`;
+          result.message = result.message ? `${result.message}; ${failed}` : failed;
+        }
+      }
+      results.push(result);
+    }
+    if (results.some((r) => r.status === 'Failed')) break;
+  }
+  return results;
+}
