@@ -115,6 +115,17 @@ export async function openState(
   };
 }
 
+/** The state an existing application lives in; a person is told where it was looked for. */
+export async function requireState(flags: StateFlags): Promise<OpenState> {
+  const state = await openState(flags, { create: false });
+  if (!state) {
+    throw new CliError(
+      `no state found (looked in ${flags.state ?? DEFAULT_STATE_DIR}); sync an application first, or pass --state/--table`,
+    );
+  }
+  return state;
+}
+
 /** Lets other driftless commands share a folder that `serve` holds open. */
 export function publishEndpoint(dir: string, endpoint: string): () => void {
   writeFileSync(endpointFile(dir), `${endpoint}\n`);

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { startControlPlane } from '../test/harness/control-plane.ts';
 import { commitTree } from '../test/harness/git-fixtures.ts';
 import { startGitServer } from '../test/harness/git-server.ts';
 import { repoRoot, toolPath } from '../test/harness/tools.ts';
+import { githubPush } from '../test/helpers/manifests.ts';
 
 // The quickstart's main act: a real API server, a Git server, and
 // `driftless serve` between them, walked through first sync, a pushed change
@@ -147,27 +148,17 @@ try {
     manifests(3, 'hello from v2'),
     'guestbook v2: 3 replicas',
   );
-  const payload = JSON.stringify({
-    ref: 'refs/heads/main',
+  const push = githubPush({
+    repoURL: url,
     after: second,
-    repository: { clone_url: url, default_branch: 'main' },
-    commits: [
-      {
-        added: [],
-        modified: ['apps/guestbook/deployment.yaml', 'apps/guestbook/config.yaml'],
-        removed: [],
-      },
-    ],
+    secret: 'demo-secret',
+    deliveryId: randomUUID(),
+    changed: ['apps/guestbook/deployment.yaml', 'apps/guestbook/config.yaml'],
   });
   const response = await fetch(`http://127.0.0.1:${port}/webhooks/github`, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'push',
-      'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': `sha256=${createHmac('sha256', 'demo-secret').update(payload).digest('hex')}`,
-    },
-    body: payload,
+    headers: push.headers,
+    body: push.body,
   });
   console.log(`  webhook answered ${response.status}: ${JSON.stringify(await response.json())}`);
   const pushMs = await synced(second, 'the pushed change');

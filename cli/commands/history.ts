@@ -3,7 +3,7 @@ import { getRegistryEntry } from '../../shared/state/registry.ts';
 import { COMMON_OPTIONS, parse } from '../args.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { shortSha, table } from '../output.ts';
-import { openState } from '../state-store.ts';
+import { requireState } from '../state-store.ts';
 
 export const HISTORY_USAGE = `driftless history NAME [--state DIR | --table NAME] [-o json]
 
@@ -13,9 +13,7 @@ export async function historyCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parse('history', argv, COMMON_OPTIONS, 1);
   const name = positionals[0];
   if (!name) throw new CliError('driftless history: which application? (driftless history NAME)');
-  const state = await openState(values, { create: false });
-  if (!state)
-    throw new CliError(`no state found (looked in ${values.state ?? '.driftless/state'})`);
+  const state = await requireState(values);
   try {
     if (!(await getRegistryEntry(state.table, name)))
       throw new CliError(`no application "${name}" in ${state.where}`);

@@ -8,7 +8,7 @@ import { getRegistryEntry } from '../../shared/state/registry.ts';
 import { COMMON_OPTIONS, parse } from '../args.ts';
 import { connect, progressPrinter, sourceOptions } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
-import { openState } from '../state-store.ts';
+import { requireState } from '../state-store.ts';
 import { exitFor, printResult, whoami } from './sync.ts';
 
 export const ROLLBACK_USAGE = `driftless rollback NAME [REVISION] [--seq N] [--state DIR | --table NAME] [-o json]
@@ -36,9 +36,7 @@ export async function rollbackCommand(argv: string[]): Promise<ExitCode> {
   const seq = values.seq === undefined ? undefined : Number(values.seq);
   if (seq !== undefined && !Number.isInteger(seq))
     throw new CliError(`--seq must be a history number, got "${values.seq}"`);
-  const state = await openState(values, { create: false });
-  if (!state)
-    throw new CliError(`no state found (looked in ${values.state ?? '.driftless/state'})`);
+  const state = await requireState(values);
   try {
     const entry = await getRegistryEntry(state.table, name);
     if (!entry) throw new CliError(`no application "${name}" in ${state.where}`);

@@ -3,7 +3,7 @@ import { listRegistry } from '../../shared/state/registry.ts';
 import { COMMON_OPTIONS, parse } from '../args.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { shortSha, table } from '../output.ts';
-import { openState } from '../state-store.ts';
+import { requireState } from '../state-store.ts';
 
 export const STATUS_USAGE = `driftless status [NAME] [--state DIR | --table NAME] [-o json]
 
@@ -21,11 +21,7 @@ function ago(ms: number | undefined): string {
 
 export async function statusCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parse('status', argv, COMMON_OPTIONS, 1);
-  const state = await openState(values, { create: false });
-  if (!state)
-    throw new CliError(
-      `no state found (looked in ${values.state ?? '.driftless/state'}); sync an application first, or pass --state/--table`,
-    );
+  const state = await requireState(values);
   try {
     const entries = (await listRegistry(state.table)).filter(
       (e) => !positionals[0] || e.name === positionals[0],

@@ -3,7 +3,7 @@ import { setSuspended } from '../../shared/control/suspend.ts';
 import { getRegistryEntry } from '../../shared/state/registry.ts';
 import { COMMON_OPTIONS, parse } from '../args.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
-import { openState } from '../state-store.ts';
+import { requireState } from '../state-store.ts';
 import { whoami } from './sync.ts';
 
 export const SUSPEND_USAGE = `driftless suspend NAME [--reason TEXT]   stop scheduled and webhook syncs
@@ -23,9 +23,7 @@ export async function suspendCommand(argv: string[], suspend: boolean): Promise<
   const name = positionals[0];
   if (!name)
     throw new CliError(`driftless ${command}: which application? (driftless ${command} NAME)`);
-  const state = await openState(values, { create: false });
-  if (!state)
-    throw new CliError(`no state found (looked in ${values.state ?? '.driftless/state'})`);
+  const state = await requireState(values);
   try {
     if (!(await getRegistryEntry(state.table, name)))
       throw new CliError(`no application "${name}" in ${state.where}`);

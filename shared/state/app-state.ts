@@ -1,9 +1,6 @@
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
-import { call, type StateTable } from './client.ts';
-import { isConditionalFailure, LeaseLostError } from './errors.ts';
-import { fenced } from './fence.ts';
-import { headKey } from './keys.ts';
+import type { StateTable } from './client.ts';
+import { updateHeadFenced } from './fence.ts';
 import type { Lease } from './lease.ts';
 
 export type SyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';
@@ -110,29 +107,14 @@ export const appStateSchema = z.object({
  * caller still holds the lease under the same fencing token.
  */
 export async function writeState(table: StateTable, lease: Lease, state: AppState): Promise<void> {
-  const context = { app: lease.app, operation: 'write state' };
   const valid = appStateSchema.parse(state);
-  const fence = fenced(lease);
-  try {
-    await call(table, context, (client) =>
-      client.send(
-        new UpdateItemCommand({
-          TableName: table.tableName,
-          Key: headKey(lease.app),
-          UpdateExpression: 'SET #state = :state, stateToken = :token, stateUpdatedAt = :now',
-          ConditionExpression: fence.condition,
-          ExpressionAttributeNames: { ...fence.names, '#state': 'state' },
-          ExpressionAttributeValues: {
-            ...fence.values,
-            ':state': { S: JSON.stringify(valid) },
-            ':token': { N: String(lease.token) },
-            ':now': { N: String(table.now()) },
-          },
-        }),
-      ),
-    );
-  } catch (err) {
-    if (isConditionalFailure(err)) throw new LeaseLostError({ ...context, table: table.tableName });
-    throw err;
-  }
+  await updateHeadFenced(table, lease, 'write state', {
+    expression: 'SET #state = :state, stateToken = :token, stateUpdatedAt = :now',
+    names: { '#state': 'state' },
+    values: {
+      ':state': { S: JSON.stringify(valid) },
+      ':token': { N: String(lease.token) },
+      ':now': { N: String(table.now()) },
+    },
+  });
 }

@@ -1,4 +1,7 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { call, type StateTable } from './client.ts';
+import { isConditionalFailure, LeaseLostError } from './errors.ts';
+import { headKey } from './keys.ts';
 import type { Lease } from './lease.ts';
 
 export interface FenceCondition {
@@ -20,4 +23,44 @@ export function fenced(lease: Lease): FenceCondition {
     names: { '#fence': 'fence', '#leaseOwner': 'leaseOwner' },
     values: { ':fenceToken': { N: String(lease.token) }, ':fenceOwner': { S: lease.owner } },
   };
+}
+
+export interface HeadUpdate {
+  expression: string;
+  names?: Record<string, string>;
+  values?: Record<string, AttributeValue>;
+}
+
+/**
+ * One update of the application's head item under the caller's lease. A
+ * failed fence is a `LeaseLostError` (with `lostDetail` when given); every
+ * other failure is the typed error `call` makes of it.
+ */
+export async function updateHeadFenced(
+  table: StateTable,
+  lease: Lease,
+  operation: string,
+  update: HeadUpdate,
+  lostDetail?: string,
+): Promise<void> {
+  const context = { app: lease.app, operation };
+  const fence = fenced(lease);
+  try {
+    await call(table, context, (client) =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: table.tableName,
+          Key: headKey(lease.app),
+          UpdateExpression: update.expression,
+          ConditionExpression: fence.condition,
+          ExpressionAttributeNames: { ...fence.names, ...update.names },
+          ExpressionAttributeValues: { ...fence.values, ...update.values },
+        }),
+      ),
+    );
+  } catch (err) {
+    if (isConditionalFailure(err))
+      throw new LeaseLostError({ ...context, table: table.tableName }, lostDetail);
+    throw err;
+  }
 }

@@ -2,7 +2,6 @@ import {
   DeleteItemCommand,
   PutItemCommand,
   QueryCommand,
-  UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
@@ -10,10 +9,10 @@ import * as z from 'zod';
 import type { Inventory } from '../sync/inventory.ts';
 import { binaryAttr, stringAttr } from './attributes.ts';
 import { call, type StateTable } from './client.ts';
-import { CorruptStateError, isConditionalFailure, LeaseLostError } from './errors.ts';
-import { fenced } from './fence.ts';
+import { CorruptStateError } from './errors.ts';
+import { updateHeadFenced } from './fence.ts';
 import { readApp, type InventoryPointer } from './head.ts';
-import { appPartition, headKey, INVENTORY_PREFIX, inventoryChunkKey, pad } from './keys.ts';
+import { appPartition, INVENTORY_PREFIX, inventoryChunkKey, pad } from './keys.ts';
 import type { Lease } from './lease.ts';
 import { CHUNK_BYTES, decodeInventory, encodeInventory } from './inventory-codec.ts';
 
@@ -68,34 +67,19 @@ export async function writeInventory(
   );
   await runLimited(puts, WRITE_CONCURRENCY);
 
-  const fence = fenced(lease);
-  try {
-    await call(table, context, (client) =>
-      client.send(
-        new UpdateItemCommand({
-          TableName: table.tableName,
-          Key: headKey(lease.app),
-          UpdateExpression:
-            'SET invGen = :gen, invChunks = :chunks, invSha256 = :sha, invEntries = :entries, ' +
-            'invRevision = :revision, invBytes = :bytes',
-          ConditionExpression: fence.condition,
-          ExpressionAttributeNames: fence.names,
-          ExpressionAttributeValues: {
-            ...fence.values,
-            ':gen': { S: generation },
-            ':chunks': { N: String(encoded.chunks.length) },
-            ':sha': { S: encoded.sha256 },
-            ':entries': { N: String(inventory.entries.length) },
-            ':revision': { S: inventory.revision },
-            ':bytes': { N: String(encoded.bytes) },
-          },
-        }),
-      ),
-    );
-  } catch (err) {
-    if (isConditionalFailure(err)) throw new LeaseLostError({ ...context, table: table.tableName });
-    throw err;
-  }
+  await updateHeadFenced(table, lease, context.operation, {
+    expression:
+      'SET invGen = :gen, invChunks = :chunks, invSha256 = :sha, invEntries = :entries, ' +
+      'invRevision = :revision, invBytes = :bytes',
+    values: {
+      ':gen': { S: generation },
+      ':chunks': { N: String(encoded.chunks.length) },
+      ':sha': { S: encoded.sha256 },
+      ':entries': { N: String(inventory.entries.length) },
+      ':revision': { S: inventory.revision },
+      ':bytes': { N: String(encoded.bytes) },
+    },
+  });
 
   const sweptChunks = await sweep(table, lease, generation);
   return { generation, chunks: encoded.chunks.length, bytes: encoded.bytes, sweptChunks };

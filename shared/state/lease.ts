@@ -1,7 +1,7 @@
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { call, type StateTable } from './client.ts';
-import { isConditionalFailure, LeaseLostError } from './errors.ts';
-import { fenced } from './fence.ts';
+import { isConditionalFailure } from './errors.ts';
+import { updateHeadFenced } from './fence.ts';
 import { parseHead, type AppRecord } from './head.ts';
 import { headKey } from './keys.ts';
 
@@ -102,56 +102,27 @@ async function busy(table: StateTable, app: string): Promise<AcquireResult> {
  * the lease was released.
  */
 export async function renewLease(table: StateTable, lease: Lease, ttlMs: number): Promise<Lease> {
-  const context = { app: lease.app, operation: 'renew lease' };
   const expiresAt = table.now() + ttlMs;
-  const fence = fenced(lease);
-  try {
-    await call(table, context, (client) =>
-      client.send(
-        new UpdateItemCommand({
-          TableName: table.tableName,
-          Key: headKey(lease.app),
-          UpdateExpression: 'SET leaseExpiresAt = :expiresAt',
-          ConditionExpression: fence.condition,
-          ExpressionAttributeNames: fence.names,
-          ExpressionAttributeValues: { ...fence.values, ':expiresAt': { N: String(expiresAt) } },
-        }),
-      ),
-    );
-  } catch (err) {
-    if (isConditionalFailure(err))
-      throw new LeaseLostError(
-        { ...context, table: table.tableName },
-        `lease of ${lease.owner} (token ${lease.token}) was taken over or released`,
-      );
-    throw err;
-  }
+  await updateHeadFenced(
+    table,
+    lease,
+    'renew lease',
+    {
+      expression: 'SET leaseExpiresAt = :expiresAt',
+      values: { ':expiresAt': { N: String(expiresAt) } },
+    },
+    `lease of ${lease.owner} (token ${lease.token}) was taken over or released`,
+  );
   return { ...lease, expiresAt };
 }
 
 /** Frees the lease for the next reconciler at once. Only the holder may; anyone else gets `LeaseLostError`. */
 export async function releaseLease(table: StateTable, lease: Lease): Promise<void> {
-  const context = { app: lease.app, operation: 'release lease' };
-  const fence = fenced(lease);
-  try {
-    await call(table, context, (client) =>
-      client.send(
-        new UpdateItemCommand({
-          TableName: table.tableName,
-          Key: headKey(lease.app),
-          UpdateExpression: 'REMOVE leaseOwner, leaseExpiresAt, leaseAcquiredAt',
-          ConditionExpression: fence.condition,
-          ExpressionAttributeNames: fence.names,
-          ExpressionAttributeValues: fence.values,
-        }),
-      ),
-    );
-  } catch (err) {
-    if (isConditionalFailure(err))
-      throw new LeaseLostError(
-        { ...context, table: table.tableName },
-        `${lease.owner} (token ${lease.token}) does not hold the lease`,
-      );
-    throw err;
-  }
+  await updateHeadFenced(
+    table,
+    lease,
+    'release lease',
+    { expression: 'REMOVE leaseOwner, leaseExpiresAt, leaseAcquiredAt' },
+    `${lease.owner} (token ${lease.token}) does not hold the lease`,
+  );
 }

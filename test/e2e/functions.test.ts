@@ -8,7 +8,7 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,11 +22,9 @@ import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { kubectl } from '../helpers/engine.ts';
 import { deliverQueue, lambdaContext } from '../helpers/lambda.ts';
+import { configMapYaml, githubPush as signedPush } from '../helpers/manifests.ts';
 
 type Handler<E, R> = (event: E, context: Context) => Promise<R>;
-
-const cm = (name: string, value: string) =>
-  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
 
 function application(name: string, repoURL: string, extra = ''): string {
   return `apiVersion: driftless.dev/v1alpha1
@@ -78,7 +76,9 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
 
     appRepo = git.createRepo(`${app}-src`);
     configRepo = git.createRepo(`${app}-config`);
-    commitTree(git.repoPath(`${app}-src`), 'main', { 'guestbook/cm.yaml': cm('settings', 'one') });
+    commitTree(git.repoPath(`${app}-src`), 'main', {
+      'guestbook/cm.yaml': configMapYaml('settings', 'one'),
+    });
     const a = cluster('cluster-a');
     commitTree(git.repoPath(`${app}-config`), 'main', {
       'clusters/cluster-a.yaml': `apiVersion: driftless.dev/v1alpha1\nkind: Cluster\nmetadata: { name: cluster-a }\nspec:\n  kubeconfig: { file: ${a.kubeconfig} }\n`,
@@ -237,30 +237,19 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
     secret = webhookSecret,
     changed = ['guestbook/cm.yaml'],
   ): APIGatewayProxyEventV2 {
-    const body = JSON.stringify({
-      ref: 'refs/heads/main',
-      before: '1'.repeat(40),
+    const { body, headers } = signedPush({
+      repoURL: appRepo,
       after: sha,
-      commits: [{ id: sha, added: [], modified: changed, removed: [] }],
-      head_commit: { id: sha },
-      repository: {
-        clone_url: appRepo,
-        html_url: appRepo.replace(/\.git$/, ''),
-        default_branch: 'main',
-      },
+      secret,
+      deliveryId,
+      changed,
     });
-    const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
     return {
       version: '2.0',
       routeKey: 'POST /webhooks/{provider}',
       rawPath: '/webhooks/github',
       rawQueryString: '',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': deliveryId,
-        'x-hub-signature-256': signature,
-      },
+      headers,
       requestContext: {
         accountId: '123456789012',
         apiId: 'local',
@@ -287,7 +276,7 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
 
   it('a signed GitHub push reaches the cluster through webhook → SQS → reconciler; forged and replayed deliveries change nothing', async () => {
     const sha = commitTree(git.repoPath(`${app}-src`), 'main', {
-      'guestbook/cm.yaml': cm('settings', 'two'),
+      'guestbook/cm.yaml': configMapYaml('settings', 'two'),
     });
 
     const forged = await webhook(

@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +11,7 @@ import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { writeTokenKubeconfig } from '../harness/kubeconfig.ts';
 import { driftless, ensureCliBuilt, startDriftless } from '../helpers/cli.ts';
 import { kubectl } from '../helpers/engine.ts';
-
-const cm = (name: string, value: string) =>
-  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
+import { configMapYaml, githubPush } from '../helpers/manifests.ts';
 
 /** The documented shape of `--output json` for diff and sync. */
 const ResultJson = z.object({
@@ -83,7 +81,7 @@ spec:
 
   it('diff --exit-code is 1 when out of sync and 0 once synced; JSON follows the documented schema', async () => {
     const p = project(uniqueName('cli-diff'));
-    p.commit({ 'app/cm.yaml': cm('settings', 'one') });
+    p.commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
     const before = await p.run('diff', '-f', 'app.yaml', ...p.kc, '--exit-code');
     expect(before.code).toBe(1);
     expect(before.stdout).toContain('+ ConfigMap');
@@ -114,13 +112,15 @@ spec:
 
   it('sync prunes, and status, history and rollback round-trip through the local state', async () => {
     const p = project(uniqueName('cli-sync'));
-    const first = p.commit({ 'app/cm.yaml': `${cm('settings', 'one')}---\n${cm('extra', 'x')}` });
+    const first = p.commit({
+      'app/cm.yaml': `${configMapYaml('settings', 'one')}---\n${configMapYaml('extra', 'x')}`,
+    });
     const s1 = await p.run('sync', '-f', 'app.yaml', ...p.kc);
     expect(s1.code).toBe(0);
     expect(s1.stdout).toMatch(/^ConfigMap\s+\S+\s+extra\s+Created\s+Healthy/m);
     expect(s1.stderr).toContain('[apply]');
 
-    const second = p.commit({ 'app/cm.yaml': cm('settings', 'two') });
+    const second = p.commit({ 'app/cm.yaml': configMapYaml('settings', 'two') });
     const s2 = await p.run('sync', '-f', 'app.yaml', ...p.kc, '-o', 'json');
     expect(ResultJson.parse(JSON.parse(s2.stdout)).counts).toMatchObject({
       Configured: 1,
@@ -176,7 +176,7 @@ spec:
 
   it('gives errors a person can act on, with documented exit codes', async () => {
     const p = project(uniqueName('cli-err'));
-    p.commit({ 'app/cm.yaml': cm('settings', 'one') });
+    p.commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
 
     const missing = await p.run('diff', '-f', 'nope.yaml', ...p.kc);
     expect(missing.code).toBe(2);
@@ -223,7 +223,7 @@ spec:
   it('serve reconciles on start, reacts to a signed webhook within 2 seconds, and stops cleanly on Ctrl-C', async () => {
     const name = uniqueName('cli-serve');
     const url = git.createRepo(name);
-    commitTree(git.repoPath(name), 'main', { 'app/cm.yaml': cm('settings', 'one') });
+    commitTree(git.repoPath(name), 'main', { 'app/cm.yaml': configMapYaml('settings', 'one') });
     const dir = join(work, name);
     mkdirSync(join(dir, 'config'), { recursive: true });
     writeFileSync(
@@ -271,23 +271,21 @@ spec:
       expect(await value()).toBe('one');
       expect(existsSync(join(dir, '.driftless', 'state', 'endpoint'))).toBe(true);
 
-      const sha = commitTree(git.repoPath(name), 'main', { 'app/cm.yaml': cm('settings', 'two') });
-      const body = JSON.stringify({
-        ref: 'refs/heads/main',
+      const sha = commitTree(git.repoPath(name), 'main', {
+        'app/cm.yaml': configMapYaml('settings', 'two'),
+      });
+      const push = githubPush({
+        repoURL: url,
         after: sha,
-        repository: { clone_url: url, default_branch: 'main' },
-        commits: [{ added: [], modified: ['app/cm.yaml'], removed: [] }],
+        secret,
+        deliveryId: randomUUID(),
+        changed: ['app/cm.yaml'],
       });
       const started = Date.now();
       const response = await fetch(`http://127.0.0.1:${port}/webhooks/github`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'push',
-          'x-github-delivery': randomUUID(),
-          'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-        },
-        body,
+        headers: push.headers,
+        body: push.body,
       });
       expect(response.status).toBe(202);
       while ((await value()) !== 'two' && Date.now() - started < 5_000) await sleep(20);
@@ -302,7 +300,7 @@ spec:
           'x-github-delivery': randomUUID(),
           'x-hub-signature-256': 'sha256=00',
         },
-        body,
+        body: push.body,
       });
       expect(forged.status).toBe(401);
 

@@ -13,9 +13,7 @@ import { localDynamoClient } from '../harness/dynamodb.ts';
 import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { kubectl } from '../helpers/engine.ts';
-
-const cm = (name: string, value: string) =>
-  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  value: "${value}"\n`;
+import { configMapYaml } from '../helpers/manifests.ts';
 
 describe('reconcileApp: engine with lease, state and history', () => {
   let git: GitServer;
@@ -71,7 +69,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
 
   it('syncs, skips an unchanged commit without a fetch, records history, and rolls back', async () => {
     const { name, input, commit } = setup(true);
-    const first = commit({ 'app/cm.yaml': cm('settings', 'one') });
+    const first = commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
     const r1 = await reconcileApp(input());
     expect(r1).toMatchObject({
       status: 'done',
@@ -90,8 +88,8 @@ describe('reconcileApp: engine with lease, state and history', () => {
     expect(git.requests(name).fetches).toBe(fetches);
 
     const second = commit({
-      'app/cm.yaml': cm('settings', 'two'),
-      'app/more.yaml': cm('more', 'x'),
+      'app/cm.yaml': configMapYaml('settings', 'two'),
+      'app/more.yaml': configMapYaml('more', 'x'),
     });
     const r3 = await reconcileApp(
       input({ trigger: { kind: 'webhook', by: 'github', deliveryId: 'd-1' } }),
@@ -140,14 +138,14 @@ describe('reconcileApp: engine with lease, state and history', () => {
 
   it('answers busy to a concurrent reconcile of the same application', async () => {
     const { input, commit } = setup(true);
-    commit({ 'app/cm.yaml': cm('a', '1') });
+    commit({ 'app/cm.yaml': configMapYaml('a', '1') });
     const outcomes = await Promise.all([reconcileApp(input()), reconcileApp(input())]);
     expect(outcomes.map((o) => o.status).sort()).toEqual(['busy', 'done']);
   });
 
   it('only records drift for an application without automated sync', async () => {
     const { name, input, commit } = setup(false);
-    const sha = commit({ 'app/cm.yaml': cm('a', '1') });
+    const sha = commit({ 'app/cm.yaml': configMapYaml('a', '1') });
     const outcome = await reconcileApp(input());
     expect(outcome).toMatchObject({
       status: 'done',
@@ -165,7 +163,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
 
   it('repairs drift on every reconcile when selfHeal is on', async () => {
     const { name, input, commit } = setup(true, true);
-    commit({ 'app/cm.yaml': cm('settings', 'one') });
+    commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
     await reconcileApp(input());
     await kubectl(
       cluster('cluster-a'),
@@ -199,9 +197,9 @@ describe('reconcileApp: engine with lease, state and history', () => {
 
   it('holds automated syncs at a rolled-back revision until a newer commit or a resume', async () => {
     const { name, input, commit } = setup(true);
-    const first = commit({ 'app/cm.yaml': cm('settings', 'one') });
+    const first = commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
     await reconcileApp(input());
-    const bad = commit({ 'app/cm.yaml': cm('settings', 'bad') });
+    const bad = commit({ 'app/cm.yaml': configMapYaml('settings', 'bad') });
     await reconcileApp(input());
     const back = await reconcileApp(
       input({
@@ -236,7 +234,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
       );
     expect(await value()).toBe('one');
 
-    const fixed = commit({ 'app/cm.yaml': cm('settings', 'fixed') });
+    const fixed = commit({ 'app/cm.yaml': configMapYaml('settings', 'fixed') });
     const resumed = await reconcileApp(input());
     expect(resumed).toMatchObject({ status: 'done', result: { revision: fixed } });
     expect(await value()).toBe('fixed');
@@ -260,7 +258,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
 
   it('skips a suspended application until it is resumed', async () => {
     const { name, input, commit } = setup(true);
-    commit({ 'app/cm.yaml': cm('settings', 'one') });
+    commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
     await reconcileApp(input());
     expect(
       await setSuspended(table, name, true, {
@@ -269,7 +267,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
         reason: 'incident',
       }),
     ).toEqual({ status: 'done', suspended: true });
-    commit({ 'app/cm.yaml': cm('settings', 'two') });
+    commit({ 'app/cm.yaml': configMapYaml('settings', 'two') });
     expect(await reconcileApp(input())).toMatchObject({
       status: 'skipped',
       reason: expect.stringMatching(/^suspended by oncall/),
