@@ -88,6 +88,9 @@ async function awaitHooks(
         return;
       }
       if (!live) {
+        // Its outcome is unknown, so it cannot count as a success. (A Job with
+        // ttlSecondsAfterFinished: 0 can vanish between two polls: a delete
+        // policy is the way to remove finished hooks.)
         done.set(hook, { state: 'Failed', message: 'it was deleted before it finished' });
         return;
       }
