@@ -37,6 +37,8 @@ export interface ReconcileAppInput {
   source: SourceOptions;
   render?: ReconcileOptions['render'];
   concurrency?: number;
+  /** Wait for the applied objects to become healthy. Default true. */
+  waitForHealth?: boolean;
   /** Lease time-to-live; renewed at a third of it while the sync runs. Default 60 s. */
   leaseTtlMs?: number;
   onProgress?: (progress: ReconcileProgress) => void;
@@ -210,6 +212,7 @@ async function reconcileHeld(
     ...(input.prune !== undefined ? { prune: input.prune } : {}),
     ...(input.render ? { render: input.render } : {}),
     ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+    ...(input.waitForHealth !== undefined ? { waitForHealth: input.waitForHealth } : {}),
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
   });
   let historySeq: number | undefined;

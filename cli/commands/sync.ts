@@ -20,6 +20,7 @@ waits for health. Records state and history (see --state/--table).
   --dry-run             show what would change, apply nothing
   --prune               delete objects removed from Git (overrides the app's policy)
   --timeout DURATION    bound on applying and on waiting for health (default: the app's healthTimeout)
+  --no-wait             return once applied, reporting health as it is then (as kubectl apply does)
   --revision REV        sync this branch, tag or commit instead of the spec's
   -q, --quiet           no progress lines
   -o, --output json     print the result as JSON
@@ -65,6 +66,7 @@ export async function syncCommand(argv: string[]): Promise<ExitCode> {
     timeout: { type: 'string' },
     revision: { type: 'string' },
     quiet: { type: 'boolean', short: 'q', default: false },
+    'no-wait': { type: 'boolean', default: false },
   });
   const target = resolveTarget(values);
   if (values.timeout) target.app.spec.healthTimeout = parseDuration('--timeout', values.timeout);
@@ -81,6 +83,7 @@ export async function syncCommand(argv: string[]): Promise<ExitCode> {
         ...(values.prune !== undefined ? { prune: values.prune } : {}),
         ...(values.revision ? { revision: values.revision } : {}),
         ...(timeoutMs ? { applyTimeoutMs: timeoutMs } : {}),
+        ...(values['no-wait'] ? { waitForHealth: false } : {}),
         ...(onProgress ? { onProgress } : {}),
       });
       printResult(result, values.output, values['dry-run']);
@@ -102,6 +105,7 @@ export async function syncCommand(argv: string[]): Promise<ExitCode> {
       ...(values.revision ? { revision: values.revision } : {}),
       ...(values.prune !== undefined ? { prune: values.prune } : {}),
       source,
+      ...(values['no-wait'] ? { waitForHealth: false } : {}),
       ...(onProgress ? { onProgress } : {}),
     });
     if (outcome.status === 'busy') {
