@@ -293,4 +293,13 @@ describe('sync safety', () => {
     expect(broken.health.status).toBe('Degraded');
     expect(broken.health.message).toMatch(/Widget .*gizmo: Ready: Broken/);
   });
+
+  it('sends manifests as plain JSON: a field outside any typed model reaches the server, which names it', async () => {
+    const app = uniqueName('plainjson');
+    // @kubernetes/client-node's ConfigMap model would drop this field silently; we must not.
+    const result = await sync(app, app, [{ ...configMap('odd', { a: '1' }), colour: 'blue' }]);
+    expect(result.status).toBe('Failed');
+    expect(result.error).toMatch(/ConfigMap .*odd.*\.colour: field not declared in schema/);
+    expect(await exists(app, 'configmap', 'odd')).toBe(false);
+  });
 });
