@@ -61,7 +61,24 @@ const MARK: Record<string, string> = {
   Unchanged: ' ',
 };
 
-/** The per-object diff of a dry run, changed objects only. */
+/** The hooks a sync ran (or, in a dry run, would run), in run order. */
+export function formatHooks(result: SyncResult): string {
+  if (result.hooks.length === 0) return '';
+  const rows = [['HOOK', 'KIND', 'NAMESPACE', 'NAME', 'STATUS', 'MESSAGE']];
+  for (const h of result.hooks) {
+    rows.push([
+      h.phase,
+      h.ref.kind,
+      h.ref.namespace ?? '',
+      h.ref.name,
+      h.status,
+      (h.message ?? '').split('\n')[0] ?? '',
+    ]);
+  }
+  return table(rows);
+}
+
+/** The per-object diff of a dry run, changed objects only, then the hooks that would run. */
 export function formatDiff(result: SyncResult, style: Style): string {
   const parts: string[] = [];
   for (const o of result.objects) {
@@ -73,6 +90,8 @@ export function formatDiff(result: SyncResult, style: Style): string {
     );
     if (o.diff) parts.push(colorDiff(style, o.diff));
   }
+  const hooks = formatHooks(result);
+  if (hooks) parts.push(hooks);
   return parts.join('\n');
 }
 
@@ -100,7 +119,10 @@ export function formatSummary(result: SyncResult, style: Style): string {
   const lines = [
     `${status} ${result.app} at ${shortSha(result.revision)} on ${result.cluster}${result.dryRun ? ' (dry run)' : ''}: ${counts.join(', ')}; health ${health}${result.health.message ? ` (${result.health.message})` : ''}; ${(result.timings.totalMs / 1000).toFixed(1)} s`,
   ];
-  if (result.error) lines.push(paint(style, 'red', `error: ${result.error}`));
+  if (result.error)
+    lines.push(
+      paint(style, 'red', `error${result.phase ? ` (${result.phase})` : ''}: ${result.error}`),
+    );
   return lines.join('\n');
 }
 

@@ -7,7 +7,14 @@ import type { SyncResult } from '../../shared/sync/result.ts';
 import { COMMON_OPTIONS, parse, parseDuration, TARGET_OPTIONS } from '../args.ts';
 import { connect, progressPrinter, sourceOptions } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
-import { formatDiff, formatObjects, formatSummary, resultJson, styleFor } from '../output.ts';
+import {
+  formatDiff,
+  formatHooks,
+  formatObjects,
+  formatSummary,
+  resultJson,
+  styleFor,
+} from '../output.ts';
 import { openState } from '../state-store.ts';
 import { resolveTarget } from '../target.ts';
 
@@ -46,8 +53,10 @@ export function printResult(result: SyncResult, output: string, showDiff: boolea
   if (showDiff) {
     const diff = formatDiff(result, style);
     if (diff) parts.push(diff);
-  } else if (result.objects.length) {
-    parts.push(formatObjects(result));
+  } else {
+    if (result.objects.length) parts.push(formatObjects(result));
+    const hooks = formatHooks(result);
+    if (hooks) parts.push(hooks);
   }
   parts.push(formatSummary(result, style));
   process.stdout.write(`${parts.join('\n')}\n`);
