@@ -9,6 +9,8 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 missing=()
 for cmd in git openssl; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
+# moto and cfn-lint are installed from PyPI into virtual environments.
+command -v python3 >/dev/null && python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
     say "installing ${missing[*]} with apt-get"
