@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -484,6 +484,33 @@ export class Driftless extends Construct {
     for (const email of props.alarmEmails ?? []) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
+    // Automated rollbacks: the reconciler tells the same topic, and reads the
+    // alarms a rollback policy names. Those names live in application files,
+    // not in this stack, so any alarm of this account and region.
+    reconciler.function.addEnvironment('ALARM_TOPIC_ARN', this.alarmTopic.topicArn);
+    this.alarmTopic.grantPublish(reconciler.role);
+    const stack = Stack.of(this);
+    reconciler.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: [
+          stack.formatArn({
+            service: 'cloudwatch',
+            resource: 'alarm',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    // cdk-nag names the finding by the resource as synthesized: pseudo parameters, or the stack's own values.
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+    Validations.of(reconciler.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:${region}:${account}:alarm:*]`,
+      reason:
+        'Rollback policies name CloudWatch alarms in application files of the configuration repository, which change without a deployment; the reconciler may only describe (read) alarms, in this account and region.',
+    });
     this.alarms = new DriftlessAlarms(this, 'Alarms', {
       serviceName,
       deadLetterQueue: this.deadLetterQueue,

@@ -1,5 +1,7 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
@@ -8,7 +10,9 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { connectCluster } from '../shared/kube/connect.ts';
 import { EventBridgePublisher } from '../shared/observability/eventbridge.ts';
 import { recordReconcileMetrics } from '../shared/observability/metrics.ts';
+import { SnsNotifier } from '../shared/observability/sns-notifier.ts';
 import { processMessage, type ReconcilerDeps } from '../shared/reconciler/process-message.ts';
+import { CloudWatchAlarmSource } from '../shared/rollout/alarms.ts';
 import { readEnv } from '../shared/runtime/env.ts';
 import { gitAuth } from '../shared/runtime/git-auth.ts';
 import { powertools } from '../shared/runtime/powertools.ts';
@@ -30,6 +34,15 @@ const deps: ReconcilerDeps = {
     tracer.captureAWSv3Client(new EventBridgeClient({})),
     env.EVENT_BUS_NAME,
   ),
+  alarms: new CloudWatchAlarmSource(tracer.captureAWSv3Client(new CloudWatchClient({}))),
+  ...(env.ALARM_TOPIC_ARN
+    ? {
+        notifier: new SnsNotifier(
+          tracer.captureAWSv3Client(new SNSClient({})),
+          env.ALARM_TOPIC_ARN,
+        ),
+      }
+    : {}),
   concurrency: env.RECONCILE_CONCURRENCY,
 };
 

@@ -11,6 +11,9 @@ import { appendHistory, type JsonValue, type SyncTrigger } from './state/history
 import { readInventory, writeInventory } from './state/inventory-store.ts';
 import { keepLeaseAlive, type LeaseKeeper } from './state/lease-keeper.ts';
 import { acquireLease, releaseLease } from './state/lease.ts';
+import { bakeAfterSync, judgeBake, rollbackTarget, withBaked } from './rollout/bake.ts';
+import type { AlarmSource } from './rollout/alarms.ts';
+import type { Inventory } from './sync/inventory.ts';
 import type { SyncResult } from './sync/result.ts';
 
 /**
@@ -42,6 +45,23 @@ export interface ReconcileAppInput {
   /** Lease time-to-live; renewed at a third of it while the sync runs. Default 60 s. */
   leaseTtlMs?: number;
   onProgress?: (progress: ReconcileProgress) => void;
+  /** Where the rollback policy's alarms are read; only apps whose policy names alarms need it. */
+  alarms?: AlarmSource;
+  /**
+   * The commit automated syncs follow, when the caller resolved it already
+   * (a rollout pins each wave). Default: the head of spec.source.targetRevision.
+   */
+  head?: string;
+}
+
+/** A failed bake rolled the application back within this reconcile. */
+export interface AutomatedRollback {
+  from: string;
+  to: string;
+  reason: string;
+  /** The sync of `to`. */
+  result: SyncResult;
+  historySeq?: number;
 }
 
 export type ReconcileAppOutcome =
@@ -53,6 +73,7 @@ export type ReconcileAppOutcome =
       historySeq?: number;
       /** The revision synced before this reconcile: tells a drift repair from a new commit. */
       previousRevision?: string;
+      rollback?: AutomatedRollback;
     };
 
 export function summarize(result: SyncResult): SyncSummary {
@@ -118,6 +139,8 @@ function nextState(
 function unchangedAt(record: AppRecord, app: Application, revision: string): boolean {
   const state = record.state;
   if (!state || state.operation || state.syncStatus !== 'Synced' || state.error) return false;
+  // A baking revision is judged on every reconcile: health comes from the engine.
+  if (state.bake && !state.bake.failed) return false;
   if (app.spec.syncPolicy.automated?.selfHeal) return false;
   return revision === state.syncedRevision && record.inventory?.revision === revision;
 }
@@ -159,6 +182,65 @@ export async function reconcileApp(input: ReconcileAppInput): Promise<ReconcileA
   return outcome;
 }
 
+/** What one engine run brought: its result and the history entry it committed. */
+interface Run {
+  result: SyncResult;
+  historySeq?: number;
+}
+
+/**
+ * Runs the engine once and records what it did: inventory first (if we die
+ * after it, the next sync still knows every object this one applied and can
+ * prune them), then a history entry unless it was a no-op at the same revision.
+ */
+async function runEngine(
+  input: ReconcileAppInput,
+  keeper: LeaseKeeper,
+  run: {
+    revision: string | undefined;
+    trigger: SyncTrigger;
+    previous: Inventory | undefined;
+    previousRevision: string | undefined;
+    dryRun: boolean;
+  },
+): Promise<Run> {
+  const { table, app } = input;
+  const startedAt = Date.now();
+  const result = await reconcile(app, {
+    cluster: { name: app.spec.destination.cluster, connection: await input.connect() },
+    source: input.source,
+    previous: run.previous,
+    dryRun: run.dryRun,
+    ...(run.revision ? { revision: run.revision } : {}),
+    ...(input.prune !== undefined ? { prune: input.prune } : {}),
+    ...(input.render ? { render: input.render } : {}),
+    ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+    ...(input.waitForHealth !== undefined ? { waitForHealth: input.waitForHealth } : {}),
+    ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+  });
+  if (run.dryRun) return { result };
+  if (JSON.stringify(result.inventory) !== JSON.stringify(run.previous)) {
+    await writeInventory(table, keeper.current(), result.inventory);
+  }
+  const summary = summarize(result);
+  if (summary.outcome === 'noop' && result.revision === run.previousRevision) return { result };
+  const historySeq = await appendHistory(table, keeper.current(), {
+    revision: result.revision,
+    source: {
+      repoURL: app.spec.source.repoURL,
+      path: app.spec.source.path,
+      targetRevision: app.spec.source.targetRevision,
+    },
+    renderOptions: (app.spec.render ?? null) as JsonValue,
+    manifestDigest: result.manifestDigest,
+    result: summary,
+    trigger: run.trigger,
+    startedAt,
+    finishedAt: Date.now(),
+  });
+  return { result, historySeq };
+}
+
 /** The part of a reconcile that runs while the lease is held. */
 async function reconcileHeld(
   input: ReconcileAppInput,
@@ -176,8 +258,9 @@ async function reconcileHeld(
   // rollback hold's while the branch still points where it did, or the head.
   let revision = input.revision;
   let hold = record.state?.hold;
+  let head: string | undefined;
   if (input.mode === 'auto' && !revision) {
-    const head = (await resolveRevision(app.spec.source, input.source)).revision;
+    head = input.head ?? (await resolveRevision(app.spec.source, input.source)).revision;
     if (hold && head === hold.headRevision) revision = hold.revision;
     else {
       hold = undefined;
@@ -194,6 +277,8 @@ async function reconcileHeld(
     // A sync someone asked for (or a rollback, which sets its own hold below) replaces any hold.
     hold = undefined;
   }
+  const branchHead = async (): Promise<string> =>
+    head ?? (await resolveRevision(app.spec.source, input.source)).revision;
   const previousState = record.state;
   const previous = await readInventory(table, name);
   const dryRun = input.mode === 'diff' || (input.mode === 'auto' && !app.spec.syncPolicy.automated);
@@ -203,61 +288,101 @@ async function reconcileHeld(
       operation: { revision: revision ?? app.spec.source.targetRevision, startedAt },
     });
   }
-  const result = await reconcile(app, {
-    cluster: { name: app.spec.destination.cluster, connection: await input.connect() },
-    source: input.source,
+  const first = await runEngine(input, keeper, {
+    revision,
+    trigger: input.trigger,
     previous,
+    previousRevision: previousState?.syncedRevision,
     dryRun,
-    ...(revision ? { revision } : {}),
-    ...(input.prune !== undefined ? { prune: input.prune } : {}),
-    ...(input.render ? { render: input.render } : {}),
-    ...(input.concurrency ? { concurrency: input.concurrency } : {}),
-    ...(input.waitForHealth !== undefined ? { waitForHealth: input.waitForHealth } : {}),
-    ...(input.onProgress ? { onProgress: input.onProgress } : {}),
   });
-  let historySeq: number | undefined;
-  if (!dryRun) {
-    // Inventory first: if we die after it, the next sync still knows every
-    // object this one applied and can prune them.
-    if (JSON.stringify(result.inventory) !== JSON.stringify(previous)) {
-      await writeInventory(table, keeper.current(), result.inventory);
-    }
-    const summary = summarize(result);
-    if (summary.outcome !== 'noop' || result.revision !== previousState?.syncedRevision) {
-      historySeq = await appendHistory(table, keeper.current(), {
-        revision: result.revision,
-        source: {
-          repoURL: app.spec.source.repoURL,
-          path: app.spec.source.path,
-          targetRevision: app.spec.source.targetRevision,
-        },
-        renderOptions: (app.spec.render ?? null) as JsonValue,
-        manifestDigest: result.manifestDigest,
-        result: summary,
-        trigger: input.trigger,
-        startedAt,
-        finishedAt: Date.now(),
-      });
-    }
-  }
-  if (input.trigger.kind === 'rollback' && !dryRun && result.status !== 'Failed') {
+  if (input.trigger.kind === 'rollback' && !dryRun && first.result.status !== 'Failed') {
     hold = {
-      revision: result.revision,
-      headRevision: (await resolveRevision(app.spec.source, input.source)).revision,
+      revision: first.result.revision,
+      headRevision: await branchHead(),
       by: input.trigger.by ?? 'unknown',
       at: Date.now(),
-      reason: `rolled back to ${result.revision}${input.trigger.rollbackOf ? ` (history #${input.trigger.rollbackOf})` : ''}`,
+      reason: `rolled back to ${first.result.revision}${input.trigger.rollbackOf ? ` (history #${input.trigger.rollbackOf})` : ''}`,
     };
   }
-  await writeState(
-    table,
-    keeper.current(),
-    nextState(previousState, result, dryRun, startedAt, hold),
-  );
+  let state = nextState(previousState, first.result, dryRun, startedAt, hold);
+
+  // The rollback policy: watch a new revision for its bake time, roll back if it goes bad.
+  let rollback: AutomatedRollback | undefined;
+  const policy = app.spec.rollback;
+  let bake = previousState?.bake;
+  let baked = previousState?.bakedRevisions ?? [];
+  let problem: string | undefined;
+  if (!dryRun) {
+    bake =
+      policy && app.spec.syncPolicy.automated
+        ? bakeAfterSync(
+            policy,
+            previousState,
+            {
+              revision: first.result.revision,
+              failed: first.result.status === 'Failed',
+              trigger: input.trigger,
+            },
+            Date.now(),
+          )
+        : undefined;
+  }
+  if (policy && bake && !bake.failed && !dryRun && first.result.status !== 'Failed') {
+    const verdict = await judgeBake(bake, policy, first.result.health, input.alarms, Date.now());
+    if (verdict.kind === 'passed') {
+      baked = withBaked(baked, verdict.revision);
+      bake = undefined;
+    } else if (verdict.kind === 'baking') {
+      problem = verdict.problem;
+    } else {
+      const target = rollbackTarget(baked, verdict.revision);
+      if (!target) bake = { ...bake, failed: verdict.reason };
+      else {
+        bake = undefined;
+        const trigger: SyncTrigger = { kind: 'rollback', by: 'driftless', reason: verdict.reason };
+        const back = await runEngine(input, keeper, {
+          revision: target,
+          trigger,
+          previous: first.result.inventory,
+          previousRevision: state.syncedRevision,
+          dryRun: false,
+        });
+        const reason = `rolled back from ${verdict.revision}: ${verdict.reason}`;
+        // Held even if the rollback sync failed: the next reconcile retries the
+        // rollback instead of re-applying the revision that went bad.
+        state = nextState(state, back.result, false, startedAt, {
+          revision: back.result.status === 'Failed' ? target : back.result.revision,
+          headRevision: await branchHead(),
+          by: 'driftless',
+          at: Date.now(),
+          reason,
+          from: verdict.revision,
+        });
+        rollback = {
+          from: verdict.revision,
+          to: target,
+          reason,
+          result: back.result,
+          ...(back.historySeq !== undefined ? { historySeq: back.historySeq } : {}),
+        };
+      }
+    }
+  }
+  if (bake) state.bake = bake;
+  if (baked.length > 0) state.bakedRevisions = baked;
+  const errors = [
+    state.error,
+    problem && `rollback policy: ${problem}`,
+    bake?.failed &&
+      `bake of ${bake.revision} failed (${bake.failed}) but no earlier revision passed its bake: nothing to roll back to`,
+  ].filter(Boolean);
+  if (errors.length > 0) state.error = errors.join('\n');
+  await writeState(table, keeper.current(), state);
   return {
     status: 'done',
-    result,
-    ...(historySeq !== undefined ? { historySeq } : {}),
+    result: first.result,
+    ...(first.historySeq !== undefined ? { historySeq: first.historySeq } : {}),
     ...(previousState?.syncedRevision ? { previousRevision: previousState.syncedRevision } : {}),
+    ...(rollback ? { rollback } : {}),
   };
 }

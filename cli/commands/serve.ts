@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -9,6 +10,7 @@ import type { EventPublisher } from '../../shared/observability/events.ts';
 import { LocalReconcileQueue } from '../../shared/queue/local-queue.ts';
 import { processMessage } from '../../shared/reconciler/process-message.ts';
 import { reconcile } from '../../shared/reconcile.ts';
+import { CloudWatchAlarmSource } from '../../shared/rollout/alarms.ts';
 import { webhookDeps } from '../../shared/runtime/webhook-deps.ts';
 import { runSchedule } from '../../shared/scheduler/run-schedule.ts';
 import { handleWebhook, MAX_BODY_BYTES } from '../../shared/webhooks/index.ts';
@@ -32,7 +34,10 @@ workers in one process, with state in a local folder. Ctrl-C stops it.
 
 HTTP: POST /webhooks/{github|gitlab|bitbucket|gitea}, GET /apps, GET /apps/NAME,
 GET /apps/NAME/diff, POST /apps/NAME/sync, GET /apps/NAME/history,
-POST /apps/NAME/rollback, POST /apps/NAME/suspend, POST /apps/NAME/resume.`;
+POST /apps/NAME/rollback, POST /apps/NAME/suspend, POST /apps/NAME/resume.
+
+Alarms named in rollback policies are read from CloudWatch when AWS_REGION
+(or AWS_DEFAULT_REGION) is set, with credentials from the usual AWS chain.`;
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -91,6 +96,13 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
         );
     },
   };
+  // Rollback policies' alarms are CloudWatch's: read them only where an AWS
+  // region is configured (credentials from the usual chain); otherwise an
+  // application naming alarms shows that it cannot read them.
+  const alarms =
+    process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION
+      ? new CloudWatchAlarmSource(new CloudWatchClient({}))
+      : undefined;
   const queue: LocalReconcileQueue = new LocalReconcileQueue({
     workers,
     retryDelayMs: 2_000,
@@ -100,6 +112,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
         source,
         connect: connectCluster,
         events,
+        ...(alarms ? { alarms } : {}),
       });
       if (outcome.kind === 'dropped') log(`[reconcile] dropped: ${outcome.reason}`);
       else if (outcome.kind === 'retry')

@@ -57,9 +57,19 @@ export async function statusCommand(argv: string[]): Promise<ExitCode> {
           ? 'Suspended'
           : a.syncing
             ? 'Syncing'
-            : (s?.syncStatus ?? 'Unknown');
+            : s?.hold
+              ? 'RolledBack'
+              : (s?.syncStatus ?? 'Unknown');
       const message =
-        a.disabled ?? s?.error ?? (s?.suspended ? `suspended by ${s.suspended.by}` : '');
+        a.disabled ??
+        s?.error ??
+        (s?.suspended
+          ? `suspended by ${s.suspended.by}`
+          : s?.hold
+            ? `${s.hold.reason ?? `rolled back to ${shortSha(s.hold.revision)}`} (by ${s.hold.by})`
+            : s?.bake && !s.bake.failed
+              ? `baking ${shortSha(s.bake.revision)} until ${new Date(s.bake.until).toISOString()}`
+              : '');
       rows.push([
         a.name,
         a.cluster ?? '',

@@ -43,6 +43,22 @@ export const SyncPolicy = z.strictObject({
     .default([]),
 });
 
+/**
+ * What the engine watches after a sync that changed the revision ("baking"),
+ * and when it rolls back on its own to the last revision whose bake passed.
+ * Applies to automated applications: a person syncing by hand is watching.
+ */
+export const RollbackPolicy = z.strictObject({
+  /** Roll back when the application's health turns Degraded during bake time. */
+  onDegraded: z.boolean().default(true),
+  /** CloudWatch alarm names or ARNs; any of them in ALARM during bake time rolls back. */
+  alarms: z.array(z.string().min(1)).default([]),
+  /** How long a new revision is watched before it becomes a rollback target itself. */
+  bakeTime: Duration.prefault('10m'),
+});
+
+export type RollbackPolicy = z.output<typeof RollbackPolicy>;
+
 export const ApplicationSpec = z.strictObject({
   source: SourceSpec,
   /** How to turn the source directory into objects; detected from its files when absent. */
@@ -57,6 +73,8 @@ export const ApplicationSpec = z.strictObject({
   suspend: z.boolean().default(false),
   /** How long a sync waits for its objects to become healthy. */
   healthTimeout: Duration.prefault('5m'),
+  /** Watch each new revision and roll back on Degraded health or a firing alarm. */
+  rollback: RollbackPolicy.optional(),
 });
 
 export const Application = z.strictObject({

@@ -1,5 +1,7 @@
 import type { ReconcileAppOutcome } from '../reconcile-app.ts';
 import type { ReconcileMessage } from '../queue/message.ts';
+import type { SyncTrigger } from '../state/history.ts';
+import type { SyncResult } from '../sync/result.ts';
 
 export const EVENT_SOURCE = 'driftless';
 
@@ -18,7 +20,7 @@ export interface DriftlessEvent {
     cluster: string;
     revision: string;
     previousRevision?: string;
-    trigger: ReconcileMessage['trigger'];
+    trigger: ReconcileMessage['trigger'] | SyncTrigger;
     status: string;
     health: string;
     counts: Record<string, number>;
@@ -27,25 +29,38 @@ export interface DriftlessEvent {
   };
 }
 
-/** The events one finished reconcile produces; a dry run (drift only recorded) produces none. */
+function detailOf(
+  result: SyncResult,
+  trigger: DriftlessEvent['detail']['trigger'],
+  previousRevision: string | undefined,
+  message: string | undefined,
+): DriftlessEvent['detail'] {
+  return {
+    app: result.app,
+    cluster: result.cluster,
+    revision: result.revision,
+    ...(previousRevision ? { previousRevision } : {}),
+    trigger,
+    status: result.status,
+    health: result.health.status,
+    counts: result.counts,
+    ...(result.error ? { error: result.error } : {}),
+    ...(message ? { message } : {}),
+  };
+}
+
+/**
+ * The events one finished reconcile produces; a dry run (drift only recorded)
+ * produces none. An automated rollback (a failed bake) adds its own
+ * `Rollback Performed`, whose message is the reason.
+ */
 export function eventsFor(
   outcome: Extract<ReconcileAppOutcome, { status: 'done' }>,
   message: ReconcileMessage,
 ): DriftlessEvent[] {
   const { result } = outcome;
   if (result.dryRun) return [];
-  const detail: DriftlessEvent['detail'] = {
-    app: result.app,
-    cluster: result.cluster,
-    revision: result.revision,
-    ...(outcome.previousRevision ? { previousRevision: outcome.previousRevision } : {}),
-    trigger: message.trigger,
-    status: result.status,
-    health: result.health.status,
-    counts: result.counts,
-    ...(result.error ? { error: result.error } : {}),
-    ...(result.health.message ? { message: result.health.message } : {}),
-  };
+  const detail = detailOf(result, message.trigger, outcome.previousRevision, result.health.message);
   const events: DriftlessEvent[] = [];
   if (result.status === 'Failed') events.push({ detailType: 'Sync Failed', detail });
   else {
@@ -64,7 +79,30 @@ export function eventsFor(
     events.push({ detailType: 'Rollback Performed', detail });
   if (result.health.status === 'Degraded')
     events.push({ detailType: 'Application Degraded', detail });
+  const automated = automatedRollbackEvent(outcome);
+  if (automated) events.push(automated);
   return events;
+}
+
+/**
+ * The event of a rollback the engine made on its own (a failed bake):
+ * `Rollback Performed` with the reason as message, or `Sync Failed` when the
+ * rollback sync itself failed.
+ */
+export function automatedRollbackEvent(
+  outcome: Extract<ReconcileAppOutcome, { status: 'done' }>,
+): DriftlessEvent | undefined {
+  const { rollback } = outcome;
+  if (!rollback) return undefined;
+  return {
+    detailType: rollback.result.status === 'Failed' ? 'Sync Failed' : 'Rollback Performed',
+    detail: detailOf(
+      rollback.result,
+      { kind: 'rollback', by: 'driftless', reason: rollback.reason },
+      rollback.from,
+      rollback.reason,
+    ),
+  };
 }
 
 export interface EventPublisher {

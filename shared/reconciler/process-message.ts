@@ -1,7 +1,14 @@
 import type { Cluster } from '../config/cluster.ts';
 import type { ClusterConnection } from '../kube/client.ts';
-import { eventsFor, type DriftlessEvent, type EventPublisher } from '../observability/events.ts';
+import {
+  automatedRollbackEvent,
+  eventsFor,
+  type DriftlessEvent,
+  type EventPublisher,
+} from '../observability/events.ts';
+import type { Notifier } from '../observability/sns-notifier.ts';
 import { ReconcileMessage } from '../queue/message.ts';
+import type { AlarmSource } from '../rollout/alarms.ts';
 import { reconcileApp, type ReconcileAppOutcome } from '../reconcile-app.ts';
 import type { ReconcileOptions } from '../reconcile.ts';
 import type { SourceOptions } from '../source/index.ts';
@@ -14,6 +21,10 @@ export interface ReconcilerDeps {
   render?: ReconcileOptions['render'];
   connect: (cluster: Cluster) => Promise<ClusterConnection>;
   events: EventPublisher;
+  /** Told of every automated rollback (SNS in AWS). */
+  notifier?: Notifier;
+  /** Where rollback policies' alarms are read (CloudWatch in AWS). */
+  alarms?: AlarmSource;
   concurrency?: number;
   leaseTtlMs?: number;
 }
@@ -72,6 +83,7 @@ export async function processMessage(
       ...(deps.render ? { render: deps.render } : {}),
       ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
       ...(deps.leaseTtlMs ? { leaseTtlMs: deps.leaseTtlMs } : {}),
+      ...(deps.alarms ? { alarms: deps.alarms } : {}),
     });
     if (outcome.status === 'busy') {
       return {
@@ -82,6 +94,8 @@ export async function processMessage(
     }
     const events = outcome.status === 'done' ? eventsFor(outcome, message) : [];
     await deps.events.publish(events);
+    const automated = outcome.status === 'done' ? automatedRollbackEvent(outcome) : undefined;
+    if (automated && deps.notifier) await deps.notifier.notify(automated);
     return { kind: 'done', app: message.app, outcome, events };
   } catch (err) {
     return { kind: 'retry', app: message.app, reason: (err as Error).message };

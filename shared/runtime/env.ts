@@ -17,6 +17,8 @@ const Env = z.object({
   SCHEDULE_JITTER_SECONDS: z.coerce.number().int().min(0).max(900).default(60),
   SOURCE_CACHE_DIR: z.string().min(1).default('/tmp/driftless'),
   RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
+  /** SNS topic told of every automated rollback (the alarms' topic). */
+  ALARM_TOPIC_ARN: z.string().min(1).optional(),
 });
 
 export type FunctionEnv = z.output<typeof Env>;

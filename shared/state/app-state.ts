@@ -52,11 +52,33 @@ export interface RollbackHold {
   by: string;
   at: number;
   reason?: string;
+  /** The revision that was rolled back (set by automated rollbacks). */
+  from?: string;
 }
+
+/**
+ * A revision being watched after the sync that brought it (the app's
+ * rollback policy): until `until` (epoch ms), Degraded health or a firing
+ * alarm rolls it back; after, healthy and quiet, it has passed.
+ */
+export interface Bake {
+  revision: string;
+  startedAt: number;
+  until: number;
+  /** The bake failed but no earlier revision had passed one: nothing to roll back to. */
+  failed?: string;
+}
+
+/** Newest first; enough rollback targets without letting the head item grow. */
+export const BAKED_REVISIONS_KEPT = 10;
 
 export interface AppState {
   suspended?: Suspension;
+  /** Set while a rollback holds automated syncs: the app shows RolledBack. */
   hold?: RollbackHold;
+  bake?: Bake;
+  /** Revisions whose bake passed, newest first: the targets of an automated rollback. */
+  bakedRevisions?: string[];
   desiredRevision?: string;
   syncedRevision?: string;
   syncStatus: SyncStatus;
@@ -84,8 +106,18 @@ export const appStateSchema = z.object({
       by: z.string(),
       at: z.number(),
       reason: z.string().optional(),
+      from: z.string().optional(),
     })
     .optional(),
+  bake: z
+    .object({
+      revision: z.string(),
+      startedAt: z.number(),
+      until: z.number(),
+      failed: z.string().optional(),
+    })
+    .optional(),
+  bakedRevisions: z.array(z.string()).max(BAKED_REVISIONS_KEPT).optional(),
   desiredRevision: z.string().optional(),
   syncedRevision: z.string().optional(),
   syncStatus: z.enum(['Synced', 'OutOfSync', 'Unknown']),

@@ -36,6 +36,8 @@ export interface SyncTrigger {
   deliveryId?: string;
   /** For a rollback, the history entry it re-synced. */
   rollbackOf?: number;
+  /** Why an automated rollback happened (failed bake: health or alarm). */
+  reason?: string;
 }
 
 /** One sync, with everything needed to re-sync exactly the same manifests later. */
@@ -73,6 +75,7 @@ const historyEntrySchema = z.object({
     by: z.string().optional(),
     deliveryId: z.string().optional(),
     rollbackOf: z.number().int().optional(),
+    reason: z.string().optional(),
   }),
   startedAt: z.number(),
   finishedAt: z.number(),

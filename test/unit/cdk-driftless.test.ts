@@ -301,7 +301,14 @@ describe('Driftless construct', () => {
         Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'DriftlessWebhookSecrets'),
       },
     });
-    expect(env('DriftlessReconcilerFunction')).toMatchObject({ ...common, ...tools });
+    expect(env('DriftlessReconcilerFunction')).toMatchObject({
+      ...common,
+      ...tools,
+      ALARM_TOPIC_ARN: { Ref: logicalId(template, 'AWS::SNS::Topic', 'DriftlessAlarmTopic') },
+    });
+    // Only the reconciler notifies: it is the one that rolls back on its own.
+    for (const other of ['Scheduler', 'Webhook', 'Api'])
+      expect(env(`Driftless${other}Function`).ALARM_TOPIC_ARN).toBeUndefined();
     expect(env('DriftlessApiFunction')).toMatchObject({ ...common, ...tools });
     // Only the functions that render get the tools layer.
     const layer = { Ref: logicalId(template, 'AWS::Lambda::LayerVersion', 'StubTools') };
@@ -540,8 +547,23 @@ describe('Driftless construct', () => {
         'events:PutEvents',
         'eks:DescribeCluster',
         'sts:AssumeRole',
+        'sns:Publish',
+        'cloudwatch:DescribeAlarms',
       ]),
     );
+    // Rollback notices go to the alarm topic only; alarms are read in this account and region only.
+    const reconcilerStatements = statementsOf(template, 'DriftlessReconcilerRole');
+    expect(reconcilerStatements.find((s) => actions(s).includes('sns:Publish'))!.Resource).toEqual({
+      Ref: logicalId(template, 'AWS::SNS::Topic', 'DriftlessAlarmTopic'),
+    });
+    expect(
+      reconcilerStatements.find((s) => actions(s).includes('cloudwatch:DescribeAlarms'))!.Resource,
+    ).toEqual({
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, `:cloudwatch:${REGION}:${ACCOUNT}:alarm:*`],
+      ],
+    });
     expect(allowed(statementsOf(template, 'DriftlessApiRole'))).toEqual(
       sorted(logs, xray, table, send, secret, ['eks:DescribeCluster', 'sts:AssumeRole']),
     );
@@ -581,7 +603,7 @@ describe('Driftless construct', () => {
     }
   });
 
-  test('no wildcard resources except X-Ray, which has no resource-level permissions', () => {
+  test('no wildcard resources except X-Ray (no resource-level permissions) and reading alarms', () => {
     for (const policy of Object.values(resourcesOf(main.template, 'AWS::IAM::Policy'))) {
       for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] })
         .Statement) {
@@ -590,7 +612,13 @@ describe('Driftless construct', () => {
         const resources = Array.isArray(statement.Resource)
           ? statement.Resource
           : [statement.Resource];
-        if (resources.some((r) => typeof r === 'string' && r.includes('*'))) {
+        // Fn::Join parts count too: a wildcard can hide in a built ARN.
+        if (resources.some((r) => JSON.stringify(r).includes('*'))) {
+          if (actions(statement).includes('cloudwatch:DescribeAlarms')) {
+            expect(actions(statement)).toEqual(['cloudwatch:DescribeAlarms']);
+            expect(JSON.stringify(resources)).toMatch(/:alarm:\*"\]\]\}\]$/);
+            continue;
+          }
           expect(actions(statement).sort()).toEqual([
             'xray:PutTelemetryRecords',
             'xray:PutTraceSegments',
