@@ -1,0 +1,91 @@
+import { cliResult, phases } from '../cli-result.ts';
+import type { BenchEnv } from '../env.ts';
+import { median } from '../measure.ts';
+import { compared, round, type CaseResult } from '../result.ts';
+import type { AppliedPair } from './apply.ts';
+import { ourArgs } from './noop.ts';
+
+const DRIFTED = 10;
+
+/** Changes 10 objects the way a person with kubectl would: five ConfigMaps' data, five Deployments' image. */
+async function drift(env: BenchEnv, namespace: string, rep: number): Promise<void> {
+  const patches: [string, string][] = [];
+  for (let i = 0; i < DRIFTED / 2; i++) {
+    const n = rep * 10 + i;
+    patches.push([
+      `configmap/config-${n}`,
+      JSON.stringify({ data: { LOG_LEVEL: `drifted-${rep}` } }),
+    ]);
+    patches.push([
+      `deployment/deploy-${n}`,
+      JSON.stringify({
+        spec: { template: { spec: { containers: [{ name: 'main', image: `busybox:1.${rep}` }] } } },
+      }),
+    ]);
+  }
+  await Promise.all(
+    patches.map(async ([object, patch]) => {
+      const run = await env.kubectl(
+        'patch',
+        '-n',
+        namespace,
+        object,
+        '--type',
+        'strategic',
+        '-p',
+        patch,
+      );
+      if (run.code !== 0) throw new Error(`kubectl patch ${object}: ${run.stderr}`);
+    }),
+  );
+}
+
+/** repair-10-of-1000: after 10 objects were changed by hand, one reconcile puts them back. */
+export async function repairCase(
+  env: BenchEnv,
+  pair: AppliedPair,
+  repetitions: number,
+): Promise<CaseResult> {
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  let peak = 0;
+  let lastPhases: Record<string, number> = {};
+  for (let rep = 1; rep <= repetitions; rep++) {
+    await drift(env, pair.ours.namespace, rep);
+    const run = await env.driftless(['sync', '--no-wait', ...ourArgs(pair, env)]);
+    const result = cliResult(run, 'driftless sync (repair)');
+    if (result.counts.Configured !== DRIFTED) {
+      throw new Error(
+        `the repair re-applied ${result.counts.Configured} objects, expected ${DRIFTED}`,
+      );
+    }
+    ours.push(run.seconds);
+    peak = Math.max(peak, run.peakRssMb ?? 0);
+    lastPhases = phases(result);
+
+    await drift(env, pair.kubectl.namespace, rep);
+    const apply = await env.kubectl(
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '-n',
+      pair.kubectl.namespace,
+      '-f',
+      pair.kubectl.dir,
+    );
+    if (apply.code !== 0) throw new Error(`kubectl apply (repair): ${apply.stderr}`);
+    theirs.push(apply.seconds);
+  }
+  env.log(
+    `repair: ours ${ours.map((s) => s.toFixed(2)).join(' ')}; kubectl ${theirs.map((s) => s.toFixed(2)).join(' ')}`,
+  );
+  return compared({
+    name: `repair-${DRIFTED}-of-${pair.size}`,
+    ours_s: median(ours),
+    baseline: 'kubectl apply --server-side --force-conflicts',
+    baseline_s: median(theirs),
+    peak_rss_mb: round(peak, 0),
+    runs: repetitions,
+    notes: `5 ConfigMaps (data) and 5 Deployments (image) changed with kubectl patch, then driftless sync --no-wait; each repetition drifts other objects; phases of our last run: ${JSON.stringify(lastPhases)}`,
+  });
+}

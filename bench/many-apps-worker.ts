@@ -1,0 +1,68 @@
+import { Application } from '../shared/config/application.ts';
+import { mapLimit } from '../shared/concurrency.ts';
+import { connectCluster } from '../shared/kube/connect.ts';
+import { reconcileApp } from '../shared/reconcile-app.ts';
+import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
+
+// The reconciler fleet in one process (started by cases/many-apps.ts): every
+// application reconciled as the reconciler Lambda does it (reconcileApp with
+// state, lease and inventory in DynamoDB), 20 at a time, as 20 concurrent
+// Lambda invocations would. Prints JSON.
+const input = JSON.parse(process.argv[2]!) as {
+  apps: number;
+  concurrency: number;
+  repoURL: string;
+  namespace: string;
+  kubeconfig: string;
+  dynamoEndpoint: string;
+  tableName: string;
+  cacheDir: string;
+};
+const client = createDynamoClient({
+  endpoint: input.dynamoEndpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+const table = createStateTable({ tableName: input.tableName, client });
+const cluster = {
+  apiVersion: 'driftless.dev/v1alpha1' as const,
+  kind: 'Cluster' as const,
+  metadata: { name: 'bench' },
+  spec: { kubeconfig: { file: input.kubeconfig } },
+};
+const names = Array.from({ length: input.apps }, (_, i) => `app-${String(i).padStart(3, '0')}`);
+const started = performance.now();
+const outcomes = await mapLimit(names, input.concurrency, async (name) => {
+  const app = Application.parse({
+    apiVersion: 'driftless.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name: `${input.namespace}-${name}` },
+    spec: {
+      source: { repoURL: input.repoURL, targetRevision: 'main', path: `apps/${name}` },
+      destination: { cluster: 'bench', namespace: input.namespace },
+      syncPolicy: { automated: { prune: true } },
+    },
+  });
+  const outcome = await reconcileApp({
+    table,
+    app,
+    connect: () => connectCluster(cluster),
+    owner: `bench/${name}`,
+    trigger: { kind: 'schedule', by: 'bench' },
+    mode: 'auto',
+    source: { cacheDir: input.cacheDir },
+    // Flux's Kustomization default (wait: false), as in its benchmark.
+    waitForHealth: false,
+  });
+  if (outcome.status !== 'done') return `${name}: ${outcome.status}`;
+  const { status, counts, error } = outcome.result;
+  return status === 'Synced' && counts.Created === 4
+    ? undefined
+    : `${name}: ${status} ${JSON.stringify(counts)} ${error ?? ''}`;
+});
+const seconds = (performance.now() - started) / 1000;
+client.destroy();
+const failures = outcomes.filter((o): o is string => o !== undefined);
+process.stdout.write(
+  `${JSON.stringify({ seconds, failures: failures.slice(0, 5), failed: failures.length })}\n`,
+);

@@ -1,0 +1,33 @@
+/** One row of bench/results.json. Field names are the issue's, snake_case included. */
+export interface CaseResult {
+  name: string;
+  ours_s?: number;
+  baseline?: string;
+  baseline_s?: number;
+  /** baseline_s / ours_s: how many times faster we are. */
+  ratio?: number;
+  peak_rss_mb?: number;
+  bytes?: number;
+  import_s?: number;
+  target?: string;
+  met?: boolean;
+  /** Repetitions the medians come from. */
+  runs?: number;
+  /** What a reader needs to interpret the numbers: phases, counts, choices made. */
+  notes?: string;
+  details?: Record<string, unknown>;
+}
+
+export const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
+
+/** Fills ratio from the two times. */
+export function compared(
+  result: Omit<CaseResult, 'ratio'> & { ours_s: number; baseline_s: number },
+): CaseResult {
+  return {
+    ...result,
+    ours_s: round(result.ours_s),
+    baseline_s: round(result.baseline_s),
+    ratio: round(result.baseline_s / result.ours_s, 1),
+  };
+}
