@@ -105,3 +105,25 @@ export async function listMetadata(
   } while (continueToken);
   return items;
 }
+
+/** Every object of one kind (in one namespace, for a namespaced kind), page by page. */
+export async function listObjects(
+  client: KubeClient,
+  info: ResourceInfo,
+  namespace: string | undefined,
+): Promise<KubeObject[]> {
+  const items: KubeObject[] = [];
+  let continueToken: string | undefined;
+  do {
+    const page = await client.request<{ items?: KubeObject[]; metadata?: { continue?: string } }>({
+      method: 'GET',
+      path: resourcePath(info, namespace),
+      query: { limit: 500, continue: continueToken },
+    });
+    // List items carry no apiVersion or kind of their own.
+    const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
+    for (const item of page.items ?? []) items.push({ ...item, apiVersion, kind: info.kind });
+    continueToken = page.metadata?.continue || undefined;
+  } while (continueToken);
+  return items;
+}

@@ -11,6 +11,7 @@ import type { SecretMasker } from './mask-secrets.ts';
 import { normalizeForDiff } from './normalize.ts';
 import { APP_LABEL, FIELD_MANAGER, FORCE_ANNOTATION, ownerOf } from './ownership.ts';
 import type { DesiredObject } from './prepare.ts';
+import { readLiveInBulk } from './read-live.ts';
 
 /** The decision for one desired object, before anything is written. */
 export interface PlannedObject {
@@ -98,6 +99,10 @@ export async function planObjects(
   options: { masker: SecretMasker; namespacesCreatedBySync: Set<string> },
 ): Promise<PlannedObject[]> {
   const unchanged = await provenUnchanged(ctx, desired, previous);
+  const prefetched = await readLiveInBulk(
+    ctx,
+    desired.filter((d) => !unchanged.has(d.key)),
+  );
   return mapLimit(desired, ctx.concurrency, async (d): Promise<PlannedObject> => {
     const rv = unchanged.get(d.key);
     if (rv) return { desired: d, action: 'Unchanged', recreate: false, liveResourceVersion: rv };
@@ -114,7 +119,9 @@ export async function planObjects(
     const name = `${d.ref.namespace ? `${d.ref.namespace}/` : ''}${d.ref.kind.toLowerCase()}/${d.ref.name}`;
     let live: KubeObject | undefined;
     try {
-      live = await getObject(ctx.client, d.info, d.ref.namespace, d.ref.name);
+      live = prefetched.has(d.key)
+        ? prefetched.get(d.key)
+        : await getObject(ctx.client, d.info, d.ref.namespace, d.ref.name);
     } catch (err) {
       return failed(d, describeError(d, err));
     }
