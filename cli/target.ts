@@ -69,6 +69,15 @@ function defaultKubeconfig(name: string): Cluster | undefined {
   };
 }
 
+/** The CLI's diff, sync and rollback work on one cluster; a rollout is the reconciler's to run. */
+function singleDestination(app: Application): { cluster: string } {
+  if (!app.spec.destination)
+    throw new CliError(
+      `application ${app.metadata.name} rolls out to several clusters (spec.destinations): diff, sync and rollback work on single-destination applications; driftless serve and the reconciler run the rollout`,
+    );
+  return app.spec.destination;
+}
+
 /**
  * The application to work on (`-f FILE`, or `--app NAME` in `--config DIR`)
  * and how to reach its cluster: `--kubeconfig`/`--context` or `--eks-cluster`
@@ -83,7 +92,7 @@ export function resolveTarget(flags: TargetFlags): Target {
     app = loadApplicationFile(resolve(flags.file));
     if (flags.config)
       declared = loadConfigDir(resolve(flags.config)).clusters.get(
-        app.spec.destination.cluster,
+        singleDestination(app).cluster,
       )?.cluster;
   } else if (flags.app) {
     if (!flags.config)
@@ -103,11 +112,11 @@ export function resolveTarget(flags: TargetFlags): Target {
       );
     }
     app = found.app;
-    declared = set.clusters.get(app.spec.destination.cluster)?.cluster;
+    declared = set.clusters.get(singleDestination(app).cluster)?.cluster;
   } else {
     throw new CliError('which application? Give -f app.yaml, or --app NAME with --config DIR');
   }
-  const clusterName = app.spec.destination.cluster;
+  const clusterName = singleDestination(app).cluster;
   const cluster =
     clusterFromFlags(clusterName, flags) ?? declared ?? defaultKubeconfig(clusterName);
   if (!cluster) {

@@ -68,7 +68,34 @@ async function reconcileBatch(event: SQSEvent, context: Context): Promise<SQSBat
           app: outcome.app,
           reason: outcome.reason,
         });
-      else if (outcome.outcome.status === 'done') {
+      else if (outcome.kind === 'rollout') {
+        const o = outcome.outcome;
+        logger.info(o.status === 'done' ? 'rollout reconciled' : 'rollout skipped', {
+          ...fields,
+          app: outcome.app,
+          ...(o.status === 'done'
+            ? {
+                step: o.step,
+                destinations: o.runs.map((r) => ({
+                  cluster: r.cluster,
+                  wave: r.wave,
+                  action: r.action,
+                  status: r.outcome.status,
+                  ...(r.outcome.status === 'done'
+                    ? {
+                        revision: r.outcome.result.revision,
+                        result: r.outcome.result.status,
+                        health: r.outcome.result.health.status,
+                        rollback: r.outcome.rollback?.reason,
+                      }
+                    : r.outcome.status === 'skipped'
+                      ? { reason: r.outcome.reason }
+                      : {}),
+                })),
+              }
+            : { reason: o.reason }),
+        });
+      } else if (outcome.outcome.status === 'done') {
         const r = outcome.outcome.result;
         logger.info('reconciled', {
           ...fields,

@@ -1,4 +1,5 @@
 import type { Application } from './config/application.ts';
+import { destinationOf } from './config/destinations.ts';
 import type { ClusterConnection } from './kube/client.ts';
 import { reconcile, type ReconcileOptions, type ReconcileProgress } from './reconcile.ts';
 import { resolveRevision, type SourceOptions } from './source/index.ts';
@@ -29,6 +30,11 @@ export interface ReconcileAppInput {
   app: Application;
   /** Resolved only when the cluster is actually needed. */
   connect: () => Promise<ClusterConnection>;
+  /**
+   * Where lease, state, inventory and history live. Default: the application's
+   * name; one destination of a rollout has its own (`NAME@cluster`).
+   */
+  stateKey?: string;
   /** Unique per attempt (a Lambda request id, a CLI run id): the lease owner. */
   owner: string;
   trigger: SyncTrigger;
@@ -153,7 +159,7 @@ function unchangedAt(record: AppRecord, app: Application, revision: string): boo
  */
 export async function reconcileApp(input: ReconcileAppInput): Promise<ReconcileAppOutcome> {
   const { table, app } = input;
-  const name = app.metadata.name;
+  const name = input.stateKey ?? app.metadata.name;
   if (app.spec.suspend && input.mode === 'auto') return { status: 'skipped', reason: 'suspended' };
   const ttlMs = input.leaseTtlMs ?? 60_000;
   const acquired = await acquireLease(table, name, { owner: input.owner, ttlMs });
@@ -207,7 +213,7 @@ async function runEngine(
   const { table, app } = input;
   const startedAt = Date.now();
   const result = await reconcile(app, {
-    cluster: { name: app.spec.destination.cluster, connection: await input.connect() },
+    cluster: { name: destinationOf(app).cluster, connection: await input.connect() },
     source: input.source,
     previous: run.previous,
     dryRun: run.dryRun,
@@ -249,7 +255,7 @@ async function reconcileHeld(
   startedAt: number,
 ): Promise<ReconcileAppOutcome> {
   const { table, app } = input;
-  const name = app.metadata.name;
+  const name = input.stateKey ?? app.metadata.name;
   if (input.mode === 'auto' && record.state?.suspended) {
     const { by, at } = record.state.suspended;
     return { status: 'skipped', reason: `suspended by ${by} at ${new Date(at).toISOString()}` };
@@ -278,7 +284,7 @@ async function reconcileHeld(
     hold = undefined;
   }
   const branchHead = async (): Promise<string> =>
-    head ?? (await resolveRevision(app.spec.source, input.source)).revision;
+    head ?? input.head ?? (await resolveRevision(app.spec.source, input.source)).revision;
   const previousState = record.state;
   const previous = await readInventory(table, name);
   const dryRun = input.mode === 'diff' || (input.mode === 'auto' && !app.spec.syncPolicy.automated);
@@ -296,12 +302,16 @@ async function reconcileHeld(
     dryRun,
   });
   if (input.trigger.kind === 'rollback' && !dryRun && first.result.status !== 'Failed') {
+    const from = previousState?.syncedRevision;
     hold = {
       revision: first.result.revision,
       headRevision: await branchHead(),
       by: input.trigger.by ?? 'unknown',
       at: Date.now(),
-      reason: `rolled back to ${first.result.revision}${input.trigger.rollbackOf ? ` (history #${input.trigger.rollbackOf})` : ''}`,
+      reason:
+        input.trigger.reason ??
+        `rolled back to ${first.result.revision}${input.trigger.rollbackOf ? ` (history #${input.trigger.rollbackOf})` : ''}`,
+      ...(from && from !== first.result.revision ? { from } : {}),
     };
   }
   let state = nextState(previousState, first.result, dryRun, startedAt, hold);

@@ -1,4 +1,5 @@
 import { syncOption, type Application } from './config/application.ts';
+import { destinationOf } from './config/destinations.ts';
 import type { ClusterConnection } from './kube/client.ts';
 import { KubeClient } from './kube/client.ts';
 import { Discovery } from './kube/discovery.ts';
@@ -111,7 +112,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
     try {
       const kubeVersion = options.render?.kubeVersion ?? (await serverVersion(client));
       rendered = await render(source.appDir, app.spec.render, {
-        namespace: app.spec.destination.namespace ?? 'default',
+        namespace: destinationOf(app).namespace ?? 'default',
         kubeVersion,
         releaseName: name,
         ...(options.render?.binaries ? { binaries: options.render.binaries } : {}),
@@ -128,7 +129,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
         client,
         discovery: new Discovery(client),
         app: name,
-        namespace: app.spec.destination.namespace,
+        namespace: destinationOf(app).namespace,
         concurrency: options.concurrency ?? 16,
       },
       rendered,

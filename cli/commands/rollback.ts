@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   resolveRollbackTarget,
+  rollbackHistoryKey,
   RollbackTargetError,
 } from '../../shared/control/rollback-target.ts';
+import { isRollout } from '../../shared/config/destinations.ts';
 import { reconcileApp } from '../../shared/reconcile-app.ts';
+import { reconcileRollout } from '../../shared/rollout/rollout.ts';
 import { getRegistryEntry } from '../../shared/state/registry.ts';
 import { COMMON_OPTIONS, parse } from '../args.ts';
 import { connect, progressPrinter, sourceOptions } from '../context.ts';
@@ -40,14 +43,14 @@ export async function rollbackCommand(argv: string[]): Promise<ExitCode> {
   try {
     const entry = await getRegistryEntry(state.table, name);
     if (!entry) throw new CliError(`no application "${name}" in ${state.where}`);
-    if (!entry.app || !entry.cluster)
+    if (!entry.app || !(entry.cluster || entry.clusters))
       throw new CliError(
         `application ${name} is disabled: ${entry.error ?? 'no cluster'}`,
         EXIT.failed,
       );
     let target;
     try {
-      target = await resolveRollbackTarget(state.table, name, {
+      target = await resolveRollbackTarget(state.table, rollbackHistoryKey(entry.app), {
         ...(seq !== undefined ? { seq } : {}),
         ...(revision ? { revision } : {}),
       });
@@ -55,8 +58,37 @@ export async function rollbackCommand(argv: string[]): Promise<ExitCode> {
       if (err instanceof RollbackTargetError) throw new CliError(err.message, EXIT.failed);
       throw err;
     }
-    const cluster = entry.cluster;
     const onProgress = progressPrinter(values.quiet || values.output === 'json');
+    if (isRollout(entry.app)) {
+      // Every destination goes back at once, held there like any rollback.
+      const clusters = entry.clusters ?? [];
+      const outcome = await reconcileRollout({
+        table: state.table,
+        app: entry.app,
+        connect: (clusterName) => connect(clusters.find((c) => c.metadata.name === clusterName)!),
+        owner: `${whoami()}/${randomUUID()}`,
+        trigger: { kind: 'rollback', by: whoami() },
+        mode: 'sync',
+        revision: target.revision,
+        source: sourceOptions(values['cache-dir']),
+        ...(onProgress ? { onProgress } : {}),
+      });
+      const results = outcome.status === 'done' ? outcome.runs : [];
+      const busy = results.find((r) => r.outcome.status !== 'done');
+      if (busy)
+        throw new CliError(
+          `destination ${busy.cluster} of ${name} is being reconciled; try again shortly`,
+          EXIT.busy,
+        );
+      let code: ExitCode = EXIT.ok;
+      for (const run of results) {
+        if (run.outcome.status !== 'done') continue;
+        printResult(run.outcome.result, values.output, false);
+        if (exitFor(run.outcome.result) !== EXIT.ok) code = exitFor(run.outcome.result);
+      }
+      return code;
+    }
+    const cluster = entry.cluster!;
     const outcome = await reconcileApp({
       table: state.table,
       app: entry.app,

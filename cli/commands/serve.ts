@@ -119,7 +119,16 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
         log(`[reconcile] ${outcome.app}: will retry (${outcome.reason})`);
       else if (outcome.outcome.status === 'skipped')
         log(`[reconcile] ${outcome.app}: ${outcome.outcome.reason}`);
-      else if (outcome.outcome.status === 'done') {
+      else if (outcome.kind === 'rollout' && outcome.outcome.status === 'done') {
+        const { step, runs } = outcome.outcome;
+        const where = runs.map(
+          (r) =>
+            `${r.cluster}: ${r.outcome.status === 'done' ? `${r.outcome.result.status} at ${shortSha(r.outcome.result.revision)}` : r.outcome.status}`,
+        );
+        log(
+          `[rollout] ${outcome.app}: ${step ? `${shortSha(step.revision)} ${step.status}, reached wave ${step.reachedWave ?? 'none'}` : ''}${where.length > 0 ? ` (${where.join('; ')})` : ''}`,
+        );
+      } else if (outcome.kind === 'done' && outcome.outcome.status === 'done') {
         const r = outcome.outcome.result;
         const c = r.counts;
         log(

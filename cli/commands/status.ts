@@ -1,3 +1,6 @@
+import { isRollout } from '../../shared/config/destinations.ts';
+import { destinationStates } from '../../shared/rollout/destination-states.ts';
+import type { AppState } from '../../shared/state/app-state.ts';
 import { readApp } from '../../shared/state/head.ts';
 import { listRegistry } from '../../shared/state/registry.ts';
 import { COMMON_OPTIONS, parse } from '../args.ts';
@@ -33,8 +36,11 @@ export async function statusCommand(argv: string[]): Promise<ExitCode> {
         const record = await readApp(state.table, e.name);
         return {
           name: e.name,
-          cluster: e.app?.spec.destination.cluster,
-          namespace: e.app?.spec.destination.namespace,
+          cluster: e.app?.spec.destination?.cluster,
+          namespace: e.app?.spec.destination?.namespace,
+          ...(e.app && isRollout(e.app)
+            ? { destinations: await destinationStates(state.table, e.app) }
+            : {}),
           repoURL: e.app?.spec.source.repoURL,
           path: e.app?.spec.source.path,
           targetRevision: e.app?.spec.source.targetRevision,
@@ -49,19 +55,24 @@ export async function statusCommand(argv: string[]): Promise<ExitCode> {
       return EXIT.ok;
     }
     const rows = [['NAME', 'CLUSTER', 'SYNC', 'HEALTH', 'REVISION', 'LAST SYNC', 'MESSAGE']];
-    for (const a of apps) {
-      const s = a.state;
-      const sync = a.disabled
+    const row = (
+      name: string,
+      cluster: string,
+      s: AppState | null,
+      flags: { disabled?: string; syncing?: boolean },
+    ) => {
+      const sync = flags.disabled
         ? 'Disabled'
         : s?.suspended
           ? 'Suspended'
-          : a.syncing
+          : flags.syncing
             ? 'Syncing'
             : s?.hold
               ? 'RolledBack'
               : (s?.syncStatus ?? 'Unknown');
+      const step = s?.rollout?.[0];
       const message =
-        a.disabled ??
+        flags.disabled ??
         s?.error ??
         (s?.suspended
           ? `suspended by ${s.suspended.by}`
@@ -69,16 +80,27 @@ export async function statusCommand(argv: string[]): Promise<ExitCode> {
             ? `${s.hold.reason ?? `rolled back to ${shortSha(s.hold.revision)}`} (by ${s.hold.by})`
             : s?.bake && !s.bake.failed
               ? `baking ${shortSha(s.bake.revision)} until ${new Date(s.bake.until).toISOString()}`
-              : '');
+              : step
+                ? `rollout of ${shortSha(step.revision)} ${step.status}, reached wave ${step.reachedWave ?? 'none'}`
+                : '');
       rows.push([
-        a.name,
-        a.cluster ?? '',
+        name,
+        cluster,
         sync,
         s?.health ?? 'Unknown',
         s?.syncedRevision ? shortSha(s.syncedRevision) : '',
         ago(s?.timings?.finishedAt),
         message.split('\n')[0] ?? '',
       ]);
+    };
+    for (const a of apps) {
+      row(a.name, a.destinations ? 'rollout' : (a.cluster ?? ''), a.state, {
+        ...(a.disabled ? { disabled: a.disabled } : {}),
+        syncing: a.syncing,
+      });
+      // A rollout's destinations, one row each, wave by wave.
+      for (const d of a.destinations ?? [])
+        row(`  ${d.key}`, `${d.cluster} (wave ${d.wave})`, d.state, {});
     }
     process.stdout.write(`${table(rows)}\n`);
     return EXIT.ok;

@@ -1,9 +1,15 @@
 import * as z from 'zod';
 import type { Application } from '../config/application.ts';
 import type { Cluster } from '../config/cluster.ts';
-import { resolveRollbackTarget, RollbackTargetError } from '../control/rollback-target.ts';
+import {
+  resolveRollbackTarget,
+  rollbackHistoryKey,
+  RollbackTargetError,
+} from '../control/rollback-target.ts';
+import { destinationKey, destinationsOf, isRollout } from '../config/destinations.ts';
 import { setSuspended } from '../control/suspend.ts';
 import type { ReconcileQueue } from '../queue/message.ts';
+import { destinationStates } from '../rollout/destination-states.ts';
 import type { StateTable } from '../state/client.ts';
 import { readApp } from '../state/head.ts';
 import { listHistory } from '../state/history.ts';
@@ -74,10 +80,17 @@ async function summary(deps: ApiDeps, entry: RegistryEntry): Promise<Record<stri
   return {
     name: entry.name,
     file: entry.file,
-    ...(entry.app
+    ...(entry.app?.spec.destination
       ? {
           cluster: entry.app.spec.destination.cluster,
           namespace: entry.app.spec.destination.namespace,
+        }
+      : {}),
+    ...(entry.app && isRollout(entry.app)
+      ? { destinations: await destinationStates(deps.table, entry.app) }
+      : {}),
+    ...(entry.app
+      ? {
           repoURL: entry.app.spec.source.repoURL,
           path: entry.app.spec.source.path,
           targetRevision: entry.app.spec.source.targetRevision,
@@ -127,8 +140,23 @@ export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResp
     case 'GET ':
       return { statusCode: 200, body: await summary(deps, entry) };
     case 'GET history':
+      if (entry.app && isRollout(entry.app)) {
+        const destinations = await Promise.all(
+          destinationsOf(entry.app).map(async (d) => ({
+            cluster: d.cluster,
+            wave: d.wave,
+            history: await listHistory(deps.table, destinationKey(name, d.cluster)),
+          })),
+        );
+        return { statusCode: 200, body: { app: name, destinations } };
+      }
       return { statusCode: 200, body: { app: name, history: await listHistory(deps.table, name) } };
     case 'GET diff': {
+      if (entry.app && isRollout(entry.app))
+        return error(
+          409,
+          `application ${name} rolls out to several clusters: its destinations' drift is in GET /apps/${name} (destinations[].state)`,
+        );
       if (!entry.app || !entry.cluster)
         return error(409, `application ${name} is disabled: ${entry.error}`);
       const result = await deps.diff(
@@ -156,14 +184,20 @@ export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResp
       const body = parseBody(RollbackBody, req.body);
       if (isResponse(body)) return body;
       try {
-        const target = await resolveRollbackTarget(deps.table, name, body);
+        if (!entry.app) return error(409, `application ${name} is disabled: ${entry.error}`);
+        const target = await resolveRollbackTarget(deps.table, rollbackHistoryKey(entry.app), body);
         await deps.queue.send([
           {
             message: {
               app: name,
               mode: 'sync',
               revision: target.revision,
-              trigger: { kind: 'rollback', by: req.caller, rollbackOf: target.seq },
+              trigger: {
+                kind: 'rollback',
+                by: req.caller,
+                // A rollout's destinations each have their own history numbers.
+                ...(isRollout(entry.app) ? {} : { rollbackOf: target.seq }),
+              },
               enqueuedAt: now,
             },
           },

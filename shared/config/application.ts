@@ -43,6 +43,21 @@ export const SyncPolicy = z.strictObject({
     .default([]),
 });
 
+export const Destination = z.strictObject({
+  cluster: ResourceName,
+  /** Namespace for namespaced objects that name none. */
+  namespace: ResourceName.optional(),
+});
+
+/** One destination of a progressive rollout; lower waves go first, equal waves together. */
+export const WaveDestination = z.strictObject({
+  cluster: ResourceName,
+  namespace: ResourceName.optional(),
+  wave: z.number().int().min(0).max(100).default(0),
+  /** Alarms watched while this destination bakes, besides spec.rollback.alarms (e.g. per region). */
+  alarms: z.array(z.string().min(1)).optional(),
+});
+
 /**
  * What the engine watches after a sync that changed the revision ("baking"),
  * and when it rolls back on its own to the last revision whose bake passed.
@@ -59,23 +74,48 @@ export const RollbackPolicy = z.strictObject({
 
 export type RollbackPolicy = z.output<typeof RollbackPolicy>;
 
-export const ApplicationSpec = z.strictObject({
-  source: SourceSpec,
-  /** How to turn the source directory into objects; detected from its files when absent. */
-  render: RenderSpec.optional(),
-  destination: z.strictObject({
-    cluster: ResourceName,
-    /** Namespace for namespaced objects that name none. */
-    namespace: ResourceName.optional(),
-  }),
-  syncPolicy: SyncPolicy.default({ syncOptions: [] }),
-  /** Stop scheduled and webhook syncs until resumed. */
-  suspend: z.boolean().default(false),
-  /** How long a sync waits for its objects to become healthy. */
-  healthTimeout: Duration.prefault('5m'),
-  /** Watch each new revision and roll back on Degraded health or a firing alarm. */
-  rollback: RollbackPolicy.optional(),
-});
+export const ApplicationSpec = z
+  .strictObject({
+    source: SourceSpec,
+    /** How to turn the source directory into objects; detected from its files when absent. */
+    render: RenderSpec.optional(),
+    /** Where it runs: one cluster. Exactly one of destination and destinations. */
+    destination: Destination.optional(),
+    /** Several clusters, rolled out wave by wave (see shared/rollout/waves.ts). */
+    destinations: z.array(WaveDestination).min(1).optional(),
+    syncPolicy: SyncPolicy.default({ syncOptions: [] }),
+    /** Stop scheduled and webhook syncs until resumed. */
+    suspend: z.boolean().default(false),
+    /** How long a sync waits for its objects to become healthy. */
+    healthTimeout: Duration.prefault('5m'),
+    /** Watch each new revision and roll back on Degraded health or a firing alarm. */
+    rollback: RollbackPolicy.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (Boolean(spec.destination) === Boolean(spec.destinations))
+      ctx.addIssue({
+        code: 'custom',
+        path: spec.destination ? ['destinations'] : ['destination'],
+        message: 'give exactly one of destination (one cluster) or destinations (a rollout)',
+      });
+    const seen = new Set<string>();
+    for (const [i, d] of (spec.destinations ?? []).entries()) {
+      // One state per (application, cluster): a cluster appears once.
+      if (seen.has(d.cluster))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['destinations', i, 'cluster'],
+          message: `cluster ${d.cluster} is already a destination`,
+        });
+      seen.add(d.cluster);
+      if (d.alarms && !spec.rollback)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['destinations', i, 'alarms'],
+          message: 'alarms are watched during bake time: set spec.rollback too',
+        });
+    }
+  });
 
 export const Application = z.strictObject({
   apiVersion: z.literal('driftless.dev/v1alpha1', {

@@ -1,3 +1,5 @@
+import type { Application } from '../config/application.ts';
+import { destinationKey, destinationsOf, isRollout } from '../config/destinations.ts';
 import type { StateTable } from '../state/client.ts';
 import { readApp } from '../state/head.ts';
 import { getHistoryEntry, listHistory, type HistoryRecord } from '../state/history.ts';
@@ -7,6 +9,17 @@ export class RollbackTargetError extends Error {
     super(message);
     this.name = 'RollbackTargetError';
   }
+}
+
+/**
+ * Whose history a rollback target is looked up in: the application's, or for
+ * a rollout its first wave's first destination, which took every revision
+ * before any other wave did.
+ */
+export function rollbackHistoryKey(app: Application): string {
+  return isRollout(app)
+    ? destinationKey(app.metadata.name, destinationsOf(app)[0]!.cluster)
+    : app.metadata.name;
 }
 
 /**

@@ -60,7 +60,13 @@ export function eventsFor(
 ): DriftlessEvent[] {
   const { result } = outcome;
   if (result.dryRun) return [];
-  const detail = detailOf(result, message.trigger, outcome.previousRevision, result.health.message);
+  // A rollback the rollout made says why; anything else, what health says.
+  const detail = detailOf(
+    result,
+    message.trigger,
+    outcome.previousRevision,
+    message.trigger.reason ?? result.health.message,
+  );
   const events: DriftlessEvent[] = [];
   if (result.status === 'Failed') events.push({ detailType: 'Sync Failed', detail });
   else {

@@ -6,9 +6,19 @@ import type { MessageOutcome } from '../reconciler/process-message.ts';
  * compute (DESIGN.md §4), so per-app detail lives in DynamoDB and the logs.
  */
 export function recordReconcileMetrics(metrics: Metrics, outcome: MessageOutcome): void {
-  if (outcome.kind !== 'done' || outcome.outcome.status !== 'done') return;
-  const { result } = outcome.outcome;
-  metrics.addMetric('ReconcileDuration', MetricUnit.Milliseconds, result.timings.totalMs);
+  if (outcome.kind === 'rollout') {
+    // One reconcile per destination the rollout ran.
+    for (const run of outcome.outcome.status === 'done' ? outcome.outcome.runs : [])
+      if (run.outcome.status === 'done')
+        metrics.addMetric(
+          'ReconcileDuration',
+          MetricUnit.Milliseconds,
+          run.outcome.result.timings.totalMs,
+        );
+  } else if (outcome.kind === 'done' && outcome.outcome.status === 'done') {
+    const { result } = outcome.outcome;
+    metrics.addMetric('ReconcileDuration', MetricUnit.Milliseconds, result.timings.totalMs);
+  } else return;
   for (const event of outcome.events) {
     switch (event.detailType) {
       case 'Sync Succeeded':

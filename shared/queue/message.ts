@@ -13,6 +13,7 @@ export const ReconcileMessage = z.strictObject({
     by: z.string().optional(),
     deliveryId: z.string().optional(),
     rollbackOf: z.number().int().optional(),
+    reason: z.string().optional(),
   }),
   enqueuedAt: z.number().int(),
 });

@@ -14,6 +14,8 @@ import type { ReconcileOptions } from '../reconcile.ts';
 import type { SourceOptions } from '../source/index.ts';
 import type { StateTable } from '../state/client.ts';
 import { getRegistryEntry } from '../state/registry.ts';
+import { isRollout } from '../config/destinations.ts';
+import { reconcileRollout, type RolloutOutcome } from '../rollout/rollout.ts';
 
 export interface ReconcilerDeps {
   table: StateTable;
@@ -30,11 +32,18 @@ export interface ReconcilerDeps {
 }
 
 /**
- * - done / skipped / dropped: the message is finished;
+ * - done / rollout / dropped: the message is finished (rollout: an application
+ *   with several destinations, one outcome per destination);
  * - retry: put it back (busy lease, or a failure worth another try).
  */
 export type MessageOutcome =
   | { kind: 'done'; app: string; outcome: ReconcileAppOutcome; events: DriftlessEvent[] }
+  | {
+      kind: 'rollout';
+      app: string;
+      outcome: Exclude<RolloutOutcome, { status: 'busy' }>;
+      events: DriftlessEvent[];
+    }
   | { kind: 'dropped'; reason: string }
   | { kind: 'retry'; app: string; reason: string };
 
@@ -62,36 +71,63 @@ export async function processMessage(
   const message = parsed.data;
   const entry = await getRegistryEntry(deps.table, message.app);
   if (!entry) return { kind: 'dropped', reason: `application ${message.app} is not registered` };
-  if (entry.error || !entry.app || !entry.cluster) {
+  if (entry.error || !entry.app || !(entry.cluster || entry.clusters)) {
     return {
       kind: 'dropped',
       reason: `application ${message.app} is disabled: ${entry.error ?? 'no cluster'}`,
     };
   }
-  const cluster = entry.cluster;
+  const app = entry.app;
+  const common = {
+    table: deps.table,
+    app,
+    owner,
+    trigger: message.trigger,
+    mode: message.mode,
+    ...(message.revision ? { revision: message.revision } : {}),
+    ...(message.prune !== undefined ? { prune: message.prune } : {}),
+    source: deps.source,
+    ...(deps.render ? { render: deps.render } : {}),
+    ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
+    ...(deps.leaseTtlMs ? { leaseTtlMs: deps.leaseTtlMs } : {}),
+    ...(deps.alarms ? { alarms: deps.alarms } : {}),
+  };
+  const busy = (holder: string | undefined): MessageOutcome => ({
+    kind: 'retry',
+    app: message.app,
+    reason: `busy: held by ${holder ?? 'another reconciler'}`,
+  });
   try {
-    const outcome = await reconcileApp({
-      table: deps.table,
-      app: entry.app,
-      connect: () => deps.connect(cluster),
-      owner,
-      trigger: message.trigger,
-      mode: message.mode,
-      ...(message.revision ? { revision: message.revision } : {}),
-      ...(message.prune !== undefined ? { prune: message.prune } : {}),
-      source: deps.source,
-      ...(deps.render ? { render: deps.render } : {}),
-      ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
-      ...(deps.leaseTtlMs ? { leaseTtlMs: deps.leaseTtlMs } : {}),
-      ...(deps.alarms ? { alarms: deps.alarms } : {}),
-    });
-    if (outcome.status === 'busy') {
-      return {
-        kind: 'retry',
-        app: message.app,
-        reason: `busy: held by ${outcome.holder ?? 'another reconciler'}`,
-      };
+    if (isRollout(app)) {
+      const clusters = entry.clusters ?? [];
+      const outcome = await reconcileRollout({
+        ...common,
+        connect: (name) => {
+          const cluster = clusters.find((c) => c.metadata.name === name);
+          if (!cluster) throw new Error(`cluster ${name} is not registered for ${message.app}`);
+          return deps.connect(cluster);
+        },
+      });
+      if (outcome.status === 'busy') return busy(outcome.holder);
+      const events: DriftlessEvent[] = [];
+      const notices: DriftlessEvent[] = [];
+      for (const run of outcome.status === 'done' ? outcome.runs : []) {
+        if (run.outcome.status !== 'done') continue;
+        const runEvents = eventsFor(run.outcome, { ...message, trigger: run.trigger });
+        events.push(...runEvents);
+        const automated = automatedRollbackEvent(run.outcome);
+        if (automated) notices.push(automated);
+        // Waves the rollout sent back are automated rollbacks too.
+        if (run.action?.kind === 'rollback')
+          notices.push(...runEvents.filter((e) => e.detailType === 'Rollback Performed'));
+      }
+      await deps.events.publish(events);
+      if (deps.notifier) for (const notice of notices) await deps.notifier.notify(notice);
+      return { kind: 'rollout', app: message.app, outcome, events };
     }
+    const cluster = entry.cluster!;
+    const outcome = await reconcileApp({ ...common, connect: () => deps.connect(cluster) });
+    if (outcome.status === 'busy') return busy(outcome.holder);
     const events = outcome.status === 'done' ? eventsFor(outcome, message) : [];
     await deps.events.publish(events);
     const automated = outcome.status === 'done' ? automatedRollbackEvent(outcome) : undefined;

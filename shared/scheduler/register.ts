@@ -1,3 +1,4 @@
+import { destinationsOf, isRollout } from '../config/destinations.ts';
 import type { ConfigSet } from '../config/load.ts';
 import type { StateTable } from '../state/client.ts';
 import { listRegistry, putRegistryEntry, removeRegistryEntry } from '../state/registry.ts';
@@ -46,18 +47,27 @@ export async function registerConfig(
   }
   for (const [name, { app, file }] of config.applications) {
     declared.add(name);
-    const clusterName = app.spec.destination.cluster;
-    const cluster = config.clusters.get(clusterName);
-    const problem = cluster
-      ? undefined
-      : (brokenClusters.get(clusterName) ??
-        `${file}: spec.destination.cluster: cluster "${clusterName}" is not declared`);
+    // In the file's order, so the error names the entry as written.
+    const destinations = app.spec.destinations ?? destinationsOf(app);
+    const clusters = destinations.map((d) => config.clusters.get(d.cluster)?.cluster);
+    const at = clusters.findIndex((c) => !c);
+    const missing = destinations[at]?.cluster;
+    const field = isRollout(app) ? `spec.destinations[${at}].cluster` : 'spec.destination.cluster';
+    const problem =
+      missing &&
+      (brokenClusters.get(missing) ?? `${file}: ${field}: cluster "${missing}" is not declared`);
     if (problem) {
       report.disabled.push({ name, file, error: problem });
       await putRegistryEntry(table, { name, file, app, error: problem });
       continue;
     }
-    await putRegistryEntry(table, { name, file, app, cluster: cluster!.cluster });
+    const declaredClusters = clusters.filter((c) => c !== undefined);
+    await putRegistryEntry(
+      table,
+      isRollout(app)
+        ? { name, file, app, clusters: declaredClusters }
+        : { name, file, app, cluster: declaredClusters[0]! },
+    );
     report.registered.push(name);
   }
   for (const entry of await listRegistry(table)) {

@@ -72,6 +72,25 @@ export interface Bake {
 /** Newest first; enough rollback targets without letting the head item grow. */
 export const BAKED_REVISIONS_KEPT = 10;
 
+/**
+ * How far one revision got through a rollout's waves (kept on the
+ * application's own head item; each destination has its own state).
+ * - Progressing: waves are still taking it;
+ * - Complete: every wave runs it and has baked it;
+ * - RolledBack: a wave failed it; the waves that had it went back.
+ */
+export interface RolloutStep {
+  revision: string;
+  /** The highest wave whose destinations all synced this revision; absent: none yet. */
+  reachedWave?: number;
+  status: 'Progressing' | 'Complete' | 'RolledBack';
+  reason?: string;
+  updatedAt: number;
+}
+
+/** Revisions a rollout record keeps, newest first. */
+export const ROLLOUT_STEPS_KEPT = 10;
+
 export interface AppState {
   suspended?: Suspension;
   /** Set while a rollback holds automated syncs: the app shows RolledBack. */
@@ -79,6 +98,8 @@ export interface AppState {
   bake?: Bake;
   /** Revisions whose bake passed, newest first: the targets of an automated rollback. */
   bakedRevisions?: string[];
+  /** A rollout application's record, newest revision first. */
+  rollout?: RolloutStep[];
   desiredRevision?: string;
   syncedRevision?: string;
   syncStatus: SyncStatus;
@@ -118,6 +139,18 @@ export const appStateSchema = z.object({
     })
     .optional(),
   bakedRevisions: z.array(z.string()).max(BAKED_REVISIONS_KEPT).optional(),
+  rollout: z
+    .array(
+      z.object({
+        revision: z.string(),
+        reachedWave: z.number().int().optional(),
+        status: z.enum(['Progressing', 'Complete', 'RolledBack']),
+        reason: z.string().optional(),
+        updatedAt: z.number(),
+      }),
+    )
+    .max(ROLLOUT_STEPS_KEPT)
+    .optional(),
   desiredRevision: z.string().optional(),
   syncedRevision: z.string().optional(),
   syncStatus: z.enum(['Synced', 'OutOfSync', 'Unknown']),

@@ -27,6 +27,8 @@ export interface RegistryEntry {
   app?: Application;
   /** The cluster the application deploys to, as declared next to it. */
   cluster?: Cluster;
+  /** A rollout's clusters (spec.destinations), one per destination. */
+  clusters?: Cluster[];
   /** Normalized repository URL, for webhook routing. */
   repoKey?: string;
   /** The definition's file in the configuration repository. */
@@ -42,6 +44,7 @@ const itemSchema = z.object({
   updatedAt: numberAttr,
   app: jsonAttr(z.unknown()).optional(),
   cluster: jsonAttr(z.unknown()).optional(),
+  clusters: jsonAttr(z.array(z.unknown())).optional(),
   repoKey: stringAttr.optional(),
   error: stringAttr.optional(),
 });
@@ -62,6 +65,7 @@ export async function putRegistryEntry(
     item.repoKey = { S: normalizeRepoURL(entry.app.spec.source.repoURL) };
   }
   if (entry.cluster) item.cluster = { S: JSON.stringify(entry.cluster) };
+  if (entry.clusters) item.clusters = { S: JSON.stringify(entry.clusters) };
   if (entry.error) item.error = { S: entry.error };
   await call(table, { app: entry.name, operation: 'register application' }, (client) =>
     client.send(new PutItemCommand({ TableName: table.tableName, Item: item })),
@@ -113,7 +117,7 @@ export async function listRegistry(table: StateTable, only?: string): Promise<Re
           `registry item ${JSON.stringify(raw.sk)} is malformed: ${parsed.error.message}`,
         );
       }
-      const { sk, file, updatedAt, app, cluster, repoKey, error } = parsed.data;
+      const { sk, file, updatedAt, app, cluster, clusters, repoKey, error } = parsed.data;
       const name = sk.slice(APP_PREFIX.length);
       const entry: RegistryEntry = { name, file, updatedAt };
       if (app !== undefined) {
@@ -125,6 +129,11 @@ export async function listRegistry(table: StateTable, only?: string): Promise<Re
         const definition = Cluster.safeParse(cluster);
         if (definition.success) entry.cluster = definition.data;
         else entry.error = `stored cluster no longer validates: ${definition.error.message}`;
+      }
+      if (clusters !== undefined) {
+        const definitions = z.array(Cluster).safeParse(clusters);
+        if (definitions.success) entry.clusters = definitions.data;
+        else entry.error = `stored clusters no longer validate: ${definitions.error.message}`;
       }
       if (repoKey) entry.repoKey = repoKey;
       if (error) entry.error = error;
