@@ -6,10 +6,10 @@ import {
   rollbackHistoryKey,
   RollbackTargetError,
 } from '../control/rollback-target.ts';
-import { destinationKey, destinationsOf, isRollout } from '../config/destinations.ts';
+import { isRollout } from '../config/destinations.ts';
 import { setSuspended } from '../control/suspend.ts';
 import type { ReconcileQueue } from '../queue/message.ts';
-import { destinationStates } from '../rollout/destination-states.ts';
+import { destinationHistories, destinationStates } from '../rollout/destination-states.ts';
 import type { StateTable } from '../state/client.ts';
 import { readApp } from '../state/head.ts';
 import { listHistory } from '../state/history.ts';
@@ -141,13 +141,7 @@ export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResp
       return { statusCode: 200, body: await summary(deps, entry) };
     case 'GET history':
       if (entry.app && isRollout(entry.app)) {
-        const destinations = await Promise.all(
-          destinationsOf(entry.app).map(async (d) => ({
-            cluster: d.cluster,
-            wave: d.wave,
-            history: await listHistory(deps.table, destinationKey(name, d.cluster)),
-          })),
-        );
+        const destinations = await destinationHistories(deps.table, entry.app);
         return { statusCode: 200, body: { app: name, destinations } };
       }
       return { statusCode: 200, body: { app: name, history: await listHistory(deps.table, name) } };

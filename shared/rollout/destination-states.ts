@@ -3,6 +3,7 @@ import { destinationKey, destinationsOf, type Destination } from '../config/dest
 import type { AppState } from '../state/app-state.ts';
 import type { StateTable } from '../state/client.ts';
 import { readApp } from '../state/head.ts';
+import { listHistory, type HistoryRecord } from '../state/history.ts';
 
 /** A rollout's destinations, lowest wave first, each with the state kept under its own key. */
 export async function destinationStates(
@@ -14,5 +15,19 @@ export async function destinationStates(
       const key = destinationKey(app.metadata.name, d.cluster);
       return { ...d, key, state: (await readApp(table, key))?.state ?? null };
     }),
+  );
+}
+
+/** A rollout's destinations, lowest wave first, each with its own history (newest first). */
+export async function destinationHistories(
+  table: StateTable,
+  app: Application,
+): Promise<{ cluster: string; wave: number; history: HistoryRecord[] }[]> {
+  return Promise.all(
+    destinationsOf(app).map(async (d) => ({
+      cluster: d.cluster,
+      wave: d.wave,
+      history: await listHistory(table, destinationKey(app.metadata.name, d.cluster)),
+    })),
   );
 }

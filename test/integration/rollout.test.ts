@@ -16,6 +16,8 @@ import { Cluster } from '../../shared/config/cluster.ts';
 import { setSuspended } from '../../shared/control/suspend.ts';
 import { connectCluster } from '../../shared/kube/connect.ts';
 import type { DriftlessEvent } from '../../shared/observability/events.ts';
+import { handleApi } from '../../shared/api/handle-api.ts';
+import type { ReconcileMessageInput } from '../../shared/queue/message.ts';
 import { processMessage } from '../../shared/reconciler/process-message.ts';
 import { putRegistryEntry } from '../../shared/state/registry.ts';
 import { createStateTable, type StateTable } from '../../shared/state/client.ts';
@@ -281,5 +283,71 @@ describe('progressive rollout across clusters', () => {
       [two, 'Progressing'],
       [one, 'Complete'],
     ]);
+
+    // Through the API: show and history per destination, and a person's rollback of every wave.
+    const queued: ReconcileMessageInput[] = [];
+    const api = (method: string, path: string, body?: unknown) =>
+      handleApi(
+        {
+          method,
+          path,
+          ...(body ? { body: JSON.stringify(body) } : {}),
+          caller: 'arn:aws:iam::123456789012:user/oncall',
+          requestId: uniqueName('req'),
+        },
+        {
+          table,
+          queue: { send: async (list) => void queued.push(...list.map((m) => m.message)) },
+          diff: () => Promise.reject(new Error('not used')),
+        },
+      );
+    expect((await api('GET', `/apps/${name}`)).body).toMatchObject({
+      name,
+      destinations: [
+        { cluster: 'staging', wave: 0, state: { syncedRevision: three } },
+        { cluster: 'prod-eu', wave: 1, state: { syncedRevision: one } },
+        { cluster: 'prod-us', wave: 2, state: { syncedRevision: one } },
+      ],
+      state: { rollout: [{ revision: three, reachedWave: 0 }, {}, {}] },
+    });
+    const history = (await api('GET', `/apps/${name}/history`)).body as {
+      destinations: { cluster: string; history: { revision: string }[] }[];
+    };
+    expect(history.destinations.map((d) => [d.cluster, d.history[0]?.revision])).toEqual([
+      ['staging', three],
+      ['prod-eu', one],
+      ['prod-us', one],
+    ]);
+    expect(
+      await api('POST', `/apps/${name}/rollback`, { revision: one.slice(0, 8) }),
+    ).toMatchObject({ statusCode: 202, body: { revision: one } });
+    expect(queued).toEqual([
+      expect.objectContaining({
+        app: name,
+        mode: 'sync',
+        revision: one,
+        trigger: { kind: 'rollback', by: 'arn:aws:iam::123456789012:user/oncall' },
+      }),
+    ]);
+    const handled = await processMessage(JSON.stringify(queued[0]), uniqueName('owner'), {
+      table,
+      source: { cacheDir },
+      connect: connectCluster,
+      events: { publish: async () => undefined },
+    });
+    expect(handled).toMatchObject({ kind: 'rollout', outcome: { status: 'done' } });
+    expect(await synced()).toEqual({ staging: one, 'prod-eu': one, 'prod-us': one });
+    expect(await live('staging')).toBe('one');
+    expect(
+      (await destinationStates(table, app)).map((d) => [d.cluster, d.state?.hold?.headRevision]),
+    ).toEqual([
+      ['staging', three],
+      ['prod-eu', three],
+      ['prod-us', three],
+    ]);
+    // The next scheduled reconcile keeps every wave there and shows the rollout rolled back.
+    const after = await tick();
+    expect(after.runs.every((r) => r.outcome.status === 'skipped')).toBe(true);
+    expect((await rollout())?.[0]).toMatchObject({ revision: three, status: 'RolledBack' });
   });
 });
