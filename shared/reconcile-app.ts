@@ -54,8 +54,9 @@ export interface ReconcileAppInput {
   /** Where the rollback policy's alarms are read; only apps whose policy names alarms need it. */
   alarms?: AlarmSource;
   /**
-   * The commit automated syncs follow, when the caller resolved it already
-   * (a rollout pins each wave). Default: the head of spec.source.targetRevision.
+   * The commit automated syncs follow, and that a rollback's hold waits to
+   * move from, when the caller resolved it already (a rollout decides it for
+   * each wave). Default: the head of spec.source.targetRevision.
    */
   head?: string;
 }
@@ -247,6 +248,91 @@ async function runEngine(
   return { result, historySeq };
 }
 
+/**
+ * The rollback policy, after a sync that wrote: starts the bake of a new
+ * revision, judges a running one (health from this sync, the alarms), and
+ * when it fails re-syncs the newest revision whose bake passed and holds the
+ * application there. Returns the state to write.
+ */
+async function watchBake(
+  input: ReconcileAppInput,
+  keeper: LeaseKeeper,
+  previousState: AppState | undefined,
+  first: Run,
+  synced: AppState,
+  branchHead: () => Promise<string>,
+): Promise<{ state: AppState; rollback?: AutomatedRollback }> {
+  const { app } = input;
+  const policy = app.spec.rollback;
+  let state = synced;
+  let rollback: AutomatedRollback | undefined;
+  let baked = previousState?.bakedRevisions ?? [];
+  let problem: string | undefined;
+  let bake =
+    policy && app.spec.syncPolicy.automated
+      ? bakeAfterSync(
+          policy,
+          previousState,
+          {
+            revision: first.result.revision,
+            failed: first.result.status === 'Failed',
+            trigger: input.trigger,
+          },
+          Date.now(),
+        )
+      : undefined;
+  if (policy && bake && !bake.failed && first.result.status !== 'Failed') {
+    const verdict = await judgeBake(bake, policy, first.result.health, input.alarms, Date.now());
+    if (verdict.kind === 'passed') {
+      baked = withBaked(baked, verdict.revision);
+      bake = undefined;
+    } else if (verdict.kind === 'baking') {
+      problem = verdict.problem;
+    } else {
+      const target = rollbackTarget(baked, verdict.revision);
+      if (!target) bake = { ...bake, failed: verdict.reason };
+      else {
+        bake = undefined;
+        const back = await runEngine(input, keeper, {
+          revision: target,
+          trigger: { kind: 'rollback', by: 'driftless', reason: verdict.reason },
+          previous: first.result.inventory,
+          previousRevision: state.syncedRevision,
+          dryRun: false,
+        });
+        const reason = `rolled back from ${verdict.revision}: ${verdict.reason}`;
+        // Held even if the rollback sync failed: the next reconcile retries the
+        // rollback instead of re-applying the revision that went bad.
+        state = nextState(state, back.result, false, state.timings?.startedAt ?? Date.now(), {
+          revision: back.result.status === 'Failed' ? target : back.result.revision,
+          headRevision: await branchHead(),
+          by: 'driftless',
+          at: Date.now(),
+          reason,
+          from: verdict.revision,
+        });
+        rollback = {
+          from: verdict.revision,
+          to: target,
+          reason,
+          result: back.result,
+          ...(back.historySeq !== undefined ? { historySeq: back.historySeq } : {}),
+        };
+      }
+    }
+  }
+  if (bake) state.bake = bake;
+  if (baked.length > 0) state.bakedRevisions = baked;
+  const errors = [
+    state.error,
+    problem && `rollback policy: ${problem}`,
+    bake?.failed &&
+      `bake of ${bake.revision} failed (${bake.failed}) but no earlier revision passed its bake: nothing to roll back to`,
+  ].filter(Boolean);
+  if (errors.length > 0) state.error = errors.join('\n');
+  return { state, ...(rollback ? { rollback } : {}) };
+}
+
 /** The part of a reconcile that runs while the lease is held. */
 async function reconcileHeld(
   input: ReconcileAppInput,
@@ -316,77 +402,14 @@ async function reconcileHeld(
   }
   let state = nextState(previousState, first.result, dryRun, startedAt, hold);
 
-  // The rollback policy: watch a new revision for its bake time, roll back if it goes bad.
   let rollback: AutomatedRollback | undefined;
-  const policy = app.spec.rollback;
-  let bake = previousState?.bake;
-  let baked = previousState?.bakedRevisions ?? [];
-  let problem: string | undefined;
-  if (!dryRun) {
-    bake =
-      policy && app.spec.syncPolicy.automated
-        ? bakeAfterSync(
-            policy,
-            previousState,
-            {
-              revision: first.result.revision,
-              failed: first.result.status === 'Failed',
-              trigger: input.trigger,
-            },
-            Date.now(),
-          )
-        : undefined;
+  if (!dryRun)
+    ({ state, rollback } = await watchBake(input, keeper, previousState, first, state, branchHead));
+  else {
+    // A dry run judges nothing: a running bake and the baked revisions stay as they were.
+    if (previousState?.bake) state.bake = previousState.bake;
+    if (previousState?.bakedRevisions) state.bakedRevisions = previousState.bakedRevisions;
   }
-  if (policy && bake && !bake.failed && !dryRun && first.result.status !== 'Failed') {
-    const verdict = await judgeBake(bake, policy, first.result.health, input.alarms, Date.now());
-    if (verdict.kind === 'passed') {
-      baked = withBaked(baked, verdict.revision);
-      bake = undefined;
-    } else if (verdict.kind === 'baking') {
-      problem = verdict.problem;
-    } else {
-      const target = rollbackTarget(baked, verdict.revision);
-      if (!target) bake = { ...bake, failed: verdict.reason };
-      else {
-        bake = undefined;
-        const trigger: SyncTrigger = { kind: 'rollback', by: 'driftless', reason: verdict.reason };
-        const back = await runEngine(input, keeper, {
-          revision: target,
-          trigger,
-          previous: first.result.inventory,
-          previousRevision: state.syncedRevision,
-          dryRun: false,
-        });
-        const reason = `rolled back from ${verdict.revision}: ${verdict.reason}`;
-        // Held even if the rollback sync failed: the next reconcile retries the
-        // rollback instead of re-applying the revision that went bad.
-        state = nextState(state, back.result, false, startedAt, {
-          revision: back.result.status === 'Failed' ? target : back.result.revision,
-          headRevision: await branchHead(),
-          by: 'driftless',
-          at: Date.now(),
-          reason,
-          from: verdict.revision,
-        });
-        rollback = {
-          from: verdict.revision,
-          to: target,
-          reason,
-          result: back.result,
-          ...(back.historySeq !== undefined ? { historySeq: back.historySeq } : {}),
-        };
-      }
-    }
-  }
-  if (bake) state.bake = bake;
-  if (baked.length > 0) state.bakedRevisions = baked;
-  const errors = [
-    state.error,
-    problem && `rollback policy: ${problem}`,
-    bake?.failed &&
-      `bake of ${bake.revision} failed (${bake.failed}) but no earlier revision passed its bake: nothing to roll back to`,
-  ].filter(Boolean);
-  if (errors.length > 0) state.error = errors.join('\n');
   await writeState(table, keeper.current(), state);
   return {
     status: 'done',
