@@ -112,8 +112,14 @@ async function coordinate(
     const step = state?.rollout?.find((s) => s.revision === head);
     if (step?.status === 'RolledBack') {
       // A person resumed the application: its destinations' holds go too.
-      for (const v of views.filter((v) => v.state?.hold?.headRevision === head))
-        await setSuspended(table, v.key, false, { by: 'driftless', owner: input.owner });
+      for (const v of views.filter((v) => v.state?.hold?.headRevision === head)) {
+        const lifted = await setSuspended(table, v.key, false, {
+          by: 'driftless',
+          owner: input.owner,
+        });
+        // Going on with one hold left would read as a new failure: retry the whole reconcile.
+        if (lifted.status === 'busy') throw new Error(`destination ${v.key} is busy`);
+      }
       views = await destinationStates(table, app);
     } else {
       // A wave rolled back on its own, but the reconcile that saw it ended before recording it.
