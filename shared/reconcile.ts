@@ -4,6 +4,7 @@ import type { ClusterConnection } from './kube/client.ts';
 import { KubeClient } from './kube/client.ts';
 import { Discovery } from './kube/discovery.ts';
 import { detectRenderer, render, type RenderOptions } from './render/index.ts';
+import { renderWithCache } from './render/render-cache.ts';
 import { fetchSource, type SourceOptions } from './source/index.ts';
 import type { Inventory } from './sync/inventory.ts';
 import { countActions, type SyncResult } from './sync/result.ts';
@@ -111,13 +112,34 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
     let rendered;
     try {
       const kubeVersion = options.render?.kubeVersion ?? (await serverVersion(client));
-      rendered = await render(source.appDir, app.spec.render, {
-        namespace: destinationOf(app).namespace ?? 'default',
+      const namespace = destinationOf(app).namespace ?? 'default';
+      const renderOptions: RenderOptions = {
+        namespace,
         kubeVersion,
         releaseName: name,
         ...(options.render?.binaries ? { binaries: options.render.binaries } : {}),
         ...(options.render?.tools ? { tools: options.render.tools } : {}),
-      });
+      };
+      const appDir = source.appDir;
+      const cached = await renderWithCache(
+        options.source.cacheDir,
+        {
+          repoURL: app.spec.source.repoURL,
+          revision: source.revision,
+          path: app.spec.source.path,
+          app: name,
+          spec: app.spec.render ?? null,
+          namespace,
+          kubeVersion,
+          binaries: [
+            options.render?.binaries ?? null,
+            process.env.DRIFTLESS_KUSTOMIZE ?? null,
+            process.env.DRIFTLESS_HELM ?? null,
+          ],
+        },
+        () => render(appDir, app.spec.render, renderOptions),
+      );
+      rendered = cached.objects;
     } catch (err) {
       return failed(`render: ${(err as Error).message}`, 'render');
     }
