@@ -21,6 +21,7 @@ import type { ReconcileMessageInput } from '../../shared/queue/message.ts';
 import { processMessage } from '../../shared/reconciler/process-message.ts';
 import { putRegistryEntry } from '../../shared/state/registry.ts';
 import { createStateTable, type StateTable } from '../../shared/state/client.ts';
+import { ensureTable } from '../../shared/state/ensure-table.ts';
 import { readApp } from '../../shared/state/head.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
 import { LOCAL_AWS, localDynamoClient } from '../harness/dynamodb.ts';
@@ -44,8 +45,12 @@ describe('progressive rollout across clusters', () => {
   beforeAll(async () => {
     git = await startGitServer();
     cacheDir = mkdtempSync(join(tmpdir(), 'driftless-rollout-'));
-    const { endpoint, tableName } = inject('dynamo');
-    table = createStateTable({ tableName, client: localDynamoClient(endpoint) });
+    // A table of its own: the registry entry must survive other files' scheduler runs,
+    // which remove every application their configuration does not declare.
+    const client = localDynamoClient(inject('dynamo').endpoint);
+    const tableName = uniqueName('rollout');
+    await ensureTable(client, tableName);
+    table = createStateTable({ tableName, client });
     cloudwatch = new CloudWatchClient({ ...LOCAL_AWS, endpoint: inject('awsEndpoint') });
   });
   afterAll(async () => {
