@@ -24,7 +24,8 @@ Commands:
   help CMD   details of one command
 
 Exit codes: 0 ok, 1 differences found (diff --exit-code), 2 bad usage or
-configuration, 3 the diff/sync failed, 4 application busy.`;
+configuration, 3 the diff/sync failed, 4 application busy (still being
+reconciled after a minute of waiting).`;
 
 const HELP: Record<string, string> = {
   diff: DIFF_USAGE,

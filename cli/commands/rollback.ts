@@ -13,6 +13,7 @@ import { connect, progressPrinter, sourceOptions } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { requireState } from '../state-store.ts';
 import { exitFor, printResult, whoami } from './sync.ts';
+import { whenFree } from '../wait-lease.ts';
 
 export const ROLLBACK_USAGE = `driftless rollback NAME [REVISION] [--seq N] [--state DIR | --table NAME] [-o json]
 
@@ -89,17 +90,23 @@ export async function rollbackCommand(argv: string[]): Promise<ExitCode> {
       return code;
     }
     const cluster = entry.cluster!;
-    const outcome = await reconcileApp({
-      table: state.table,
-      app: entry.app,
-      connect: () => connect(cluster),
-      owner: `${whoami()}/${randomUUID()}`,
-      trigger: { kind: 'rollback', by: whoami(), rollbackOf: target.seq },
-      mode: 'sync',
-      revision: target.revision,
-      source: sourceOptions(values['cache-dir']),
-      ...(onProgress ? { onProgress } : {}),
-    });
+    const app = entry.app;
+    const outcome = await whenFree(
+      name,
+      () =>
+        reconcileApp({
+          table: state.table,
+          app,
+          connect: () => connect(cluster),
+          owner: `${whoami()}/${randomUUID()}`,
+          trigger: { kind: 'rollback', by: whoami(), rollbackOf: target.seq },
+          mode: 'sync',
+          revision: target.revision,
+          source: sourceOptions(values['cache-dir']),
+          ...(onProgress ? { onProgress } : {}),
+        }),
+      values.quiet || values.output === 'json',
+    );
     if (outcome.status === 'busy')
       throw new CliError(
         `application ${name} is being reconciled; try again in ${Math.ceil(outcome.retryAfterMs / 1000)} s`,

@@ -5,6 +5,7 @@ import { COMMON_OPTIONS, parse } from '../args.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { requireState } from '../state-store.ts';
 import { whoami } from './sync.ts';
+import { whenFree } from '../wait-lease.ts';
 
 export const SUSPEND_USAGE = `driftless suspend NAME [--reason TEXT]   stop scheduled and webhook syncs
 driftless resume NAME                    start them again`;
@@ -27,11 +28,16 @@ export async function suspendCommand(argv: string[], suspend: boolean): Promise<
   try {
     if (!(await getRegistryEntry(state.table, name)))
       throw new CliError(`no application "${name}" in ${state.where}`);
-    const outcome = await setSuspended(state.table, name, suspend, {
-      by: whoami(),
-      owner: `${whoami()}/${randomUUID()}`,
-      ...(values.reason ? { reason: values.reason } : {}),
-    });
+    const outcome = await whenFree(
+      name,
+      () =>
+        setSuspended(state.table, name, suspend, {
+          by: whoami(),
+          owner: `${whoami()}/${randomUUID()}`,
+          ...(values.reason ? { reason: values.reason } : {}),
+        }),
+      values.output === 'json',
+    );
     if (outcome.status === 'busy')
       throw new CliError(
         `application ${name} is being reconciled; try again in ${Math.ceil(outcome.retryAfterMs / 1000)} s`,

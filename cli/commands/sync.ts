@@ -17,6 +17,7 @@ import {
 } from '../output.ts';
 import { openState } from '../state-store.ts';
 import { resolveTarget } from '../target.ts';
+import { whenFree } from '../wait-lease.ts';
 
 export const SYNC_USAGE = `driftless sync (-f app.yaml | --app NAME --config DIR) [options]
 
@@ -104,19 +105,24 @@ export async function syncCommand(argv: string[]): Promise<ExitCode> {
       app: target.app,
       cluster: target.cluster,
     });
-    const outcome = await reconcileApp({
-      table: state.table,
-      app: target.app,
-      connect: () => connect(target.cluster),
-      owner: `${whoami()}/${randomUUID()}`,
-      trigger: { kind: 'manual', by: whoami() },
-      mode: values['dry-run'] ? 'diff' : 'sync',
-      ...(values.revision ? { revision: values.revision } : {}),
-      ...(values.prune !== undefined ? { prune: values.prune } : {}),
-      source,
-      ...(values['no-wait'] ? { waitForHealth: false } : {}),
-      ...(onProgress ? { onProgress } : {}),
-    });
+    const outcome = await whenFree(
+      target.app.metadata.name,
+      () =>
+        reconcileApp({
+          table: state.table,
+          app: target.app,
+          connect: () => connect(target.cluster),
+          owner: `${whoami()}/${randomUUID()}`,
+          trigger: { kind: 'manual', by: whoami() },
+          mode: values['dry-run'] ? 'diff' : 'sync',
+          ...(values.revision ? { revision: values.revision } : {}),
+          ...(values.prune !== undefined ? { prune: values.prune } : {}),
+          source,
+          ...(values['no-wait'] ? { waitForHealth: false } : {}),
+          ...(onProgress ? { onProgress } : {}),
+        }),
+      values.quiet || values.output === 'json',
+    );
     if (outcome.status === 'busy') {
       throw new CliError(
         `application ${target.app.metadata.name} is being reconciled by ${outcome.holder ?? 'another process'}; try again in ${Math.ceil(outcome.retryAfterMs / 1000)} s`,
