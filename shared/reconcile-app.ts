@@ -6,12 +6,11 @@ import { resolveRevision, type SourceOptions } from './source/index.ts';
 import type { AppState, RollbackHold, SyncSummary } from './state/app-state.ts';
 import { writeState } from './state/app-state.ts';
 import type { StateTable } from './state/client.ts';
-import { LeaseLostError } from './state/errors.ts';
 import type { AppRecord } from './state/head.ts';
 import { appendHistory, type JsonValue, type SyncTrigger } from './state/history.ts';
 import { readInventory, writeInventory } from './state/inventory-store.ts';
-import { keepLeaseAlive, type LeaseKeeper } from './state/lease-keeper.ts';
-import { acquireLease, releaseLease } from './state/lease.ts';
+import type { LeaseKeeper } from './state/lease-keeper.ts';
+import { withLease } from './state/with-lease.ts';
 import { bakeAfterSync, judgeBake, rollbackTarget, withBaked } from './rollout/bake.ts';
 import type { AlarmSource } from './rollout/alarms.ts';
 import type { Inventory } from './sync/inventory.ts';
@@ -162,31 +161,13 @@ export async function reconcileApp(input: ReconcileAppInput): Promise<ReconcileA
   const { table, app } = input;
   const name = input.stateKey ?? app.metadata.name;
   if (app.spec.suspend && input.mode === 'auto') return { status: 'skipped', reason: 'suspended' };
-  const ttlMs = input.leaseTtlMs ?? 60_000;
-  const acquired = await acquireLease(table, name, { owner: input.owner, ttlMs });
-  if (acquired.status === 'busy') return acquired;
-  const keeper = keepLeaseAlive(table, acquired.lease, {
-    ttlMs,
-    intervalMs: Math.floor(ttlMs / 3),
-  });
   const startedAt = Date.now();
-  let outcome: ReconcileAppOutcome;
-  try {
-    outcome = await reconcileHeld(input, acquired.record, keeper, startedAt);
-  } catch (err) {
-    await keeper.stop();
-    // The failure matters more than a failed release; the lease expires anyway.
-    await releaseLease(table, keeper.current()).catch(() => undefined);
-    throw err;
-  }
-  await keeper.stop();
-  try {
-    await releaseLease(table, keeper.current());
-  } catch (err) {
-    // A lost lease needs no release; anything else is worth surfacing.
-    if (!(err instanceof LeaseLostError)) throw err;
-  }
-  return outcome;
+  return withLease(
+    table,
+    name,
+    { owner: input.owner, ttlMs: input.leaseTtlMs ?? 60_000 },
+    (record, keeper) => reconcileHeld(input, record, keeper, startedAt),
+  );
 }
 
 /** What one engine run brought: its result and the history entry it committed. */

@@ -15,9 +15,8 @@ import {
   type RolloutStep,
 } from '../state/app-state.ts';
 import type { SyncTrigger } from '../state/history.ts';
-import { keepLeaseAlive, type LeaseKeeper } from '../state/lease-keeper.ts';
-import { acquireLease, releaseLease } from '../state/lease.ts';
-import { LeaseLostError } from '../state/errors.ts';
+import type { LeaseKeeper } from '../state/lease-keeper.ts';
+import { withLease } from '../state/with-lease.ts';
 import { destinationStates } from './destination-states.ts';
 import { planRollout, passed, recordStep, type DestinationView, type WaveAction } from './waves.ts';
 
@@ -67,28 +66,12 @@ export async function reconcileRollout(input: RolloutInput): Promise<RolloutOutc
     return { status: 'done', runs };
   }
   if (app.spec.suspend) return { status: 'skipped', reason: 'suspended' };
-  const ttlMs = input.leaseTtlMs ?? 60_000;
-  const acquired = await acquireLease(table, app.metadata.name, { owner: input.owner, ttlMs });
-  if (acquired.status === 'busy') return acquired;
-  const keeper = keepLeaseAlive(table, acquired.lease, {
-    ttlMs,
-    intervalMs: Math.floor(ttlMs / 3),
-  });
-  let outcome: RolloutOutcome;
-  try {
-    outcome = await coordinate(input, acquired.record.state, keeper);
-  } catch (err) {
-    await keeper.stop();
-    await releaseLease(table, keeper.current()).catch(() => undefined);
-    throw err;
-  }
-  await keeper.stop();
-  try {
-    await releaseLease(table, keeper.current());
-  } catch (err) {
-    if (!(err instanceof LeaseLostError)) throw err;
-  }
-  return outcome;
+  return withLease(
+    table,
+    app.metadata.name,
+    { owner: input.owner, ttlMs: input.leaseTtlMs ?? 60_000 },
+    (record, keeper) => coordinate(input, record.state, keeper),
+  );
 }
 
 async function coordinate(
