@@ -15,6 +15,7 @@ import { bakeAfterSync, judgeBake, rollbackTarget, withBaked } from './rollout/b
 import type { AlarmSource } from './rollout/alarms.ts';
 import type { Inventory } from './sync/inventory.ts';
 import type { SyncResult } from './sync/result.ts';
+import { objectDigest } from './sync/digest.ts';
 
 /**
  * - auto: what a schedule or webhook does, following the app's syncPolicy
@@ -137,6 +138,11 @@ function nextState(
   return state;
 }
 
+/** Digest of what the Application asks for, to notice a changed definition at an unchanged commit. */
+function specDigest(app: Application): string {
+  return objectDigest(app.spec);
+}
+
 /**
  * Nothing to do when the target is the commit last synced, the last sync
  * succeeded and completed, and self-heal does not ask for a drift check: the
@@ -148,6 +154,9 @@ function unchangedAt(record: AppRecord, app: Application, revision: string): boo
   // A baking revision is judged on every reconcile: health comes from the engine.
   if (state.bake && !state.bake.failed) return false;
   if (app.spec.syncPolicy.automated?.selfHeal) return false;
+  // Not yet healthy after the last sync: keep looking, so status does not freeze.
+  if (state.health !== 'Healthy' && state.health !== 'Suspended') return false;
+  if (state.specDigest !== specDigest(app)) return false;
   return revision === state.syncedRevision && record.inventory?.revision === revision;
 }
 
@@ -205,6 +214,7 @@ async function runEngine(
     ...(input.concurrency ? { concurrency: input.concurrency } : {}),
     ...(input.waitForHealth !== undefined ? { waitForHealth: input.waitForHealth } : {}),
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+    signal: keeper.signal,
   });
   if (run.dryRun) return { result };
   if (JSON.stringify(result.inventory) !== JSON.stringify(run.previous)) {
@@ -368,7 +378,9 @@ async function reconcileHeld(
     previousRevision: previousState?.syncedRevision,
     dryRun,
   });
-  if (input.trigger.kind === 'rollback' && !dryRun && first.result.status !== 'Failed') {
+  // A rollback holds even when its own sync failed: the next reconcile then
+  // retries the rollback instead of re-applying the head it moved away from.
+  if (input.trigger.kind === 'rollback' && !dryRun) {
     const from = previousState?.syncedRevision;
     hold = {
       revision: first.result.revision,
@@ -391,6 +403,11 @@ async function reconcileHeld(
     if (previousState?.bake) state.bake = previousState.bake;
     if (previousState?.bakedRevisions) state.bakedRevisions = previousState.bakedRevisions;
   }
+  // The skip for an unchanged commit must also see a changed Application
+  // (new Helm values, another namespace), so the synced spec is remembered.
+  const synced = !dryRun && first.result.status !== 'Failed';
+  const spec = synced ? specDigest(app) : previousState?.specDigest;
+  if (spec) state.specDigest = spec;
   await writeState(table, keeper.current(), state);
   return {
     status: 'done',

@@ -36,6 +36,8 @@ export interface ReconcileOptions {
   applyTimeoutMs?: number;
   render?: Pick<RenderOptions, 'binaries' | 'tools'> & { kubeVersion?: string };
   onProgress?: (progress: ReconcileProgress) => void;
+  /** Aborted when the caller's lease is lost: stops further cluster writes. */
+  signal?: AbortSignal;
 }
 
 async function serverVersion(client: KubeClient): Promise<string> {
@@ -153,6 +155,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
         app: name,
         namespace: destinationOf(app).namespace,
         concurrency: options.concurrency ?? 16,
+        ...(options.signal ? { signal: options.signal } : {}),
       },
       rendered,
       {

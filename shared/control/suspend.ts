@@ -32,6 +32,8 @@ export async function setSuspended(
       suspend
         ? {
             ...rest,
+            // Suspending keeps a rollback hold; only resuming lifts it.
+            ...(hold ? { hold } : {}),
             suspended: {
               by: who.by,
               at: table.now(),

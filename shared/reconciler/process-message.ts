@@ -123,6 +123,13 @@ export async function processMessage(
       }
       await deps.events.publish(events);
       if (deps.notifier) for (const notice of notices) await deps.notifier.notify(notice);
+      // A destination held by someone else (a CLI sync, say) did not take this
+      // push: retry the message, as for a single-cluster application.
+      const busyRun =
+        outcome.status === 'done'
+          ? outcome.runs.find((r) => r.outcome.status === 'busy')
+          : undefined;
+      if (busyRun?.outcome.status === 'busy') return busy(busyRun.outcome.holder);
       return { kind: 'rollout', app: message.app, outcome, events };
     }
     const cluster = entry.cluster!;

@@ -93,6 +93,8 @@ export const ROLLOUT_STEPS_KEPT = 10;
 
 export interface AppState {
   suspended?: Suspension;
+  /** Digest of the Application spec last synced, so a changed definition is noticed at an unchanged commit. */
+  specDigest?: string;
   /** Set while a rollback holds automated syncs: the app shows RolledBack. */
   hold?: RollbackHold;
   bake?: Bake;
@@ -120,6 +122,7 @@ export const syncSummarySchema = z.object({
 
 export const appStateSchema = z.object({
   suspended: z.object({ by: z.string(), at: z.number(), reason: z.string().optional() }).optional(),
+  specDigest: z.string().optional(),
   hold: z
     .object({
       revision: z.string(),

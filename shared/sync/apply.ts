@@ -92,6 +92,8 @@ export async function applyPlan(
   let crdsReady = true;
 
   for (const batch of batches) {
+    if (!stopped && ctx.signal?.aborted)
+      stopped = `the lease was lost: ${String(ctx.signal.reason)}`;
     if (stopped) {
       for (const planned of batch.items) {
         results.push({ planned, ok: false, message: `not applied: ${stopped}` });

@@ -10,4 +10,9 @@ export interface SyncContext {
   namespace?: string;
   /** Requests in flight at once for dry-runs, applies and reads. */
   concurrency: number;
+  /**
+   * Aborted when the application's lease is lost: DynamoDB writes are fenced,
+   * but cluster writes are not, so every write phase checks this first.
+   */
+  signal?: AbortSignal;
 }

@@ -36,7 +36,16 @@ export async function findStale(
     ctx.concurrency,
     async (entry): Promise<StaleObject | undefined> => {
       const info = await ctx.discovery.find(entry.apiVersion, entry.kind);
-      if (!info) return undefined;
+      // Not served right now (an aggregated API down, a version withdrawn):
+      // kept in the inventory so a later sync can still prune it.
+      if (!info) {
+        return {
+          entry,
+          prune: false,
+          keep: true,
+          message: `${describeRef(entry)}: ${entry.apiVersion} ${entry.kind} is not served by the cluster now; kept for a later prune`,
+        };
+      }
       const live = await getObject(ctx.client, info, entry.namespace, entry.name);
       if (!live) return undefined;
       const owner = ownerOf(live);

@@ -129,6 +129,7 @@ export async function runHookPhase(
   const deadline = Date.now() + options.timeoutMs;
   const results: HookResult[] = [];
   for (const wave of hookWaves(hooks, phase)) {
+    ctx.signal?.throwIfAborted();
     options.onProgress?.(
       `running ${wave.length} ${phase} hook(s) of wave ${wave[0]!.desired.wave}: ${wave.map((h) => describeRef(h.desired.ref)).join(', ')}`,
     );

@@ -343,13 +343,16 @@ export async function syncObjects(
   timings.applyMs = Date.now() - started;
 
   started = Date.now();
-  if (status !== 'Failed' && willPrune && prunable.length) {
+  // Decided once: a delete failing part-way must not relabel the deletes that did happen.
+  const pruneRan = status !== 'Failed' && willPrune;
+  if (pruneRan && prunable.length) {
     progress('prune', `pruning ${prunable.length} object(s) removed from the source`);
+    ctx.signal?.throwIfAborted();
     await pruneStale(ctx, stale);
   }
   for (const s of stale) {
-    const pruned = s.prune && willPrune && status !== 'Failed' && !s.failed;
-    if (s.prune && !pruned) {
+    const pruned = s.prune && pruneRan && !s.failed;
+    if ((s.prune && !pruned) || s.keep) {
       // Not deleted (prune off, or an earlier failure): keep it so a later sync can still prune it.
       inventory.set(objectKey(s.entry), s.entry);
       results.push({
@@ -373,11 +376,25 @@ export async function syncObjects(
   started = Date.now();
   const watched = watchedOf(desired);
   let report: HealthReport;
-  if ((options.waitForHealth || hasHooks('PostSync')) && status !== 'Failed') {
-    progress('health', `waiting for ${watched.length} object(s) to become healthy`);
-    report = await waitForHealth(ctx, watched, { timeoutMs: options.healthTimeoutMs ?? 300_000 });
-  } else {
-    report = await observeHealth(ctx, watched);
+  try {
+    if ((options.waitForHealth || hasHooks('PostSync')) && status !== 'Failed') {
+      progress('health', `waiting for ${watched.length} object(s) to become healthy`);
+      report = await waitForHealth(ctx, watched, { timeoutMs: options.healthTimeoutMs ?? 300_000 });
+    } else {
+      report = await observeHealth(ctx, watched);
+    }
+  } catch (err) {
+    // Objects were written already: the inventory built so far must reach
+    // the caller, or a later sync could never prune what this one created.
+    report = {
+      health: { status: 'Unknown', message: `health could not be read: ${(err as Error).message}` },
+      objects: new Map(),
+    };
+    if (hasHooks('PostSync')) {
+      status = 'Failed';
+      failedPhase ??= 'health';
+      error ??= report.health.message;
+    }
   }
   for (const r of results) {
     const h = report.objects.get(objectKey(r.ref));

@@ -173,9 +173,8 @@ async function startCluster(
     [
       `--kubeconfig=${kubeconfig}`,
       '--leader-elect=false',
-      `--secure-port=${await freePort()}`,
-      '--bind-address=127.0.0.1',
-      `--cert-dir=${join(dir, 'kcm-certs')}`,
+      // Nothing needs their HTTPS endpoints, and not listening cannot race for a port.
+      '--secure-port=0',
       `--service-account-private-key-file=${pki.serviceAccountKey}`,
       `--root-ca-file=${pki.caCert}`,
       '--use-service-account-credentials=false',
@@ -186,14 +185,7 @@ async function startCluster(
   const scheduler = startProcess(
     `${name}/kube-scheduler`,
     toolPath('kube-scheduler'),
-    [
-      `--kubeconfig=${kubeconfig}`,
-      '--leader-elect=false',
-      `--secure-port=${await freePort()}`,
-      '--bind-address=127.0.0.1',
-      `--cert-dir=${join(dir, 'scheduler-certs')}`,
-      '--profiling=false',
-    ],
+    [`--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--secure-port=0', '--profiling=false'],
     { logFile: join(logs, `${name}-kube-scheduler.log`) },
   );
   const kwok = startProcess(
@@ -210,7 +202,6 @@ async function startCluster(
       '--cidr=10.244.0.0/16',
       '--node-ip=10.0.0.1',
       '--node-lease-duration-seconds=40',
-      `--server-address=127.0.0.1:${await freePort()}`,
     ],
     { logFile: join(logs, `${name}-kwok.log`), env: { HOME: dir } },
   );

@@ -279,4 +279,59 @@ describe('reconcileApp: engine with lease, state and history', () => {
     await setSuspended(table, name, false, { by: 'oncall', owner: 'resume-2' });
     expect(await reconcileApp(input())).toMatchObject({ status: 'done' });
   });
+
+  it('applies a changed Application definition even when the commit is unchanged', async () => {
+    const { name, app, input, commit } = setup(true);
+    commit({ 'app/a.yaml': configMapYaml('a', '1'), 'app/b.yaml': configMapYaml('b', '1') });
+    const narrow = {
+      ...app,
+      spec: { ...app.spec, render: { directory: { recurse: false, include: 'a.yaml' } } },
+    };
+    expect(await reconcileApp(input({ app: narrow }))).toMatchObject({
+      status: 'done',
+      result: { counts: { Created: 1 } },
+    });
+    expect(await reconcileApp(input({ app: narrow }))).toMatchObject({
+      status: 'skipped',
+      reason: 'unchanged',
+    });
+    const wide = await reconcileApp(input());
+    expect(wide).toMatchObject({
+      status: 'done',
+      result: { counts: { Created: 1, Unchanged: 1 } },
+    });
+    expect(
+      await kubectl(
+        cluster('cluster-a'),
+        'get',
+        'configmap',
+        'b',
+        '-n',
+        name,
+        '-o',
+        'jsonpath={.data.value}',
+      ),
+    ).toBe('1');
+    expect(await reconcileApp(input())).toMatchObject({ status: 'skipped', reason: 'unchanged' });
+  });
+
+  it('keeps a rollback hold while suspended; only resume lifts it', async () => {
+    const { name, input, commit } = setup(true);
+    const first = commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
+    await reconcileApp(input());
+    commit({ 'app/cm.yaml': configMapYaml('settings', 'two') });
+    await reconcileApp(input());
+    await reconcileApp(
+      input({ mode: 'sync', revision: first, trigger: { kind: 'rollback', by: 'oncall' } }),
+    );
+    await setSuspended(table, name, true, { by: 'oncall', owner: 'suspend-hold' });
+    expect((await readApp(table, name))?.state).toMatchObject({
+      hold: { revision: first },
+      suspended: { by: 'oncall' },
+    });
+    await setSuspended(table, name, false, { by: 'oncall', owner: 'resume-hold' });
+    const state = (await readApp(table, name))?.state;
+    expect(state?.hold).toBeUndefined();
+    expect(state?.suspended).toBeUndefined();
+  });
 });

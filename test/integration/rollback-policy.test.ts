@@ -187,8 +187,22 @@ describe('rollback policy: bake, automated rollback and hold', () => {
       message: expect.stringMatching(/health Degraded/),
     });
 
-    // Scheduled reconciles while the branch still points at the bad commit change nothing.
-    for (let tick = 0; tick < 2; tick++) {
+    // Scheduled reconciles while the branch still points at the bad commit change nothing. The
+    // first may look at the held revision again (health was still settling after the rollback).
+    const tick = await reconcileApp(input());
+    if (tick.status === 'done') {
+      expect(tick.result).toMatchObject({
+        revision: good,
+        counts: { Created: 0, Configured: 0, Pruned: 0 },
+      });
+    } else {
+      expect(tick).toEqual({
+        status: 'skipped',
+        reason: `held at ${good} after a rollback`,
+        revision: good,
+      });
+    }
+    for (let n = 0; n < 2; n++) {
       expect(await reconcileApp(input())).toEqual({
         status: 'skipped',
         reason: `held at ${good} after a rollback`,
