@@ -203,6 +203,7 @@ async function runEngine(
 ): Promise<Run> {
   const { table, app } = input;
   const startedAt = Date.now();
+  let intentWritten = false;
   const result = await reconcile(app, {
     cluster: { name: destinationOf(app).cluster, connection: await input.connect() },
     source: input.source,
@@ -215,9 +216,17 @@ async function runEngine(
     ...(input.waitForHealth !== undefined ? { waitForHealth: input.waitForHealth } : {}),
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
     signal: keeper.signal,
+    ...(run.dryRun
+      ? {}
+      : {
+          beforeApply: async (intent: Inventory) => {
+            await writeInventory(table, keeper.current(), intent);
+            intentWritten = true;
+          },
+        }),
   });
   if (run.dryRun) return { result };
-  if (JSON.stringify(result.inventory) !== JSON.stringify(run.previous)) {
+  if (intentWritten || JSON.stringify(result.inventory) !== JSON.stringify(run.previous)) {
     await writeInventory(table, keeper.current(), result.inventory);
   }
   const summary = summarize(result);

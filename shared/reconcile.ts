@@ -38,6 +38,8 @@ export interface ReconcileOptions {
   onProgress?: (progress: ReconcileProgress) => void;
   /** Aborted when the caller's lease is lost: stops further cluster writes. */
   signal?: AbortSignal;
+  /** Stores the inventory a sync may leave behind, before its first write (see SyncObjectsOptions). */
+  beforeApply?: (intent: Inventory) => Promise<void>;
 }
 
 async function serverVersion(client: KubeClient): Promise<string> {
@@ -170,6 +172,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
         healthTimeoutMs: app.spec.healthTimeout,
         applyTimeoutMs: options.applyTimeoutMs,
         onProgress: progress,
+        ...(options.beforeApply ? { beforeApply: options.beforeApply } : {}),
       },
     );
     return { ...result, timings: { ...timings, ...result.timings, totalMs: Date.now() - started } };

@@ -54,6 +54,13 @@ export interface SyncObjectsOptions {
   /** Bound on the apply phase, including waiting for CRDs and recreations. */
   applyTimeoutMs?: number;
   onProgress?: (progress: SyncProgress) => void;
+  /**
+   * Called with the inventory this sync may leave behind (the previous one
+   * plus every object about to be written) before the first apply, so the
+   * caller can store it: a reconciler killed mid-apply then still knows every
+   * object it may have created, and a later sync can prune them.
+   */
+  beforeApply?: (intent: Inventory) => Promise<void>;
 }
 
 const NAMESPACE_INFO = {
@@ -311,6 +318,18 @@ export async function syncObjects(
       'apply',
       `applying ${changedCount} changed object(s), ${plan.length - changedCount} unchanged`,
     );
+    if (options.beforeApply && changedCount > 0) {
+      const intent = new Map(previous.map((e) => [objectKey(e), e]));
+      for (const p of plan) {
+        // Without a resourceVersion, so the next sync checks each one for real.
+        if (p.action !== 'Unchanged')
+          intent.set(p.desired.key, { ...p.desired.ref, digest: p.desired.digest });
+      }
+      await options.beforeApply({
+        revision: previousInventory.revision,
+        entries: [...intent.values()],
+      });
+    }
     const applied = await applyPlan(ctx, plan, {
       timeoutMs: options.applyTimeoutMs ?? 300_000,
       onProgress: (p) =>

@@ -85,4 +85,34 @@ describe('sync lifecycle on cluster-a', () => {
     );
     expect(await kubectlDiff(clusterA(), app, ns, v3)).toEqual({ same: true, output: '' });
   });
+
+  it('hands over the inventory it may leave behind before the first write', async () => {
+    const app = uniqueName('intent');
+    const first = await sync(app, app, [configMap('old', { a: '1' })]);
+    const intents: string[][] = [];
+    const ctx = contextFor(clusterA(), app, app);
+    try {
+      const result = await syncObjects(
+        ctx,
+        asRendered([configMap('old', { a: '1' }), configMap('new', { b: '2' })]),
+        {
+          cluster: 'cluster-a',
+          revision: 'r2',
+          previous: first.inventory,
+          prune: true,
+          beforeApply: async (intent) => {
+            intents.push(intent.entries.map((e) => e.name).sort());
+            // Nothing is written yet when the intent is handed over.
+            await expect(kubectl(clusterA(), 'get', 'configmap', 'new', '-n', app)).rejects.toThrow(
+              /NotFound/,
+            );
+          },
+        },
+      );
+      expect(result.status).toBe('Synced');
+    } finally {
+      ctx.client.close();
+    }
+    expect(intents).toEqual([['new', 'old']]);
+  });
 });
