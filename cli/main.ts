@@ -1,12 +1,14 @@
 import { ConfigError } from '../shared/config/errors.ts';
-import { diffCommand, DIFF_USAGE } from './commands/diff.ts';
-import { historyCommand, HISTORY_USAGE } from './commands/history.ts';
-import { rollbackCommand, ROLLBACK_USAGE } from './commands/rollback.ts';
-import { serveCommand, SERVE_USAGE } from './commands/serve.ts';
-import { statusCommand, STATUS_USAGE } from './commands/status.ts';
-import { suspendCommand, SUSPEND_USAGE } from './commands/suspend.ts';
-import { syncCommand, SYNC_USAGE } from './commands/sync.ts';
 import { CliError, EXIT, type ExitCode } from './errors.ts';
+import {
+  DIFF_USAGE,
+  HISTORY_USAGE,
+  ROLLBACK_USAGE,
+  SERVE_USAGE,
+  STATUS_USAGE,
+  SUSPEND_USAGE,
+  SYNC_USAGE,
+} from './usage.ts';
 
 const USAGE = `driftless: GitOps for Kubernetes, without an always-on controller
 
@@ -42,6 +44,7 @@ const HELP: Record<string, string> = {
 // every run; it says nothing a user of the CLI can act on.
 process.noDeprecation = true;
 
+// Commands are imported when run, so each loads only the modules it needs.
 async function run(argv: string[]): Promise<ExitCode> {
   const [command, ...rest] = argv;
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -50,21 +53,21 @@ async function run(argv: string[]): Promise<ExitCode> {
   }
   switch (command) {
     case 'diff':
-      return diffCommand(rest);
+      return (await import('./commands/diff.ts')).diffCommand(rest);
     case 'sync':
-      return syncCommand(rest);
+      return (await import('./commands/sync.ts')).syncCommand(rest);
     case 'status':
-      return statusCommand(rest);
+      return (await import('./commands/status.ts')).statusCommand(rest);
     case 'history':
-      return historyCommand(rest);
+      return (await import('./commands/history.ts')).historyCommand(rest);
     case 'rollback':
-      return rollbackCommand(rest);
+      return (await import('./commands/rollback.ts')).rollbackCommand(rest);
     case 'suspend':
-      return suspendCommand(rest, true);
+      return (await import('./commands/suspend.ts')).suspendCommand(rest, true);
     case 'resume':
-      return suspendCommand(rest, false);
+      return (await import('./commands/suspend.ts')).suspendCommand(rest, false);
     case 'serve':
-      return serveCommand(rest);
+      return (await import('./commands/serve.ts')).serveCommand(rest);
     case 'help':
     case '--help':
     case '-h':

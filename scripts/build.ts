@@ -1,11 +1,13 @@
 import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// Bundles the CLI and each Lambda function into dist/ as single ESM files.
-// (CDK bundles the functions itself at deploy time; these bundles are what
-// the CLI tests run and what the benchmark measures.)
+// Bundles the CLI and each Lambda function into dist/ as ESM. Each function is
+// one file (CDK bundles the functions itself at deploy time; these are what
+// the benchmark measures). The CLI is split into chunks, so a command loads
+// only what it uses: dynamically imported modules (client-node for exec
+// kubeconfigs, the EKS SDK, ...) stay on disk until needed.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const banner =
   "import { createRequire as __driftlessRequire } from 'node:module'; const require = __driftlessRequire(import.meta.url);";
@@ -28,17 +30,28 @@ const selected = entries.filter(
 const started = Date.now();
 await Promise.all(
   selected.map(async (e) => {
+    // Old chunks would pile up next to new ones.
+    if (e.out.includes('/cli/')) rmSync(dirname(join(root, e.out)), { recursive: true, force: true });
     mkdirSync(dirname(join(root, e.out)), { recursive: true });
+    const cli = e.out.includes('/cli/');
     await build({
       entryPoints: [join(root, e.in)],
-      outfile: join(root, e.out),
+      ...(cli
+        ? {
+            outdir: dirname(join(root, e.out)),
+            entryNames: 'driftless',
+            chunkNames: 'chunks/[name]-[hash]',
+            outExtension: { '.js': '.mjs' },
+            splitting: true,
+          }
+        : { outfile: join(root, e.out) }),
       bundle: true,
       platform: 'node',
       target: 'node24',
       format: 'esm',
       minify: true,
       sourcemap: true,
-      banner: { js: e.out.includes('/cli/') ? `#!/usr/bin/env node\n${banner}` : banner },
+      banner: { js: cli ? `#!/usr/bin/env node\n${banner}` : banner },
       external: e.external ?? [],
       // As the CDK bundles the functions: the AWS SDK's ESM builds tree-shake,
       // its CommonJS builds pull in every protocol codec.

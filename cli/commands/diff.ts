@@ -7,18 +7,6 @@ import { formatDiff, formatSummary, resultJson, styleFor } from '../output.ts';
 import { openState } from '../state-store.ts';
 import { resolveTarget } from '../target.ts';
 
-export const DIFF_USAGE = `driftless diff (-f app.yaml | --app NAME --config DIR) [options]
-
-Renders the application and shows, per object, what a sync would change.
-Secret values are masked. Nothing is written.
-
-  --revision REV        compare this branch, tag or commit instead of the spec's
-  --exit-code           exit 1 when the cluster differs from Git
-  -o, --output json     print the result as JSON
-  --kubeconfig FILE, --context NAME, --eks-cluster NAME --region R [--role-arn ARN]
-  --state DIR | --table NAME | --no-state   where the last sync's inventory is (for prune preview)
-  --cache-dir DIR       Git cache (default: $TMPDIR/driftless-cache)`;
-
 export async function diffCommand(argv: string[]): Promise<ExitCode> {
   const { values } = parse('diff', argv, {
     ...COMMON_OPTIONS,

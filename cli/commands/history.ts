@@ -7,11 +7,6 @@ import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { shortSha, table } from '../output.ts';
 import { requireState } from '../state-store.ts';
 
-export const HISTORY_USAGE = `driftless history NAME [--state DIR | --table NAME] [-o json]
-
-Shows the application's syncs, newest first (the last 50 are kept); for a
-rollout, one history per destination.`;
-
 export async function historyCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parse('history', argv, COMMON_OPTIONS, 1);
   const name = positionals[0];

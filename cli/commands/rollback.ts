@@ -15,12 +15,6 @@ import { requireState } from '../state-store.ts';
 import { exitFor, printResult, whoami } from './sync.ts';
 import { whenFree } from '../wait-lease.ts';
 
-export const ROLLBACK_USAGE = `driftless rollback NAME [REVISION] [--seq N] [--state DIR | --table NAME] [-o json]
-
-Re-syncs an earlier revision from the history: the one given (a commit SHA or
-its prefix), history entry N, or by default the newest successful sync of a
-revision other than the current one.`;
-
 export async function rollbackCommand(argv: string[]): Promise<ExitCode> {
   const { values, positionals } = parse(
     'rollback',

@@ -20,25 +20,6 @@ import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { shortSha } from '../output.ts';
 import { DEFAULT_STATE_DIR, openState, publishEndpoint } from '../state-store.ts';
 
-export const SERVE_USAGE = `driftless serve --config DIR [options]
-
-Local mode: the scheduler, the webhook endpoint, the API and reconciler
-workers in one process, with state in a local folder. Ctrl-C stops it.
-
-  -c, --config DIR         folder with Application and Cluster files (re-read every tick)
-  --interval DURATION      schedule interval (default 3m)
-  --port N, --host ADDR    HTTP listen address (default 127.0.0.1:8080; 0 picks a free port)
-  --workers N              reconciles at once (default 4)
-  --webhook-secret TEXT    shared secret for all providers (or DRIFTLESS_WEBHOOK_SECRET)
-  --state DIR              state folder (default .driftless/state)
-
-HTTP: POST /webhooks/{github|gitlab|bitbucket|gitea}, GET /apps, GET /apps/NAME,
-GET /apps/NAME/diff, POST /apps/NAME/sync, GET /apps/NAME/history,
-POST /apps/NAME/rollback, POST /apps/NAME/suspend, POST /apps/NAME/resume.
-
-Alarms named in rollback policies are read from CloudWatch when AWS_REGION
-(or AWS_DEFAULT_REGION) is set, with credentials from the usual AWS chain.`;
-
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 }

@@ -8,10 +8,6 @@ import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { shortSha, table } from '../output.ts';
 import { requireState } from '../state-store.ts';
 
-export const STATUS_USAGE = `driftless status [NAME] [--state DIR | --table NAME] [-o json]
-
-Lists applications with their sync status, health and last result.`;
-
 function ago(ms: number | undefined): string {
   if (!ms) return '';
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));

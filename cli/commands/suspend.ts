@@ -7,9 +7,6 @@ import { requireState } from '../state-store.ts';
 import { whoami } from './sync.ts';
 import { whenFree } from '../wait-lease.ts';
 
-export const SUSPEND_USAGE = `driftless suspend NAME [--reason TEXT]   stop scheduled and webhook syncs
-driftless resume NAME                    start them again`;
-
 export async function suspendCommand(argv: string[], suspend: boolean): Promise<ExitCode> {
   const command = suspend ? 'suspend' : 'resume';
   const { values, positionals } = parse(

@@ -19,23 +19,6 @@ import { openState } from '../state-store.ts';
 import { resolveTarget } from '../target.ts';
 import { whenFree } from '../wait-lease.ts';
 
-export const SYNC_USAGE = `driftless sync (-f app.yaml | --app NAME --config DIR) [options]
-
-Applies the application to its cluster: staged server-side apply of what
-changed, prune of what was removed (with --prune or the app's policy), then
-waits for health. Records state and history (see --state/--table).
-
-  --dry-run             show what would change, apply nothing
-  --prune               delete objects removed from Git (overrides the app's policy)
-  --timeout DURATION    bound on applying and on waiting for health (default: the app's healthTimeout)
-  --no-wait             return once applied, reporting health as it is then (as kubectl apply does)
-  --revision REV        sync this branch, tag or commit instead of the spec's
-  -q, --quiet           no progress lines
-  -o, --output json     print the result as JSON
-  --kubeconfig FILE, --context NAME, --eks-cluster NAME --region R [--role-arn ARN]
-  --state DIR | --table NAME | --no-state   (default state: .driftless/state)
-  --cache-dir DIR       Git cache`;
-
 export function whoami(): string {
   try {
     return `cli:${userInfo().username}`;
