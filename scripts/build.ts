@@ -31,7 +31,8 @@ const started = Date.now();
 await Promise.all(
   selected.map(async (e) => {
     // Old chunks would pile up next to new ones.
-    if (e.out.includes('/cli/')) rmSync(dirname(join(root, e.out)), { recursive: true, force: true });
+    if (e.out.includes('/cli/'))
+      rmSync(dirname(join(root, e.out)), { recursive: true, force: true });
     mkdirSync(dirname(join(root, e.out)), { recursive: true });
     const cli = e.out.includes('/cli/');
     await build({
