@@ -154,6 +154,11 @@ describe('reconcileApp: engine with lease, state and history', () => {
     expect((await readApp(table, name))?.state).toMatchObject({
       desiredRevision: sha,
       syncStatus: 'OutOfSync',
+      lastResult: {
+        outcome: 'noop',
+        applied: 0,
+        message: '1 change(s) not applied: automated sync is off',
+      },
     });
     await expect(kubectl(cluster('cluster-a'), 'get', 'namespace', name)).rejects.toThrow(
       /NotFound/,
