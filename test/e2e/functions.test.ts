@@ -20,7 +20,7 @@ import { cluster, uniqueName } from '../harness/context.ts';
 import { localDynamoClient, LOCAL_AWS } from '../harness/dynamodb.ts';
 import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
-import { kubectl } from '../helpers/engine.ts';
+import { configMapValue, kubectl } from '../helpers/engine.ts';
 import { deliverQueue, lambdaContext } from '../helpers/lambda.ts';
 import { configMapYaml, githubPush as signedPush } from '../helpers/manifests.ts';
 
@@ -179,18 +179,7 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
     const { delivered, failed } = await deliverQueue(sqs, queueUrl, reconciler);
     expect(delivered).toEqual([app]);
     expect(failed).toEqual([]);
-    expect(
-      await kubectl(
-        cluster('cluster-a'),
-        'get',
-        'configmap',
-        'settings',
-        '-n',
-        app,
-        '-o',
-        'jsonpath={.data.value}',
-      ),
-    ).toBe('one');
+    expect(await configMapValue(cluster('cluster-a'), app, 'settings')).toBe('one');
     expect((await readApp(table, app))?.state).toMatchObject({
       syncStatus: 'Synced',
       health: 'Healthy',
@@ -213,18 +202,7 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
     await scheduler(scheduledEvent(), lambdaContext('scheduler'));
     const { delivered } = await deliverQueue(sqs, queueUrl, reconciler);
     expect(delivered).toEqual([app]);
-    expect(
-      await kubectl(
-        cluster('cluster-a'),
-        'get',
-        'configmap',
-        'settings',
-        '-n',
-        app,
-        '-o',
-        'jsonpath={.data.value}',
-      ),
-    ).toBe('one');
+    expect(await configMapValue(cluster('cluster-a'), app, 'settings')).toBe('one');
     expect((await readApp(table, app))?.state?.lastResult).toMatchObject({
       outcome: 'succeeded',
       applied: 1,
@@ -303,18 +281,7 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
 
     const { delivered } = await deliverQueue(sqs, queueUrl, reconciler);
     expect(delivered).toEqual([app]);
-    expect(
-      await kubectl(
-        cluster('cluster-a'),
-        'get',
-        'configmap',
-        'settings',
-        '-n',
-        app,
-        '-o',
-        'jsonpath={.data.value}',
-      ),
-    ).toBe('two');
+    expect(await configMapValue(cluster('cluster-a'), app, 'settings')).toBe('two');
     expect((await readApp(table, app))?.state).toMatchObject({
       syncedRevision: sha,
       syncStatus: 'Synced',

@@ -107,3 +107,43 @@ export async function kubectl(cluster: LocalCluster, ...args: string[]): Promise
   ]);
   return stdout;
 }
+
+/** A Deployment of one container; `extra` merges into its spec. */
+export function deployment(
+  name: string,
+  replicas: number,
+  extra: Record<string, unknown> = {},
+): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+      },
+      ...extra,
+    },
+  };
+}
+
+/** `data.value` of a live ConfigMap, as the Git fixtures write them (configMapYaml). */
+export function configMapValue(
+  cluster: LocalCluster,
+  namespace: string,
+  name: string,
+): Promise<string> {
+  return kubectl(
+    cluster,
+    'get',
+    'configmap',
+    name,
+    '-n',
+    namespace,
+    '-o',
+    'jsonpath={.data.value}',
+  );
+}

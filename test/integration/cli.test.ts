@@ -10,7 +10,7 @@ import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { writeTokenKubeconfig } from '../harness/kubeconfig.ts';
 import { driftless, ensureCliBuilt, startDriftless } from '../helpers/cli.ts';
-import { kubectl } from '../helpers/engine.ts';
+import { configMapValue, kubectl } from '../helpers/engine.ts';
 import { configMapYaml, githubPush } from '../helpers/manifests.ts';
 
 /** The documented shape of `--output json` for diff and sync. */
@@ -150,18 +150,7 @@ spec:
     const back = await p.run('rollback', p.name, '-q');
     expect(back.code).toBe(0);
     expect(back.stdout).toContain(`at ${first.slice(0, 7)}`);
-    expect(
-      await kubectl(
-        cluster('cluster-a'),
-        'get',
-        'configmap',
-        'extra',
-        '-n',
-        p.name,
-        '-o',
-        'jsonpath={.data.value}',
-      ),
-    ).toBe('x');
+    expect(await configMapValue(cluster('cluster-a'), p.name, 'extra')).toBe('x');
     const after = JSON.parse((await p.run('history', p.name, '-o', 'json')).stdout) as {
       history: { seq: number; revision: string; trigger: { kind: string; rollbackOf?: number } }[];
     };
@@ -256,17 +245,7 @@ spec:
         if (!port) await sleep(100);
       }
       expect(port, serve.output()).toBeDefined();
-      const value = () =>
-        kubectl(
-          cluster('cluster-a'),
-          'get',
-          'configmap',
-          'settings',
-          '-n',
-          name,
-          '-o',
-          'jsonpath={.data.value}',
-        ).catch(() => '');
+      const value = () => configMapValue(cluster('cluster-a'), name, 'settings').catch(() => '');
       for (let i = 0; i < 100 && (await value()) !== 'one'; i++) await sleep(100);
       expect(await value()).toBe('one');
       expect(existsSync(join(dir, '.driftless', 'state', 'endpoint'))).toBe(true);

@@ -12,7 +12,7 @@ import { cluster, uniqueName } from '../harness/context.ts';
 import { localDynamoClient } from '../harness/dynamodb.ts';
 import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
-import { kubectl } from '../helpers/engine.ts';
+import { configMapValue, kubectl } from '../helpers/engine.ts';
 import { configMapYaml } from '../helpers/manifests.ts';
 
 describe('reconcileApp: engine with lease, state and history', () => {
@@ -112,18 +112,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
       historySeq: 3,
       result: { revision: first, counts: { Configured: 1, Pruned: 1 } },
     });
-    expect(
-      await kubectl(
-        cluster('cluster-a'),
-        'get',
-        'configmap',
-        'settings',
-        '-n',
-        name,
-        '-o',
-        'jsonpath={.data.value}',
-      ),
-    ).toBe('one');
+    expect(await configMapValue(cluster('cluster-a'), name, 'settings')).toBe('one');
     const history = await listHistory(table, name);
     expect(history.map((h) => [h.seq, h.revision, h.trigger.kind])).toEqual([
       [3, first, 'rollback'],
@@ -183,18 +172,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
     );
     const repaired = await reconcileApp(input());
     expect(repaired).toMatchObject({ status: 'done', result: { counts: { Configured: 1 } } });
-    expect(
-      await kubectl(
-        cluster('cluster-a'),
-        'get',
-        'configmap',
-        'settings',
-        '-n',
-        name,
-        '-o',
-        'jsonpath={.data.value}',
-      ),
-    ).toBe('one');
+    expect(await configMapValue(cluster('cluster-a'), name, 'settings')).toBe('one');
     const quiet = await reconcileApp(input());
     expect(quiet).toMatchObject({ status: 'done', result: { counts: { Unchanged: 1 } } });
     expect((await listHistory(table, name)).length).toBe(2);
@@ -226,17 +204,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
       reason: `held at ${first} after a rollback`,
       revision: first,
     });
-    const value = () =>
-      kubectl(
-        cluster('cluster-a'),
-        'get',
-        'configmap',
-        'settings',
-        '-n',
-        name,
-        '-o',
-        'jsonpath={.data.value}',
-      );
+    const value = () => configMapValue(cluster('cluster-a'), name, 'settings');
     expect(await value()).toBe('one');
 
     const fixed = commit({ 'app/cm.yaml': configMapYaml('settings', 'fixed') });
@@ -305,18 +273,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
       status: 'done',
       result: { counts: { Created: 1, Unchanged: 1 } },
     });
-    expect(
-      await kubectl(
-        cluster('cluster-a'),
-        'get',
-        'configmap',
-        'b',
-        '-n',
-        name,
-        '-o',
-        'jsonpath={.data.value}',
-      ),
-    ).toBe('1');
+    expect(await configMapValue(cluster('cluster-a'), name, 'b')).toBe('1');
     expect(await reconcileApp(input())).toMatchObject({ status: 'skipped', reason: 'unchanged' });
   });
 

@@ -32,7 +32,7 @@ import { cluster, uniqueName } from '../harness/context.ts';
 import { LOCAL_AWS, localDynamoClient } from '../harness/dynamodb.ts';
 import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
-import { kubectl } from '../helpers/engine.ts';
+import { configMapValue, kubectl } from '../helpers/engine.ts';
 import { configMapYaml } from '../helpers/manifests.ts';
 
 /** A one-replica Deployment; `stuck` can never be scheduled and misses a 3 s progress deadline. */
@@ -272,18 +272,7 @@ describe('rollback policy: bake, automated rollback and hold', () => {
       syncedRevision: good,
       hold: { revision: good, headRevision: next, by: 'driftless', from: next },
     });
-    expect(
-      await kubectl(
-        cluster('cluster-a'),
-        'get',
-        'configmap',
-        'settings',
-        '-n',
-        name,
-        '-o',
-        'jsonpath={.data.value}',
-      ),
-    ).toBe('good');
+    expect(await configMapValue(cluster('cluster-a'), name, 'settings')).toBe('good');
     expect(await reconcileApp(input())).toMatchObject({
       status: 'skipped',
       reason: `held at ${good} after a rollback`,

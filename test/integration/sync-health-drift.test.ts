@@ -3,7 +3,14 @@ import type { KubeObject } from '../../shared/kube/object.ts';
 import type { Inventory } from '../../shared/sync/inventory.ts';
 import { syncObjects, type SyncObjectsOptions } from '../../shared/sync/sync-objects.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
-import { asRendered, configMap, contextFor, kubectl, kubectlDiff } from '../helpers/engine.ts';
+import {
+  asRendered,
+  configMap,
+  contextFor,
+  deployment,
+  kubectl,
+  kubectlDiff,
+} from '../helpers/engine.ts';
 
 const clusterB = () => cluster('cluster-b');
 
@@ -28,27 +35,6 @@ async function sync(
   } finally {
     ctx.client.close();
   }
-}
-
-function deployment(
-  name: string,
-  replicas: number,
-  extra: Record<string, unknown> = {},
-): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
-      },
-      ...extra,
-    },
-  };
 }
 
 describe('health and drift on cluster-b', () => {

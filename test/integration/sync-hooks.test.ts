@@ -7,7 +7,7 @@ import {
   type SyncProgress,
 } from '../../shared/sync/sync-objects.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
-import { asRendered, configMap, contextFor, kubectl } from '../helpers/engine.ts';
+import { asRendered, configMap, contextFor, deployment, kubectl } from '../helpers/engine.ts';
 
 const clusterB = () => cluster('cluster-b');
 
@@ -70,23 +70,6 @@ function hookJob(name: string, hook: string, spec: HookSpec = {}): KubeObject {
   };
 }
 
-function deployment(name: string, extra: Record<string, unknown> = {}): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
-      },
-      ...extra,
-    },
-  };
-}
-
 async function live(ns: string, kind: string, name: string): Promise<KubeObject | undefined> {
   try {
     return JSON.parse(await kubectl(clusterB(), 'get', kind, name, '-n', ns, '-o', 'json'));
@@ -108,7 +91,7 @@ describe('sync hooks on cluster-b', () => {
     const result = await sync(
       app,
       [
-        deployment('web'),
+        deployment('web', 1),
         configMap('settings', { a: '1' }),
         hookJob('migrate', 'PreSync', { wave: 1 }),
         hookJob('backup', 'PreSync', { wave: -1 }),
@@ -198,7 +181,7 @@ describe('sync hooks on cluster-b', () => {
 
   it('does not run PostSync hooks when the applied objects do not become healthy', async () => {
     const app = uniqueName('hooks-unhealthy');
-    const stuck = deployment('stuck', { progressDeadlineSeconds: 2 });
+    const stuck = deployment('stuck', 1, { progressDeadlineSeconds: 2 });
     (stuck.spec as { template: { spec: Record<string, unknown> } }).template.spec.nodeSelector = {
       'driftless.dev/no-such-node': 'true',
     };
