@@ -34,23 +34,30 @@ function parseAs<S extends z.ZodType>(schema: S, file: string, value: unknown): 
   return parsed.data;
 }
 
-/** Reads and validates one Application file. */
-export function loadApplicationFile(file: string): Application {
-  const docs = readDocuments(file);
+function applicationFrom(file: string, docs: unknown[]): Application {
   if (docs.length !== 1)
     throw new ConfigError(file, [`expected one Application document, found ${docs.length}`]);
   return parseAs(Application, file, docs[0]);
 }
 
-/** Reads and validates one Cluster file; a relative kubeconfig path is resolved against the file's folder. */
-export function loadClusterFile(file: string): Cluster {
-  const docs = readDocuments(file);
+/** A relative kubeconfig path is resolved against the declaring file's folder. */
+function clusterFrom(file: string, docs: unknown[]): Cluster {
   if (docs.length !== 1)
     throw new ConfigError(file, [`expected one Cluster document, found ${docs.length}`]);
   const cluster = parseAs(Cluster, file, docs[0]);
   if ('kubeconfig' in cluster.spec)
     cluster.spec.kubeconfig.file = resolve(dirname(file), cluster.spec.kubeconfig.file);
   return cluster;
+}
+
+/** Reads and validates one Application file. */
+export function loadApplicationFile(file: string): Application {
+  return applicationFrom(file, readDocuments(file));
+}
+
+/** Reads and validates one Cluster file. */
+export function loadClusterFile(file: string): Cluster {
+  return clusterFrom(file, readDocuments(file));
 }
 
 export interface ConfigSet {
@@ -70,18 +77,13 @@ function yamlFiles(dir: string): string[] {
   return out.sort();
 }
 
-/** Kind and name of a file's first document, if it parses at all. */
-function subjectOf(file: string): ConfigError['subject'] {
-  try {
-    const doc = readDocuments(file)[0] as
-      { kind?: unknown; metadata?: { name?: unknown } } | undefined;
-    const kind = doc?.kind;
-    const name = doc?.metadata?.name;
-    if ((kind === 'Application' || kind === 'Cluster') && typeof name === 'string' && name)
-      return { kind, name };
-  } catch {
-    // Unreadable YAML: nothing to attribute the error to.
-  }
+/** Kind and name of a file's first document, when that much could be read. */
+function subjectOf(docs: unknown[] | undefined): ConfigError['subject'] {
+  const doc = docs?.[0] as { kind?: unknown; metadata?: { name?: unknown } } | undefined;
+  const kind = doc?.kind;
+  const name = doc?.metadata?.name;
+  if ((kind === 'Application' || kind === 'Cluster') && typeof name === 'string' && name)
+    return { kind, name };
   return undefined;
 }
 
@@ -96,11 +98,14 @@ export function loadConfigDir(dir: string): ConfigSet {
   const set: ConfigSet = { applications: new Map(), clusters: new Map(), errors: [] };
   for (const file of yamlFiles(dir)) {
     const shown = relative(dir, file) || file;
+    // Each file is read and parsed once; the documents also name what a
+    // broken definition disables.
+    let docs: unknown[] | undefined;
     try {
-      const docs = readDocuments(file);
+      docs = readDocuments(file);
       const kind = (docs[0] as { kind?: unknown } | undefined)?.kind;
       if (kind === 'Application') {
-        const app = loadApplicationFile(file);
+        const app = applicationFrom(file, docs);
         const existing = set.applications.get(app.metadata.name);
         if (existing)
           throw new ConfigError(shown, [
@@ -108,7 +113,7 @@ export function loadConfigDir(dir: string): ConfigSet {
           ]);
         set.applications.set(app.metadata.name, { app, file: shown });
       } else if (kind === 'Cluster') {
-        const cluster = loadClusterFile(file);
+        const cluster = clusterFrom(file, docs);
         const existing = set.clusters.get(cluster.metadata.name);
         if (existing)
           throw new ConfigError(shown, [
@@ -119,7 +124,7 @@ export function loadConfigDir(dir: string): ConfigSet {
     } catch (err) {
       const error =
         err instanceof ConfigError ? err : new ConfigError(shown, [(err as Error).message]);
-      const subject = subjectOf(file);
+      const subject = subjectOf(docs);
       if (subject) error.subject = subject;
       set.errors.push(error);
     }
