@@ -108,7 +108,7 @@ describe('state: reconcile killed mid-sync', () => {
         `after the kill; ${leftBehind.size} inventory generations stored at takeover`,
     );
     expect(leftBehind.size).toBeGreaterThanOrEqual(2);
-    expect(takeoverMs).toBeLessThan(TTL_MS + 1_000);
+    expect(takeoverMs).toBeLessThan(TTL_MS + 5_000);
 
     // What the next reconcile finds: the interrupted sync of rev-2, made under an older token.
     const { lease, record } = next;

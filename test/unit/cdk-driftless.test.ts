@@ -111,10 +111,8 @@ const functionNamed = (template: Template, prefix: string): Resource =>
 
 describe('Driftless construct', () => {
   let main: Synth;
-  let synthMs: number;
 
   beforeAll(() => {
-    const started = Date.now();
     main = synth(
       (stack) => ({
         configRepository: {
@@ -134,12 +132,10 @@ describe('Driftless construct', () => {
       }),
       { bundle: true },
     );
-    synthMs = Date.now() - started;
   }, 120_000);
 
-  test('synthesizes with real handler bundles in reasonable time', () => {
+  test('synthesizes with real handler bundles', () => {
     // The four entry points bundle with esbuild (ESM, minified, source maps).
-    expect(synthMs).toBeLessThan(60_000);
     const assets = Object.values(resourcesOf(main.template, 'AWS::Lambda::Function')).map(
       (f) => (f.Properties.Code as { S3Key: string }).S3Key,
     );
