@@ -93,7 +93,7 @@ export async function openState(
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({ endpoint, region: 'local', credentials: LOCAL_CREDENTIALS });
   try {
-    await ensureTable(client, LOCAL_TABLE);
+    await ensureTable(client, LOCAL_TABLE, { create: options.create });
   } catch (err) {
     server.close();
     const message = (err as Error).message;

@@ -73,6 +73,13 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
   const client = new KubeClient(options.cluster.connection, {
     maxSockets: Math.max(8, options.concurrency ?? 16),
   });
+  // Render needs the cluster's version and the sync its discovery documents;
+  // asking now overlaps those round trips (and the TLS handshake) with the
+  // Git fetch. A failure resurfaces where the answer is used.
+  const discovery = new Discovery(client);
+  const versionRead = options.render?.kubeVersion ? undefined : serverVersion(client);
+  versionRead?.catch(() => {});
+  discovery.refresh().catch(() => {});
   let revision = options.revision ?? app.spec.source.targetRevision;
   const failed = (error: string, phase?: 'source' | 'render'): SyncResult => ({
     app: name,
@@ -115,7 +122,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
     progress({ phase: 'render', message: `rendering ${source.appDir}` });
     let rendered;
     try {
-      const kubeVersion = options.render?.kubeVersion ?? (await serverVersion(client));
+      const kubeVersion = options.render?.kubeVersion ?? (await versionRead!);
       const namespace = destinationOf(app).namespace ?? 'default';
       const renderOptions: RenderOptions = {
         namespace,
@@ -153,7 +160,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
     const result = await syncObjects(
       {
         client,
-        discovery: new Discovery(client),
+        discovery,
         app: name,
         namespace: destinationOf(app).namespace,
         concurrency: options.concurrency ?? 16,

@@ -15,11 +15,19 @@ export async function diffCommand(argv: string[]): Promise<ExitCode> {
     'exit-code': { type: 'boolean', default: false },
   });
   const target = resolveTarget(values);
-  const state = await openState(values, { create: false });
+  // The state folder and the cluster are independent; a drift check is short
+  // enough that opening them one after the other shows.
+  const [stateOpened, connected] = await Promise.allSettled([
+    openState(values, { create: false }),
+    connect(target.cluster),
+  ]);
+  const state = stateOpened.status === 'fulfilled' ? stateOpened.value : undefined;
   try {
+    if (stateOpened.status === 'rejected') throw stateOpened.reason;
+    if (connected.status === 'rejected') throw connected.reason;
     const previous = state ? await readInventory(state.table, target.app.metadata.name) : undefined;
     const result = await reconcile(target.app, {
-      cluster: { name: target.cluster.metadata.name, connection: await connect(target.cluster) },
+      cluster: { name: target.cluster.metadata.name, connection: connected.value },
       source: sourceOptions(values['cache-dir']),
       previous,
       dryRun: true,

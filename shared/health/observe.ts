@@ -54,6 +54,13 @@ export async function observeHealth(ctx: SyncContext, watched: Watched[]): Promi
       );
     }
   });
+  return healthReport(watched, objects);
+}
+
+/** The report for `watched`, from the health of these objects (and possibly more). */
+export function healthReport(watched: Watched[], assessed: Map<string, Health>): HealthReport {
+  const objects = new Map<string, Health>();
+  for (const w of watched) objects.set(objectKey(w.ref), assessed.get(objectKey(w.ref))!);
   const health = aggregateHealth(
     watched.map((w) => ({ name: describeRef(w.ref), health: objects.get(objectKey(w.ref))! })),
   );

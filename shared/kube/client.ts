@@ -1,7 +1,14 @@
 import { Agent, request, type RequestOptions } from 'node:https';
-import { request as httpRequest, Agent as HttpAgent } from 'node:http';
+import type * as Http from 'node:http';
+import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeApiError, KubeUnreachableError, type ApiStatus } from './errors.ts';
+
+// An ESM import of node:http makes Node read all its exports, whose lazy
+// WebSocket getters load Node's bundled undici: ~35 ms of every cold start.
+// require() does not, and only plain-http API servers need the module.
+const requireBuiltin = createRequire(import.meta.url);
+const plainHttp = (): typeof Http => requireBuiltin('node:http') as typeof Http;
 
 // Answers that mean "try again shortly": throttling, a server (or a just-created
 // CRD's storage) still starting, a gateway timeout.
@@ -40,7 +47,7 @@ export class KubeClient {
   readonly server: string;
   private readonly base: URL;
   private readonly options: RequestOptions;
-  private readonly agent: Agent | HttpAgent;
+  private readonly agent: Agent | Http.Agent;
 
   private readonly retries: number;
 
@@ -53,7 +60,9 @@ export class KubeClient {
     this.base = new URL(this.server);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 32 };
     this.agent =
-      this.base.protocol === 'http:' ? new HttpAgent(agentOptions) : new Agent(agentOptions);
+      this.base.protocol === 'http:'
+        ? new (plainHttp().Agent)(agentOptions)
+        : new Agent(agentOptions);
     this.options = {
       ca: connection.ca,
       cert: connection.clientCert,
@@ -99,7 +108,7 @@ export class KubeClient {
       headers['content-type'] = spec.contentType ?? 'application/json';
       headers['content-length'] = String(body.length);
     }
-    const send = url.protocol === 'http:' ? httpRequest : request;
+    const send = url.protocol === 'http:' ? plainHttp().request : request;
     const { statusCode, text, retryAfter } = await new Promise<{
       statusCode: number;
       text: string;

@@ -1,5 +1,5 @@
 import type { HealthReport, Watched } from '../health/observe.ts';
-import { observeHealth, waitForHealth } from '../health/observe.ts';
+import { healthReport, observeHealth, waitForHealth } from '../health/observe.ts';
 import { applyObject } from '../kube/operations.ts';
 import { describeRef, objectKey } from '../kube/object.ts';
 import type { RenderedObject } from '../render/types.ts';
@@ -159,6 +159,17 @@ export async function syncObjects(
       .map((d) => d.ref.name),
   );
   if (options.createNamespace && ctx.namespace) namespacesCreated.add(ctx.namespace);
+  // A drift check reads health while it plans, as both only read; objects
+  // that turn out not to exist yet are left out of the report afterwards.
+  const healthStarted = Date.now();
+  const healthRead = options.dryRun
+    ? observeHealth(ctx, watchedOf(desired)).then((report) => {
+        timings.healthMs = Date.now() - healthStarted;
+        return report;
+      })
+    : undefined;
+  // Awaited below; a plan that fails first returns without it.
+  healthRead?.catch(() => {});
   const plan = await planObjects(ctx, desired, previous, {
     masker,
     namespacesCreatedBySync: namespacesCreated,
@@ -223,12 +234,11 @@ export async function syncObjects(
     plan.some((p) => p.action !== 'Unchanged') || (willPrune && prunable.length > 0);
   if (options.dryRun) {
     const changed = plan.some((p) => p.action !== 'Unchanged') || prunable.length > 0;
-    started = Date.now();
-    const report = await observeHealth(
-      ctx,
-      watchedOf(desired.filter((d) => plan.find((p) => p.desired === d)?.action !== 'Created')),
+    const created = new Set(plan.filter((p) => p.action === 'Created').map((p) => p.desired));
+    const report = healthReport(
+      watchedOf(desired.filter((d) => !created.has(d))),
+      (await healthRead!).objects,
     );
-    timings.healthMs = Date.now() - started;
     const objects = [...plan.map(toResult), ...stale.map((s) => staleResult(s, s.prune))];
     for (const o of objects) {
       const h = report.objects.get(objectKey(o.ref));

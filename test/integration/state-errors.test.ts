@@ -1,6 +1,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { recordDelivery } from '../../shared/state/deliveries.ts';
+import { ensureTable } from '../../shared/state/ensure-table.ts';
 import {
   AccessDeniedError,
   CorruptStateError,
@@ -48,6 +49,12 @@ describe('state: errors', () => {
       await expect(
         recordDelivery(missing, { provider: 'github', id: 'x', ttlSeconds: 60 }),
       ).rejects.toMatchObject({ code: 'TABLE_NOT_FOUND' });
+      // A reader that only needs the table to be there is told at once, not after the wait for ACTIVE.
+      const started = Date.now();
+      await expect(
+        ensureTable(missing.client, missing.tableName, { create: false }),
+      ).rejects.toThrow(`table ${missing.tableName} does not exist`);
+      expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       missing.client.destroy();
     }
