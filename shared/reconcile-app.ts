@@ -11,6 +11,7 @@ import { appendHistory, type JsonValue, type SyncTrigger } from './state/history
 import { readInventory, writeInventory } from './state/inventory-store.ts';
 import type { LeaseKeeper } from './state/lease-keeper.ts';
 import { withLease } from './state/with-lease.ts';
+import { putWatchPaths } from './state/registry.ts';
 import { bakeAfterSync, judgeBake, rollbackTarget, withBaked } from './rollout/bake.ts';
 import type { AlarmSource } from './rollout/alarms.ts';
 import type { Inventory } from './sync/inventory.ts';
@@ -150,7 +151,15 @@ function nextState(
   if (previous?.suspended) state.suspended = previous.suspended;
   if (hold) state.hold = hold;
   if (result.error) state.error = result.error;
+  // A render that failed read nothing new: the last known paths still route
+  // the push that fixes it.
+  const watchPaths = result.watchPaths ?? previous?.watchPaths;
+  if (watchPaths?.length) state.watchPaths = watchPaths;
   return state;
+}
+
+function sameList(a: string[] | undefined, b: string[] | undefined): boolean {
+  return (a ?? []).join('\n') === (b ?? []).join('\n');
 }
 
 /** Digest of what the Application asks for, to notice a changed definition at an unchanged commit. */
@@ -432,6 +441,10 @@ async function reconcileHeld(
   const synced = !dryRun && first.result.status !== 'Failed';
   const spec = synced ? specDigest(app) : previousState?.specDigest;
   if (spec) state.specDigest = spec;
+  // Registry first: should this reconcile die before its state is written,
+  // the next one finds the paths still unrecorded and writes them again.
+  if (!sameList(state.watchPaths, previousState?.watchPaths))
+    await putWatchPaths(table, app.metadata.name, state.watchPaths ?? []);
   await writeState(table, keeper.current(), state);
   return {
     status: 'done',

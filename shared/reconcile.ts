@@ -5,6 +5,7 @@ import { KubeClient } from './kube/client.ts';
 import { Discovery } from './kube/discovery.ts';
 import { detectRenderer, render, type RenderOptions } from './render/index.ts';
 import { renderWithCache } from './render/render-cache.ts';
+import { kustomizeInputs } from './render/kustomize-inputs.ts';
 import { fetchSource, type SourceOptions } from './source/index.ts';
 import type { Inventory } from './sync/inventory.ts';
 import { countActions, type SyncResult } from './sync/result.ts';
@@ -103,6 +104,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
       message: `fetching ${app.spec.source.repoURL} ${revision} (${app.spec.source.path})`,
     });
     let source;
+    let watchPaths: string[] = [];
     try {
       source = await fetchSource({ ...app.spec.source, targetRevision: revision }, options.source);
       if (detectRenderer(source.appDir, app.spec.render) === 'kustomize') {
@@ -111,6 +113,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
           { ...app.spec.source, targetRevision: source.revision },
           { ...options.source, checkout: 'repository' },
         );
+        watchPaths = kustomizeInputs(source.repoDir!, app.spec.source.path);
       }
     } catch (err) {
       return failed(`source: ${(err as Error).message}`, 'source');
@@ -182,7 +185,11 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
         ...(options.beforeApply ? { beforeApply: options.beforeApply } : {}),
       },
     );
-    return { ...result, timings: { ...timings, ...result.timings, totalMs: Date.now() - started } };
+    return {
+      ...result,
+      watchPaths,
+      timings: { ...timings, ...result.timings, totalMs: Date.now() - started },
+    };
   } catch (err) {
     return failed(`cluster ${options.cluster.name}: ${(err as Error).message}`);
   } finally {

@@ -4,7 +4,7 @@ import type { RenderSpec } from './spec.ts';
 
 export type Renderer = 'directory' | 'kustomize' | 'helm';
 
-const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 
 /** The spec's choice when it names one; otherwise guessed from the files, like Argo CD. */
 export function detectRenderer(appDir: string, spec: RenderSpec | undefined): Renderer {

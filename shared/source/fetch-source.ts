@@ -27,6 +27,8 @@ export interface SourceResult {
   ref?: string;
   /** The application path of that commit, checked out alone. Treat it as read-only: other calls reuse it. */
   appDir: string;
+  /** The whole tree's folder, when checked out with `checkout: 'repository'`; read-only as well. */
+  repoDir?: string;
   /** Whether objects were downloaded; false when the commit was already cached. */
   fetched: boolean;
   /** Size of the pack received, 0 when nothing was fetched. */
@@ -38,13 +40,13 @@ async function appDirInRepository(
   cache: RepoCache,
   revision: string,
   context: { repoURL: string; revision: string; path: string },
-): Promise<string> {
-  const root = await checkoutPath(cache, revision, { ...context, path: '.' });
-  const appDir = join(root, context.path);
+): Promise<{ appDir: string; repoDir: string }> {
+  const repoDir = await checkoutPath(cache, revision, { ...context, path: '.' });
+  const appDir = join(repoDir, context.path);
   if (!statSync(appDir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new PathNotFoundError(context, `commit ${revision} has no directory ${context.path}`);
   }
-  return appDir;
+  return { appDir, repoDir };
 }
 
 /** Head lookup, then a fetch only when the commit is not cached, then a checkout of the path alone. */
@@ -60,14 +62,14 @@ export async function fetchSource(spec: SourceSpec, options: SourceOptions): Pro
     let packBytes = 0;
     const fetched = !(await hasCommit(cache, resolved.revision));
     if (fetched) packBytes = await fetchCommit(remote, cache, resolved.revision, context);
-    const appDir =
+    const dirs =
       options.checkout === 'repository'
         ? await appDirInRepository(cache, resolved.revision, context)
-        : await checkoutPath(cache, resolved.revision, context);
+        : { appDir: await checkoutPath(cache, resolved.revision, context) };
     return {
       revision: resolved.revision,
       ...(resolved.ref ? { ref: resolved.ref } : {}),
-      appDir,
+      ...dirs,
       fetched,
       packBytes,
       durationMs: Math.round(performance.now() - started),

@@ -110,6 +110,8 @@ export interface AppState {
   lastResult?: SyncSummary;
   error?: string;
   timings?: SyncTimings;
+  /** Paths outside the application's own that its last render read; mirrored in the registry for webhook routing. */
+  watchPaths?: string[];
 }
 
 export const syncSummarySchema = z.object({
@@ -168,6 +170,7 @@ export const appStateSchema = z.object({
       phasesMs: z.record(z.string(), z.number()).optional(),
     })
     .optional(),
+  watchPaths: z.array(z.string()).optional(),
 }) satisfies z.ZodType<AppState>;
 
 /**

@@ -20,6 +20,9 @@ import { CorruptStateError } from './errors.ts';
  */
 export const REGISTRY_PARTITION = 'REGISTRY';
 const APP_PREFIX = 'APP#';
+// Written by reconcilers, apart from the scheduler's APP# item so that
+// neither overwrites the other.
+const WATCH_PREFIX = 'WATCH#';
 
 export interface RegistryEntry {
   name: string;
@@ -35,6 +38,8 @@ export interface RegistryEntry {
   file: string;
   /** Why the definition cannot be used; the application is disabled until it is fixed. */
   error?: string;
+  /** Paths outside the application's own that its last render read (see SyncResult.watchPaths). */
+  watchPaths?: string[];
   updatedAt: number;
 }
 
@@ -49,10 +54,12 @@ const itemSchema = z.object({
   error: stringAttr.optional(),
 });
 
+const watchItemSchema = z.object({ sk: stringAttr, paths: jsonAttr(z.array(z.string())) });
+
 /** Records (or replaces) one application's definition, or the error that disables it. */
 export async function putRegistryEntry(
   table: StateTable,
-  entry: Omit<RegistryEntry, 'updatedAt' | 'repoKey'>,
+  entry: Omit<RegistryEntry, 'updatedAt' | 'repoKey' | 'watchPaths'>,
 ): Promise<void> {
   const item: Record<string, AttributeValue> = {
     pk: { S: REGISTRY_PARTITION },
@@ -73,13 +80,34 @@ export async function putRegistryEntry(
 }
 
 export async function removeRegistryEntry(table: StateTable, name: string): Promise<void> {
-  await call(table, { app: name, operation: 'unregister application' }, (client) =>
-    client.send(
-      new DeleteItemCommand({
-        TableName: table.tableName,
-        Key: { pk: { S: REGISTRY_PARTITION }, sk: { S: `${APP_PREFIX}${name}` } },
-      }),
-    ),
+  for (const prefix of [APP_PREFIX, WATCH_PREFIX]) {
+    await call(table, { app: name, operation: 'unregister application' }, (client) =>
+      client.send(
+        new DeleteItemCommand({
+          TableName: table.tableName,
+          Key: { pk: { S: REGISTRY_PARTITION }, sk: { S: `${prefix}${name}` } },
+        }),
+      ),
+    );
+  }
+}
+
+/** Records the paths outside its own that an application's render reads; none removes the record. */
+export async function putWatchPaths(
+  table: StateTable,
+  name: string,
+  paths: string[],
+): Promise<void> {
+  const key = { pk: { S: REGISTRY_PARTITION }, sk: { S: `${WATCH_PREFIX}${name}` } };
+  await call(table, { app: name, operation: 'record watched paths' }, (client) =>
+    paths.length
+      ? client.send(
+          new PutItemCommand({
+            TableName: table.tableName,
+            Item: { ...key, paths: { S: JSON.stringify(paths) } },
+          }),
+        )
+      : client.send(new DeleteItemCommand({ TableName: table.tableName, Key: key })),
   );
 }
 
@@ -91,55 +119,78 @@ export async function getRegistryEntry(
   return (await listRegistry(table, name)).find((e) => e.name === name);
 }
 
-/** Every registered application (or the one named), sorted by name. */
-export async function listRegistry(table: StateTable, only?: string): Promise<RegistryEntry[]> {
-  const entries: RegistryEntry[] = [];
+async function queryRegistry(
+  table: StateTable,
+  sk: string | undefined,
+): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
   let start: Record<string, AttributeValue> | undefined;
   do {
     const page = await call(table, { operation: 'list applications' }, (client) =>
       client.send(
         new QueryCommand({
           TableName: table.tableName,
-          KeyConditionExpression: only ? 'pk = :pk AND sk = :sk' : 'pk = :pk',
+          KeyConditionExpression: sk ? 'pk = :pk AND sk = :sk' : 'pk = :pk',
           ExpressionAttributeValues: {
             ':pk': { S: REGISTRY_PARTITION },
-            ...(only ? { ':sk': { S: `${APP_PREFIX}${only}` } } : {}),
+            ...(sk ? { ':sk': { S: sk } } : {}),
           },
           ExclusiveStartKey: start,
         }),
       ),
     );
-    for (const raw of page.Items ?? []) {
-      const parsed = itemSchema.safeParse(raw);
-      if (!parsed.success) {
-        throw new CorruptStateError(
-          { table: table.tableName, operation: 'list applications' },
-          `registry item ${JSON.stringify(raw.sk)} is malformed: ${parsed.error.message}`,
-        );
-      }
-      const { sk, file, updatedAt, app, cluster, clusters, repoKey, error } = parsed.data;
-      const name = sk.slice(APP_PREFIX.length);
-      const entry: RegistryEntry = { name, file, updatedAt };
-      if (app !== undefined) {
-        const definition = Application.safeParse(app);
-        if (definition.success) entry.app = definition.data;
-        else entry.error = `stored definition no longer validates: ${definition.error.message}`;
-      }
-      if (cluster !== undefined) {
-        const definition = Cluster.safeParse(cluster);
-        if (definition.success) entry.cluster = definition.data;
-        else entry.error = `stored cluster no longer validates: ${definition.error.message}`;
-      }
-      if (clusters !== undefined) {
-        const definitions = z.array(Cluster).safeParse(clusters);
-        if (definitions.success) entry.clusters = definitions.data;
-        else entry.error = `stored clusters no longer validate: ${definitions.error.message}`;
-      }
-      if (repoKey) entry.repoKey = repoKey;
-      if (error) entry.error = error;
-      entries.push(entry);
-    }
+    items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
+  return items;
+}
+
+/** Every registered application (or the one named), sorted by name. */
+export async function listRegistry(table: StateTable, only?: string): Promise<RegistryEntry[]> {
+  const entries: RegistryEntry[] = [];
+  const watched = new Map<string, string[]>();
+  const malformed = (raw: Record<string, AttributeValue>, error: z.ZodError) =>
+    new CorruptStateError(
+      { table: table.tableName, operation: 'list applications' },
+      `registry item ${JSON.stringify(raw.sk)} is malformed: ${error.message}`,
+    );
+  // The whole partition, or the application's two items.
+  const keys = only ? [`${APP_PREFIX}${only}`, `${WATCH_PREFIX}${only}`] : [undefined];
+  const items = (await Promise.all(keys.map((sk) => queryRegistry(table, sk)))).flat();
+  for (const raw of items) {
+    if (raw.sk?.S?.startsWith(WATCH_PREFIX)) {
+      const parsed = watchItemSchema.safeParse(raw);
+      if (!parsed.success) throw malformed(raw, parsed.error);
+      watched.set(parsed.data.sk.slice(WATCH_PREFIX.length), parsed.data.paths);
+      continue;
+    }
+    const parsed = itemSchema.safeParse(raw);
+    if (!parsed.success) throw malformed(raw, parsed.error);
+    const { sk, file, updatedAt, app, cluster, clusters, repoKey, error } = parsed.data;
+    const name = sk.slice(APP_PREFIX.length);
+    const entry: RegistryEntry = { name, file, updatedAt };
+    if (app !== undefined) {
+      const definition = Application.safeParse(app);
+      if (definition.success) entry.app = definition.data;
+      else entry.error = `stored definition no longer validates: ${definition.error.message}`;
+    }
+    if (cluster !== undefined) {
+      const definition = Cluster.safeParse(cluster);
+      if (definition.success) entry.cluster = definition.data;
+      else entry.error = `stored cluster no longer validates: ${definition.error.message}`;
+    }
+    if (clusters !== undefined) {
+      const definitions = z.array(Cluster).safeParse(clusters);
+      if (definitions.success) entry.clusters = definitions.data;
+      else entry.error = `stored clusters no longer validate: ${definitions.error.message}`;
+    }
+    if (repoKey) entry.repoKey = repoKey;
+    if (error) entry.error = error;
+    entries.push(entry);
+  }
+  for (const entry of entries) {
+    const paths = watched.get(entry.name);
+    if (paths?.length) entry.watchPaths = paths;
+  }
   return entries.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -89,6 +89,12 @@ export interface SyncResult {
   inventory: Inventory;
   /** Digest of every rendered object, to tell later whether a revision renders the same. */
   manifestDigest: string;
+  /**
+   * Repository paths outside the application's path that its render read
+   * (a Kustomize overlay's bases, components and patch files); set when the
+   * source was rendered. Webhook routing watches them as well.
+   */
+  watchPaths?: string[];
   timings: SyncTimings;
 }
 

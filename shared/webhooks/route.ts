@@ -10,6 +10,8 @@ export interface RouteCandidate {
   targetRevision: string;
   /** Directory inside the repository; `.` is the whole repository. */
   path: string;
+  /** Other repository paths its last render read (a Kustomize overlay's bases); files or directories. */
+  watchPaths?: string[];
   suspended?: boolean;
 }
 
@@ -17,8 +19,9 @@ export interface RouteCandidate {
  * The applications a push may change, in the order given: same repository
  * (compared by normalized URL), a revision that follows the pushed ref, and,
  * when the push lists its files, at least one file inside the application's
- * directory. When in doubt an application is included: an extra reconcile
- * finds nothing to do, a missed one waits for the next scheduled run.
+ * directory or among the paths its last render read. When in doubt an
+ * application is included: an extra reconcile finds nothing to do, a missed
+ * one waits for the next scheduled run.
  */
 export function affectedApplications(push: PushEvent, apps: readonly RouteCandidate[]): string[] {
   const repos = new Set(push.repoURLs.map(repoKey).filter((key) => key !== undefined));
@@ -29,7 +32,8 @@ export function affectedApplications(push: PushEvent, apps: readonly RouteCandid
         !app.suspended &&
         repos.has(repoKey(app.repoURL) ?? '') &&
         followsRef(app.targetRevision, push) &&
-        (changed === undefined || touches(changed, normalizePath(app.path))),
+        (changed === undefined ||
+          [app.path, ...(app.watchPaths ?? [])].some((p) => touches(changed, normalizePath(p)))),
     )
     .map((app) => app.name);
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,12 +9,23 @@ import { createStateTable, type StateTable } from '../../shared/state/client.ts'
 import { readApp } from '../../shared/state/head.ts';
 import { listHistory } from '../../shared/state/history.ts';
 import { setSuspended } from '../../shared/control/suspend.ts';
+import { ensureTable } from '../../shared/state/ensure-table.ts';
+import { LocalReconcileQueue } from '../../shared/queue/local-queue.ts';
+import { webhookDeps } from '../../shared/runtime/webhook-deps.ts';
+import {
+  getRegistryEntry,
+  listRegistry,
+  putRegistryEntry,
+  removeRegistryEntry,
+} from '../../shared/state/registry.ts';
+import { handleWebhook } from '../../shared/webhooks/index.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
 import { localDynamoClient } from '../harness/dynamodb.ts';
 import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
+import { toolPath } from '../harness/tools.ts';
 import { configMapValue, kubectl } from '../helpers/engine.ts';
-import { configMapYaml } from '../helpers/manifests.ts';
+import { configMapYaml, githubPush } from '../helpers/manifests.ts';
 
 describe('reconcileApp: engine with lease, state and history', () => {
   let git: GitServer;
@@ -275,6 +287,94 @@ describe('reconcileApp: engine with lease, state and history', () => {
     });
     expect(await configMapValue(cluster('cluster-a'), name, 'b')).toBe('1');
     expect(await reconcileApp(input())).toMatchObject({ status: 'skipped', reason: 'unchanged' });
+  });
+
+  it("routes a push that changes only a Kustomize overlay's base to the overlay", async () => {
+    const { name, app, input, commit } = setup(true);
+    // A table of its own: other files' scheduler runs remove every registry
+    // entry their configuration does not declare.
+    const own = createStateTable({ tableName: uniqueName('routing'), client: table.client });
+    await ensureTable(own.client, own.tableName);
+    const overlay = {
+      ...app,
+      spec: { ...app.spec, source: { ...app.spec.source, path: 'overlays/prod' } },
+    };
+    const sibling = { ...overlay, metadata: { name: `${name}-docs` } };
+    sibling.spec = { ...sibling.spec, source: { ...sibling.spec.source, path: 'docs' } };
+    const tree = {
+      'base/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'base/cm.yaml': configMapYaml('settings', 'one'),
+      'overlays/prod/kustomization.yaml': 'resources: [../../base]\n',
+      'docs/README.md': 'docs',
+    };
+    const first = commit(tree);
+    await putRegistryEntry(own, { name, app: overlay, file: 'apps/prod.yaml' });
+    await putRegistryEntry(own, {
+      name: sibling.metadata.name,
+      app: sibling,
+      file: 'apps/docs.yaml',
+    });
+    const routed: string[] = [];
+    const queue = new LocalReconcileQueue({
+      workers: 1,
+      process: async (body) => {
+        routed.push((JSON.parse(body) as { app: string }).app);
+        return 'done';
+      },
+    });
+    const render = { binaries: { kustomize: toolPath('kustomize') } };
+    const secret = 'route-secret';
+    const deps = webhookDeps({ table: own, queue, secret: async () => secret });
+    const pushOf = (after: string, changed: string[]) => {
+      const push = githubPush({
+        repoURL: app.spec.source.repoURL,
+        after,
+        secret,
+        deliveryId: randomUUID(),
+        changed,
+      });
+      return { headers: push.headers, body: Buffer.from(push.body) };
+    };
+
+    // Before the first render nothing is known beyond the path.
+    expect(await handleWebhook(pushOf(first, ['base/cm.yaml']), deps)).toMatchObject({
+      statusCode: 202,
+    });
+    expect(routed).toEqual([]);
+
+    const synced = await reconcileApp(input({ table: own, app: overlay, render }));
+    expect(synced, synced.status === 'done' ? synced.result.error : '').toMatchObject({
+      status: 'done',
+      result: { status: 'Synced', watchPaths: ['base'] },
+    });
+    expect((await getRegistryEntry(own, name))?.watchPaths).toEqual(['base']);
+    expect((await readApp(own, name))?.state?.watchPaths).toEqual(['base']);
+
+    const second = commit({ ...tree, 'base/cm.yaml': configMapYaml('settings', 'two') });
+    expect(await handleWebhook(pushOf(second, ['base/cm.yaml']), deps)).toMatchObject({
+      statusCode: 202,
+    });
+    expect(routed).toEqual([name]);
+    expect(await reconcileApp(input({ table: own, app: overlay, render }))).toMatchObject({
+      status: 'done',
+      result: { status: 'Synced', revision: second, counts: { Configured: 1 } },
+    });
+    expect(await configMapValue(cluster('cluster-a'), name, 'settings')).toBe('two');
+
+    // A render that fails keeps the paths, so the push that fixes the base still routes.
+    const broken = commit({ ...tree, 'base/kustomization.yaml': 'resources: [cm.yaml\n' });
+    expect(await reconcileApp(input({ table: own, app: overlay, render }))).toMatchObject({
+      result: { status: 'Failed', revision: broken },
+    });
+    expect((await getRegistryEntry(own, name))?.watchPaths).toEqual(['base']);
+
+    // Unregistering removes the routing record with the application.
+    await removeRegistryEntry(own, name);
+    expect(await getRegistryEntry(own, name)).toBeUndefined();
+    expect(
+      (await listRegistry(own)).find((e) => e.name === sibling.metadata.name)?.watchPaths,
+    ).toBeUndefined();
+    await queue.stop();
   });
 
   it('keeps a rollback hold while suspended; only resume lifts it', async () => {

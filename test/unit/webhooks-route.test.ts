@@ -147,6 +147,30 @@ describe('affectedApplications: changed paths', () => {
   });
 });
 
+describe('affectedApplications: paths read by the last render', () => {
+  const apps = [
+    app('prod', {
+      path: 'apps/web/overlays/prod',
+      watchPaths: ['apps/web/base', 'shared/labels.yaml'],
+    }),
+    app('staging', { path: 'apps/web/overlays/staging' }),
+  ];
+
+  it("a change to an overlay's base reaches the overlay, and only it", () => {
+    const p = push({ changedPaths: ['apps/web/base/deployment.yaml'] });
+    expect(affectedApplications(p, apps)).toEqual(['prod']);
+  });
+
+  it('a watched file counts by its exact name, not as a prefix', () => {
+    expect(affectedApplications(push({ changedPaths: ['shared/labels.yaml'] }), apps)).toEqual([
+      'prod',
+    ]);
+    expect(affectedApplications(push({ changedPaths: ['shared/labels.yaml.bak'] }), apps)).toEqual(
+      [],
+    );
+  });
+});
+
 describe('affectedApplications: suspension', () => {
   it('skips suspended applications and keeps the rest in order', () => {
     const apps = [app('b'), app('a', { suspended: true }), app('c', { suspended: false })];
