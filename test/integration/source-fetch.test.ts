@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../harness/context.ts';
+import { configMapYaml } from '../helpers/manifests.ts';
 import { commitTree, tagCommit } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import {
@@ -165,6 +167,53 @@ describe('git source', () => {
     expect(first.packBytes).toBeGreaterThan(10_000);
     // Only the new commit, its trees and the one changed blob travel.
     expect(second.packBytes).toBeLessThan(2_000);
+  });
+
+  it('fetches a commit that reverts a file to content already cached without a circular pack', async () => {
+    const tree = {
+      'base/kustomization.yaml': 'resources: [cm.yaml]\n',
+      'base/cm.yaml': configMapYaml('settings', 'one'),
+      'overlays/prod/kustomization.yaml': 'resources: [../../base]\n',
+      'docs/README.md': 'docs',
+    };
+    const repo = newRepo(tree);
+    const cacheDir = tempDir();
+    const target = spec({ repoURL: repo.url, path: 'overlays/prod' });
+    await fetchSource(target, { cacheDir });
+    commitTree(repo.bare, 'main', { ...tree, 'base/cm.yaml': configMapYaml('settings', 'two') });
+    await fetchSource(target, { cacheDir });
+    // The server may send the old content as a delta against the new one, which is a
+    // delta against the old content: two packs naming one object, a cycle to resolve.
+    const reverted = commitTree(repo.bare, 'main', {
+      ...tree,
+      'base/kustomization.yaml': 'resources: [cm.yaml\n',
+    });
+    const third = await fetchSource(target, { cacheDir, checkout: 'repository' });
+    expect(third.revision).toBe(reverted);
+    expect(readFileSync(join(third.repoDir!, 'base', 'cm.yaml'), 'utf8')).toContain('one');
+
+    const packDir = join(cacheDir, readdirSync(cacheDir)[0]!, 'repo.git', 'objects', 'pack');
+    const listed = readdirSync(packDir)
+      .filter((f) => f.endsWith('.idx'))
+      .map((f) => execFileSync('git', ['show-index'], { input: readFileSync(join(packDir, f)) }));
+    const oids = listed.flatMap((out) =>
+      out
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[1]),
+    );
+    // Objects may repeat only in a pack that needs no other (the refetched one).
+    const counts = new Map<string, number>();
+    for (const oid of oids) counts.set(oid!, (counts.get(oid!) ?? 0) + 1);
+    const repeated = [...counts].filter(([, n]) => n > 1).map(([oid]) => oid);
+    for (const f of readdirSync(packDir).filter((n) => n.endsWith('.pack'))) {
+      const verify = spawnSync('git', ['verify-pack', join(packDir, f.replace(/\.pack$/, '.idx'))]);
+      const names = execFileSync('git', ['show-index'], {
+        input: readFileSync(join(packDir, f.replace(/\.pack$/, '.idx'))),
+      }).toString();
+      if (repeated.some((oid) => names.includes(oid))) expect(verify.status, f).toBe(0);
+    }
   });
 
   it('serializes concurrent fetches of one repository and fetches once', async () => {
