@@ -3,6 +3,12 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Application } from '../shared/config/application.ts';
 import { Cluster } from '../shared/config/cluster.ts';
+import {
+  destinationKey,
+  destinationsOf,
+  forDestination,
+  isRollout,
+} from '../shared/config/destinations.ts';
 import { ConfigError } from '../shared/config/errors.ts';
 import { loadApplicationFile, loadConfigDir } from '../shared/config/load.ts';
 import { CliError } from './errors.ts';
@@ -16,12 +22,17 @@ export interface TargetFlags {
   'eks-cluster'?: string | undefined;
   region?: string | undefined;
   'role-arn'?: string | undefined;
+  /** One destination of a rollout application, by cluster name (diff only). */
+  destination?: string | undefined;
 }
 
 export interface Target {
+  /** The application as its one destination sees it. */
   app: Application;
   /** How to reach the application's destination cluster. */
   cluster: Cluster;
+  /** Where its state lives: the application's name, or one destination's key in a rollout. */
+  stateKey: string;
 }
 
 function clusterFromFlags(name: string, flags: TargetFlags): Cluster | undefined {
@@ -69,13 +80,38 @@ function defaultKubeconfig(name: string): Cluster | undefined {
   };
 }
 
-/** The CLI's diff, sync and rollback work on one cluster; a rollout is the reconciler's to run. */
-function singleDestination(app: Application): { cluster: string } {
-  if (!app.spec.destination)
+/**
+ * The CLI works on one cluster. A rollout is the reconciler's to run, so sync
+ * refuses one; diff shows one destination of it, as that destination's
+ * reconcile would see it (`--destination`).
+ */
+function oneDestination(
+  app: Application,
+  wanted: string | undefined,
+): { app: Application; cluster: string; stateKey: string } {
+  const name = app.metadata.name;
+  const clusters = destinationsOf(app).map((d) => d.cluster);
+  if (!isRollout(app)) {
+    if (wanted !== undefined && wanted !== clusters[0])
+      throw new CliError(
+        `application ${name} deploys to cluster "${clusters[0]}" only; --destination ${wanted} is not one of its destinations`,
+      );
+    return { app, cluster: clusters[0]!, stateKey: name };
+  }
+  if (wanted === undefined)
     throw new CliError(
-      `application ${app.metadata.name} rolls out to several clusters (spec.destinations): diff, sync and rollback work on single-destination applications; driftless serve and the reconciler run the rollout`,
+      `application ${name} rolls out to several clusters (${clusters.join(', ')}): diff one of them with --destination CLUSTER; sync works on single-destination applications, and driftless serve and the reconciler run the rollout`,
     );
-  return app.spec.destination;
+  const chosen = destinationsOf(app).find((d) => d.cluster === wanted);
+  if (!chosen)
+    throw new CliError(
+      `application ${name} has no destination on cluster "${wanted}" (its destinations: ${clusters.join(', ')})`,
+    );
+  return {
+    app: forDestination(app, chosen),
+    cluster: chosen.cluster,
+    stateKey: destinationKey(name, chosen.cluster),
+  };
 }
 
 /**
@@ -86,14 +122,11 @@ function singleDestination(app: Application): { cluster: string } {
  */
 export function resolveTarget(flags: TargetFlags): Target {
   let app: Application;
-  let declared: Cluster | undefined;
   if (flags.file && flags.app) throw new CliError('give either -f FILE or --app NAME, not both');
+  let clusters: Map<string, { cluster: Cluster }> | undefined;
   if (flags.file) {
     app = loadApplicationFile(resolve(flags.file));
-    if (flags.config)
-      declared = loadConfigDir(resolve(flags.config)).clusters.get(
-        singleDestination(app).cluster,
-      )?.cluster;
+    if (flags.config) clusters = loadConfigDir(resolve(flags.config)).clusters;
   } else if (flags.app) {
     if (!flags.config)
       throw new CliError(
@@ -112,11 +145,13 @@ export function resolveTarget(flags: TargetFlags): Target {
       );
     }
     app = found.app;
-    declared = set.clusters.get(singleDestination(app).cluster)?.cluster;
+    clusters = set.clusters;
   } else {
     throw new CliError('which application? Give -f app.yaml, or --app NAME with --config DIR');
   }
-  const clusterName = singleDestination(app).cluster;
+  const chosen = oneDestination(app, flags.destination);
+  const clusterName = chosen.cluster;
+  const declared = clusters?.get(clusterName)?.cluster;
   const cluster =
     clusterFromFlags(clusterName, flags) ?? declared ?? defaultKubeconfig(clusterName);
   if (!cluster) {
@@ -124,5 +159,5 @@ export function resolveTarget(flags: TargetFlags): Target {
       `no way to reach cluster "${clusterName}": pass --kubeconfig (or --eks-cluster and --region), or declare a Cluster named ${clusterName} in --config`,
     );
   }
-  return { app, cluster };
+  return { app: chosen.app, cluster, stateKey: chosen.stateKey };
 }

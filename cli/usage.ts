@@ -6,6 +6,7 @@ Renders the application and shows, per object, what a sync would change.
 Secret values are masked. Nothing is written.
 
   --revision REV        compare this branch, tag or commit instead of the spec's
+  --destination CLUSTER one destination of a rollout application (spec.destinations)
   --exit-code           exit 1 when the cluster differs from Git
   -o, --output json     print the result as JSON
   --kubeconfig FILE, --context NAME, --eks-cluster NAME --region R [--role-arn ARN]

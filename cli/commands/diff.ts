@@ -12,6 +12,7 @@ export async function diffCommand(argv: string[]): Promise<ExitCode> {
     ...COMMON_OPTIONS,
     ...TARGET_OPTIONS,
     revision: { type: 'string' },
+    destination: { type: 'string' },
     'exit-code': { type: 'boolean', default: false },
   });
   const target = resolveTarget(values);
@@ -25,7 +26,7 @@ export async function diffCommand(argv: string[]): Promise<ExitCode> {
   try {
     if (stateOpened.status === 'rejected') throw stateOpened.reason;
     if (connected.status === 'rejected') throw connected.reason;
-    const previous = state ? await readInventory(state.table, target.app.metadata.name) : undefined;
+    const previous = state ? await readInventory(state.table, target.stateKey) : undefined;
     const result = await reconcile(target.app, {
       cluster: { name: target.cluster.metadata.name, connection: connected.value },
       source: sourceOptions(values['cache-dir']),

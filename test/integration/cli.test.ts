@@ -163,6 +163,60 @@ spec:
     expect(ResultJson.parse(JSON.parse(explicit.stdout)).revision).toBe(second);
   });
 
+  it('diffs one destination of a rollout application; sync refuses a rollout', async () => {
+    const p = project(uniqueName('cli-wave'));
+    p.commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
+    writeFileSync(
+      join(p.dir, 'rollout.yaml'),
+      `apiVersion: driftless.dev/v1alpha1
+kind: Application
+metadata: { name: ${p.name} }
+spec:
+  source: { repoURL: ${p.url}, targetRevision: main, path: app }
+  destinations:
+    - { cluster: cluster-a, namespace: ${p.name}, wave: 0 }
+    - { cluster: cluster-b, namespace: ${p.name}-b, wave: 1 }
+  syncPolicy: { automated: { prune: true }, syncOptions: [CreateNamespace=true] }
+`,
+    );
+    const b = ['--kubeconfig', cluster('cluster-b').kubeconfig];
+    const one = await p.run(
+      'diff',
+      '-f',
+      'rollout.yaml',
+      '--destination',
+      'cluster-b',
+      ...b,
+      '-o',
+      'json',
+    );
+    expect(one.code, one.stderr).toBe(0);
+    const parsed = ResultJson.parse(JSON.parse(one.stdout));
+    expect(parsed).toMatchObject({
+      cluster: 'cluster-b',
+      status: 'OutOfSync',
+      counts: { Created: 1 },
+    });
+    expect(parsed.objects[0]?.ref).toMatchObject({ kind: 'ConfigMap', namespace: `${p.name}-b` });
+
+    const unnamed = await p.run('diff', '-f', 'rollout.yaml', ...b);
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toMatch(
+      /rolls out to several clusters \(cluster-a, cluster-b\): diff one of them with --destination CLUSTER/,
+    );
+    const unknown = await p.run('diff', '-f', 'rollout.yaml', '--destination', 'cluster-c', ...b);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /has no destination on cluster "cluster-c" \(its destinations: cluster-a, cluster-b\)/,
+    );
+    const single = await p.run('diff', '-f', 'app.yaml', '--destination', 'cluster-b', ...p.kc);
+    expect(single.code).toBe(2);
+    expect(single.stderr).toMatch(/deploys to cluster "cluster-a" only/);
+    const sync = await p.run('sync', '-f', 'rollout.yaml', ...b);
+    expect(sync.code).toBe(2);
+    expect(sync.stderr).toMatch(/sync works on single-destination applications/);
+  });
+
   it('gives errors a person can act on, with documented exit codes', async () => {
     const p = project(uniqueName('cli-err'));
     p.commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
@@ -209,7 +263,7 @@ spec:
     expect(noState.stderr).toMatch(/no state found/);
   });
 
-  it('serve reconciles on start, reacts to a signed webhook within 2 seconds, and stops cleanly on Ctrl-C', async () => {
+  it('serve reconciles on start, applies a signed webhook at once, and stops cleanly on Ctrl-C', async () => {
     const name = uniqueName('cli-serve');
     const url = git.createRepo(name);
     commitTree(git.repoPath(name), 'main', { 'app/cm.yaml': configMapYaml('settings', 'one') });
