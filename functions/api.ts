@@ -50,6 +50,7 @@ async function api(
       {
         method: event.requestContext.http.method,
         path: event.rawPath,
+        ...(event.queryStringParameters ? { query: event.queryStringParameters } : {}),
         ...(event.body
           ? {
               body: event.isBase64Encoded

@@ -60,6 +60,12 @@ export interface ReconcileAppInput {
    * each wave). Default: the head of spec.source.targetRevision.
    */
   head?: string;
+  /**
+   * The paths the registry routes webhooks on for this application now, when
+   * the caller read its registry entry; a reconcile whose render read other
+   * paths records them. Default: compared with the paths in the last state.
+   */
+  registeredWatchPaths?: string[];
 }
 
 /** A failed bake rolled the application back within this reconcile. */
@@ -151,8 +157,8 @@ function nextState(
   if (previous?.suspended) state.suspended = previous.suspended;
   if (hold) state.hold = hold;
   if (result.error) state.error = result.error;
-  // A render that failed read nothing new: the last known paths still route
-  // the push that fixes it.
+  // A result without paths (the source could not be read) keeps the last
+  // known ones, so the push that fixes it is still routed.
   const watchPaths = result.watchPaths ?? previous?.watchPaths;
   if (watchPaths?.length) state.watchPaths = watchPaths;
   return state;
@@ -443,8 +449,16 @@ async function reconcileHeld(
   if (spec) state.specDigest = spec;
   // Registry first: should this reconcile die before its state is written,
   // the next one finds the paths still unrecorded and writes them again.
-  if (!sameList(state.watchPaths, previousState?.watchPaths))
-    await putWatchPaths(table, app.metadata.name, state.watchPaths ?? []);
+  // Only a routing hint, so a failed write keeps the old paths in the state
+  // (to be tried again) instead of failing a sync that may have applied.
+  if (!sameList(state.watchPaths, input.registeredWatchPaths ?? previousState?.watchPaths)) {
+    try {
+      await putWatchPaths(table, app.metadata.name, state.watchPaths ?? []);
+    } catch {
+      if (previousState?.watchPaths) state.watchPaths = previousState.watchPaths;
+      else delete state.watchPaths;
+    }
+  }
   await writeState(table, keeper.current(), state);
   return {
     status: 'done',

@@ -155,7 +155,9 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
       );
       rendered = cached.objects;
     } catch (err) {
-      return failed(`render: ${(err as Error).message}`, 'render');
+      // The paths read are known even when the render fails: the push that
+      // fixes a base must still reach this application.
+      return { ...failed(`render: ${(err as Error).message}`, 'render'), watchPaths };
     }
     timings.renderMs = Date.now() - renderStarted;
 

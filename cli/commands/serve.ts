@@ -168,6 +168,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
           {
             method: req.method ?? 'GET',
             path: url.pathname,
+            query: Object.fromEntries(url.searchParams),
             ...(body?.length ? { body: body.toString('utf8') } : {}),
             caller: 'local',
             requestId: randomUUID(),

@@ -6,7 +6,12 @@ import {
   rollbackHistoryKey,
   RollbackTargetError,
 } from '../control/rollback-target.ts';
-import { isRollout } from '../config/destinations.ts';
+import {
+  destinationKey,
+  destinationsOf,
+  forDestination,
+  isRollout,
+} from '../config/destinations.ts';
 import { setSuspended } from '../control/suspend.ts';
 import type { ReconcileQueue } from '../queue/message.ts';
 import { destinationHistories, destinationStates } from '../rollout/destination-states.ts';
@@ -21,6 +26,8 @@ import type { SyncResult } from '../sync/result.ts';
 export interface ApiRequest {
   method: string;
   path: string;
+  /** Query string parameters (`GET /apps/NAME/diff?destination=CLUSTER`). */
+  query?: Record<string, string | undefined>;
   body?: string;
   /** Who is calling (the IAM principal ARN), recorded as the trigger of what they start. */
   caller: string;
@@ -146,13 +153,36 @@ export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResp
       }
       return { statusCode: 200, body: { app: name, history: await listHistory(deps.table, name) } };
     case 'GET diff': {
-      if (entry.app && isRollout(entry.app))
-        return error(
-          409,
-          `application ${name} rolls out to several clusters: its destinations' drift is in GET /apps/${name} (destinations[].state)`,
+      if (!entry.app) return error(409, `application ${name} is disabled: ${entry.error}`);
+      const wanted = req.query?.destination;
+      const clusters = destinationsOf(entry.app).map((d) => d.cluster);
+      if (isRollout(entry.app)) {
+        if (!wanted)
+          return error(
+            400,
+            `application ${name} rolls out to several clusters (${clusters.join(', ')}): ask for one with ?destination=CLUSTER`,
+          );
+        const chosen = destinationsOf(entry.app).find((d) => d.cluster === wanted);
+        if (!chosen)
+          return error(
+            400,
+            `application ${name} has no destination on cluster "${wanted}" (its destinations: ${clusters.join(', ')})`,
+          );
+        const cluster = entry.clusters?.find((c) => c.metadata.name === wanted);
+        if (!cluster) return error(409, `application ${name} is disabled: ${entry.error}`);
+        const result = await deps.diff(
+          forDestination(entry.app, chosen),
+          cluster,
+          await readInventory(deps.table, destinationKey(name, wanted)),
         );
-      if (!entry.app || !entry.cluster)
-        return error(409, `application ${name} is disabled: ${entry.error}`);
+        return { statusCode: 200, body: result };
+      }
+      if (wanted !== undefined && wanted !== clusters[0])
+        return error(
+          400,
+          `application ${name} deploys to cluster "${clusters[0]}" only, not to "${wanted}"`,
+        );
+      if (!entry.cluster) return error(409, `application ${name} is disabled: ${entry.error}`);
       const result = await deps.diff(
         entry.app,
         entry.cluster,

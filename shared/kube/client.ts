@@ -48,8 +48,11 @@ export class KubeClient {
   private readonly base: URL;
   private readonly options: RequestOptions;
   private readonly agent: Agent | Http.Agent;
-
   private readonly retries: number;
+  // Requests a caller started and no longer waits for (a prefetch whose
+  // answer became moot) end with the client instead of retrying on.
+  private readonly inFlight = new Set<Http.ClientRequest>();
+  private closed = false;
 
   constructor(
     connection: ClusterConnection,
@@ -80,13 +83,14 @@ export class KubeClient {
    */
   async request<T = unknown>(spec: RequestSpec): Promise<T> {
     for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw new Error(`client for ${this.server} is closed`);
       try {
         return await this.requestOnce<T>(spec);
       } catch (err) {
         const retryable =
           (err instanceof KubeApiError && RETRYABLE_STATUS.has(err.statusCode)) ||
           (err instanceof KubeUnreachableError && /ECONNRESET|socket hang up/.test(err.message));
-        if (!retryable || attempt >= this.retries) throw err;
+        if (!retryable || attempt >= this.retries || this.closed) throw err;
         const retryAfter =
           err instanceof KubeApiError ? Number(err.retryAfterSeconds ?? 0) * 1000 : 0;
         await sleep(Math.min(5_000, Math.max(retryAfter, 100 * 2 ** attempt)));
@@ -140,6 +144,8 @@ export class KubeClient {
         req.destroy(new Error(`request timed out after ${spec.timeoutMs ?? 30_000} ms`)),
       );
       req.on('error', (err) => reject(new KubeUnreachableError(this.server, err)));
+      this.inFlight.add(req);
+      req.on('close', () => this.inFlight.delete(req));
       if (body) req.write(body);
       req.end();
     });
@@ -160,6 +166,8 @@ export class KubeClient {
   }
 
   close(): void {
+    this.closed = true;
+    for (const req of this.inFlight) req.destroy(new Error('client closed'));
     this.agent.destroy();
   }
 }

@@ -91,6 +91,7 @@ export async function processMessage(
     ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
     ...(deps.leaseTtlMs ? { leaseTtlMs: deps.leaseTtlMs } : {}),
     ...(deps.alarms ? { alarms: deps.alarms } : {}),
+    registeredWatchPaths: entry.watchPaths ?? [],
   };
   const busy = (holder: string | undefined): MessageOutcome => ({
     kind: 'retry',

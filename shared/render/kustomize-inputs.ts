@@ -46,9 +46,10 @@ function referencesOf(k: Kustomization): { dirsOrFiles: string[]; files: string[
     ...strings(k.resources),
     ...strings(k.bases),
     ...strings(k.components),
-    ...strings(k.generators),
-    ...strings(k.transformers),
-    ...strings(k.validators),
+    // Plugin configurations may be inline YAML rather than file names.
+    ...[...strings(k.generators), ...strings(k.transformers), ...strings(k.validators)].filter(
+      (p) => !p.includes('\n'),
+    ),
   ];
   const files = [
     ...strings(k.crds),
@@ -73,7 +74,8 @@ function referencesOf(k: Kustomization): { dirsOrFiles: string[]; files: string[
 /**
  * The repository paths, outside the application's own path, that
  * `kustomize build` of that path reads: bases and components it reaches
- * through `../`, and the patch, generator and configuration files they name.
+ * through `../`, and the patch, generator and configuration files they name
+ * (also when they do not exist yet).
  * Webhook routing watches them, so a push that changes only a shared base
  * still reaches every overlay built on it. Paths are relative to the
  * repository root, in posix form; a directory stands for everything under it.
@@ -97,14 +99,17 @@ export function kustomizeInputs(repoDir: string, appPath: string): string[] {
       if (isRemote(ref)) continue;
       const target = resolve(dir, ref);
       const path = inRepo(target);
-      const stat = statSync(target, { throwIfNoEntry: false });
-      if (!path || !stat) continue;
-      if (stat.isDirectory()) {
-        found.add(path);
-        visit(target);
-      } else {
-        found.add(path);
+      if (!path) continue;
+      // A path that does not exist yet (a base still to be pushed) is
+      // watched too: the push that adds it must reach this application.
+      found.add(path);
+      let directory = false;
+      try {
+        directory = statSync(target, { throwIfNoEntry: false })?.isDirectory() ?? false;
+      } catch {
+        // A name too long or through a file: kustomize reports it when it renders.
       }
+      if (directory) visit(target);
     }
   };
   const appDir = resolve(root, appPath);

@@ -1,7 +1,13 @@
 import { destinationsOf, isRollout } from '../config/destinations.ts';
 import type { ConfigSet } from '../config/load.ts';
 import type { StateTable } from '../state/client.ts';
-import { listRegistry, putRegistryEntry, removeRegistryEntry } from '../state/registry.ts';
+import {
+  listRegistry,
+  listWatchPaths,
+  putRegistryEntry,
+  putWatchPaths,
+  removeRegistryEntry,
+} from '../state/registry.ts';
 
 export interface RegistrationReport {
   /** Applications registered and usable. */
@@ -75,6 +81,11 @@ export async function registerConfig(
       await removeRegistryEntry(table, entry.name);
       report.removed.push(entry.name);
     }
+  }
+  // A reconcile that finished after its application was removed may have
+  // recorded paths again.
+  for (const name of (await listWatchPaths(table)).keys()) {
+    if (!declared.has(name)) await putWatchPaths(table, name, []);
   }
   return report;
 }

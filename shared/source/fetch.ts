@@ -8,8 +8,11 @@ import { isFullSha } from './spec.ts';
 
 /** The object ids a version-2 pack index lists (after its header and 256-entry fan-out table). */
 function indexedOids(index: Buffer): string[] {
-  const count = index.readUInt32BE(8 + 255 * 4);
   const start = 8 + 256 * 4;
+  if (index.length < start || index.readUInt32BE(0) !== 0xff744f63 || index.readUInt32BE(4) !== 2)
+    throw new Error('not a version-2 pack index');
+  const count = index.readUInt32BE(8 + 255 * 4);
+  if (index.length < start + count * 20) throw new Error('truncated pack index');
   return Array.from({ length: count }, (_, i) =>
     index.subarray(start + i * 20, start + (i + 1) * 20).toString('hex'),
   );
@@ -24,6 +27,15 @@ function indexedOids(index: Buffer): string[] {
  * resolution round in a circle forever.
  */
 async function packDuplicatesObjects(cache: RepoCache, packfile: string): Promise<boolean> {
+  try {
+    return await findsDuplicates(cache, packfile);
+  } catch {
+    // An index we cannot read: a pack that needs no other is the safe choice.
+    return true;
+  }
+}
+
+async function findsDuplicates(cache: RepoCache, packfile: string): Promise<boolean> {
   const packDir = join(cache.gitdir, 'objects', 'pack');
   const fresh = `${packfile
     .split('/')

@@ -20,9 +20,10 @@ import { CorruptStateError } from './errors.ts';
  */
 export const REGISTRY_PARTITION = 'REGISTRY';
 const APP_PREFIX = 'APP#';
-// Written by reconcilers, apart from the scheduler's APP# item so that
-// neither overwrites the other.
-const WATCH_PREFIX = 'WATCH#';
+// Paths an application's render read, written by reconcilers: a partition of
+// its own, so the scheduler's items are never overwritten and readers of the
+// registry (of this version or an older one) see only registry items.
+export const WATCH_PARTITION = 'WATCH';
 
 export interface RegistryEntry {
   name: string;
@@ -56,6 +57,11 @@ const itemSchema = z.object({
 
 const watchItemSchema = z.object({ sk: stringAttr, paths: jsonAttr(z.array(z.string())) });
 
+const watchKey = (name: string) => ({
+  pk: { S: WATCH_PARTITION },
+  sk: { S: `${APP_PREFIX}${name}` },
+});
+
 /** Records (or replaces) one application's definition, or the error that disables it. */
 export async function putRegistryEntry(
   table: StateTable,
@@ -80,14 +86,12 @@ export async function putRegistryEntry(
 }
 
 export async function removeRegistryEntry(table: StateTable, name: string): Promise<void> {
-  for (const prefix of [APP_PREFIX, WATCH_PREFIX]) {
+  for (const Key of [
+    { pk: { S: REGISTRY_PARTITION }, sk: { S: `${APP_PREFIX}${name}` } },
+    watchKey(name),
+  ]) {
     await call(table, { app: name, operation: 'unregister application' }, (client) =>
-      client.send(
-        new DeleteItemCommand({
-          TableName: table.tableName,
-          Key: { pk: { S: REGISTRY_PARTITION }, sk: { S: `${prefix}${name}` } },
-        }),
-      ),
+      client.send(new DeleteItemCommand({ TableName: table.tableName, Key })),
     );
   }
 }
@@ -98,7 +102,7 @@ export async function putWatchPaths(
   name: string,
   paths: string[],
 ): Promise<void> {
-  const key = { pk: { S: REGISTRY_PARTITION }, sk: { S: `${WATCH_PREFIX}${name}` } };
+  const key = watchKey(name);
   await call(table, { app: name, operation: 'record watched paths' }, (client) =>
     paths.length
       ? client.send(
@@ -119,8 +123,9 @@ export async function getRegistryEntry(
   return (await listRegistry(table, name)).find((e) => e.name === name);
 }
 
-async function queryRegistry(
+async function queryPartition(
   table: StateTable,
+  pk: string,
   sk: string | undefined,
 ): Promise<Record<string, AttributeValue>[]> {
   const items: Record<string, AttributeValue>[] = [];
@@ -132,7 +137,7 @@ async function queryRegistry(
           TableName: table.tableName,
           KeyConditionExpression: sk ? 'pk = :pk AND sk = :sk' : 'pk = :pk',
           ExpressionAttributeValues: {
-            ':pk': { S: REGISTRY_PARTITION },
+            ':pk': { S: pk },
             ...(sk ? { ':sk': { S: sk } } : {}),
           },
           ExclusiveStartKey: start,
@@ -145,27 +150,41 @@ async function queryRegistry(
   return items;
 }
 
+/** Watched paths by application (or of the one named), whether or not it is still registered. */
+export async function listWatchPaths(
+  table: StateTable,
+  only?: string,
+): Promise<Map<string, string[]>> {
+  const watched = new Map<string, string[]>();
+  for (const raw of await queryPartition(table, WATCH_PARTITION, only && `${APP_PREFIX}${only}`)) {
+    const parsed = watchItemSchema.safeParse(raw);
+    if (!parsed.success) throw malformed(table, raw, parsed.error);
+    watched.set(parsed.data.sk.slice(APP_PREFIX.length), parsed.data.paths);
+  }
+  return watched;
+}
+
+function malformed(
+  table: StateTable,
+  raw: Record<string, AttributeValue>,
+  error: z.ZodError,
+): CorruptStateError {
+  return new CorruptStateError(
+    { table: table.tableName, operation: 'list applications' },
+    `registry item ${JSON.stringify(raw.sk)} is malformed: ${error.message}`,
+  );
+}
+
 /** Every registered application (or the one named), sorted by name. */
 export async function listRegistry(table: StateTable, only?: string): Promise<RegistryEntry[]> {
   const entries: RegistryEntry[] = [];
-  const watched = new Map<string, string[]>();
-  const malformed = (raw: Record<string, AttributeValue>, error: z.ZodError) =>
-    new CorruptStateError(
-      { table: table.tableName, operation: 'list applications' },
-      `registry item ${JSON.stringify(raw.sk)} is malformed: ${error.message}`,
-    );
-  // The whole partition, or the application's two items.
-  const keys = only ? [`${APP_PREFIX}${only}`, `${WATCH_PREFIX}${only}`] : [undefined];
-  const items = (await Promise.all(keys.map((sk) => queryRegistry(table, sk)))).flat();
+  const [items, watched] = await Promise.all([
+    queryPartition(table, REGISTRY_PARTITION, only && `${APP_PREFIX}${only}`),
+    listWatchPaths(table, only),
+  ]);
   for (const raw of items) {
-    if (raw.sk?.S?.startsWith(WATCH_PREFIX)) {
-      const parsed = watchItemSchema.safeParse(raw);
-      if (!parsed.success) throw malformed(raw, parsed.error);
-      watched.set(parsed.data.sk.slice(WATCH_PREFIX.length), parsed.data.paths);
-      continue;
-    }
     const parsed = itemSchema.safeParse(raw);
-    if (!parsed.success) throw malformed(raw, parsed.error);
+    if (!parsed.success) throw malformed(table, raw, parsed.error);
     const { sk, file, updatedAt, app, cluster, clusters, repoKey, error } = parsed.data;
     const name = sk.slice(APP_PREFIX.length);
     const entry: RegistryEntry = { name, file, updatedAt };

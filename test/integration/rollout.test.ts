@@ -1,3 +1,4 @@
+import type { SyncResult } from '../../shared/sync/result.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -291,11 +292,13 @@ describe('progressive rollout across clusters', () => {
 
     // Through the API: show and history per destination, and a person's rollback of every wave.
     const queued: ReconcileMessageInput[] = [];
-    const api = (method: string, path: string, body?: unknown) =>
+    const diffs: { app: Application; cluster: string; previous: number | undefined }[] = [];
+    const api = (method: string, path: string, body?: unknown, query?: Record<string, string>) =>
       handleApi(
         {
           method,
           path,
+          ...(query ? { query } : {}),
           ...(body ? { body: JSON.stringify(body) } : {}),
           caller: 'arn:aws:iam::123456789012:user/oncall',
           requestId: uniqueName('req'),
@@ -303,7 +306,11 @@ describe('progressive rollout across clusters', () => {
         {
           table,
           queue: { send: async (list) => void queued.push(...list.map((m) => m.message)) },
-          diff: () => Promise.reject(new Error('not used')),
+          // The engine's diff is tested on its own; here, which destination it is given.
+          diff: async (a, c, previous) => {
+            diffs.push({ app: a, cluster: c.metadata.name, previous: previous?.entries.length });
+            return { status: 'Synced' } as SyncResult;
+          },
         },
       );
     expect((await api('GET', `/apps/${name}`)).body).toMatchObject({
@@ -315,6 +322,36 @@ describe('progressive rollout across clusters', () => {
       ],
       state: { rollout: [{ revision: three, reachedWave: 0 }, {}, {}] },
     });
+    expect(await api('GET', `/apps/${name}/diff`)).toMatchObject({
+      statusCode: 400,
+      body: {
+        message: expect.stringMatching(
+          /several clusters \(staging, prod-eu, prod-us\): ask for one with \?destination=CLUSTER/,
+        ),
+      },
+    });
+    expect(
+      await api('GET', `/apps/${name}/diff`, undefined, { destination: 'nowhere' }),
+    ).toMatchObject({
+      statusCode: 400,
+      body: { message: expect.stringContaining('no destination on cluster "nowhere"') },
+    });
+    expect(
+      await api('GET', `/apps/${name}/diff`, undefined, { destination: 'prod-eu' }),
+    ).toMatchObject({
+      statusCode: 200,
+    });
+    expect(diffs).toEqual([
+      {
+        app: expect.objectContaining({
+          spec: expect.objectContaining({
+            destination: { cluster: 'prod-eu', namespace: namespace('prod-eu') },
+          }),
+        }),
+        cluster: 'prod-eu',
+        previous: 1,
+      },
+    ]);
     const history = (await api('GET', `/apps/${name}/history`)).body as {
       destinations: { cluster: string; history: { revision: string }[] }[];
     };

@@ -61,14 +61,14 @@ describe('kustomizeInputs', () => {
     ]);
   });
 
-  it('leaves out what is inside the app path, missing, outside the repository, or remote', () => {
+  it('leaves out what is inside the app path, outside the repository, or remote; keeps a path not pushed yet', () => {
     const root = repo({
       'app/kustomization.yaml':
         'resources: [local.yaml, sub, ../missing, ../../../../etc, git@github.com:a/b.git]\n',
       'app/local.yaml': 'kind: ConfigMap',
       'app/sub/kustomization.yaml': 'resources: [../local.yaml]\n',
     });
-    expect(kustomizeInputs(root, 'app')).toEqual([]);
+    expect(kustomizeInputs(root, 'app')).toEqual(['missing']);
   });
 
   it('survives cycles and broken files (kustomize reports those when it renders)', () => {
@@ -76,8 +76,11 @@ describe('kustomizeInputs', () => {
       'a/kustomization.yaml': 'resources: [../b]\n',
       'b/kustomization.yaml': 'resources: [../a, ../c]\n',
       'c/kustomization.yaml': 'resources: [: not yaml\n',
+      'd/kustomization.yaml': `transformers:\n  - |\n    ${'x'.repeat(300)}\n    kind: Inline\nresources: [${'y'.repeat(300)}]\n`,
     });
     expect(kustomizeInputs(root, 'a')).toEqual(['b', 'c']);
+    // Inline plugin configuration and impossible names are no paths to watch, and no reason to fail.
+    expect(() => kustomizeInputs(root, 'd')).not.toThrow();
   });
 
   it('a path inside another watched directory is not listed twice', () => {
