@@ -15,9 +15,12 @@ import { webhookDeps } from '../../shared/runtime/webhook-deps.ts';
 import {
   getRegistryEntry,
   listRegistry,
+  listWatchPaths,
   putRegistryEntry,
+  putWatchPaths,
   removeRegistryEntry,
 } from '../../shared/state/registry.ts';
+import { registerConfig } from '../../shared/scheduler/register.ts';
 import { handleWebhook } from '../../shared/webhooks/index.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
 import { localDynamoClient } from '../harness/dynamodb.ts';
@@ -371,9 +374,19 @@ describe('reconcileApp: engine with lease, state and history', () => {
     // Unregistering removes the routing record with the application.
     await removeRegistryEntry(own, name);
     expect(await getRegistryEntry(own, name)).toBeUndefined();
+    expect((await listWatchPaths(own)).has(name)).toBe(false);
     expect(
       (await listRegistry(own)).find((e) => e.name === sibling.metadata.name)?.watchPaths,
     ).toBeUndefined();
+    // A reconcile that finished after the removal wrote them again: the scheduler cleans up.
+    await putWatchPaths(own, name, ['base']);
+    const report = await registerConfig(own, {
+      applications: new Map(),
+      clusters: new Map(),
+      errors: [],
+    });
+    expect(report.removed).toEqual([sibling.metadata.name]);
+    expect((await listWatchPaths(own)).size).toBe(0);
     await queue.stop();
   });
 
