@@ -35,3 +35,13 @@ export function githubPush(options: {
     },
   };
 }
+
+/** A repository with a Kustomize overlay (`overlays/prod`) on a base outside it, and an unrelated `docs` folder. */
+export function kustomizeOverlayTree(): Record<string, string> {
+  return {
+    'base/kustomization.yaml': 'resources: [cm.yaml]\n',
+    'base/cm.yaml': configMapYaml('settings', 'one'),
+    'overlays/prod/kustomization.yaml': 'resources: [../../base]\n',
+    'docs/README.md': 'docs',
+  };
+}

@@ -28,7 +28,7 @@ import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { toolPath } from '../harness/tools.ts';
 import { configMapValue, kubectl } from '../helpers/engine.ts';
-import { configMapYaml, githubPush } from '../helpers/manifests.ts';
+import { configMapYaml, githubPush, kustomizeOverlayTree } from '../helpers/manifests.ts';
 
 describe('reconcileApp: engine with lease, state and history', () => {
   let git: GitServer;
@@ -304,12 +304,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
     };
     const sibling = { ...overlay, metadata: { name: `${name}-docs` } };
     sibling.spec = { ...sibling.spec, source: { ...sibling.spec.source, path: 'docs' } };
-    const tree = {
-      'base/kustomization.yaml': 'resources: [cm.yaml]\n',
-      'base/cm.yaml': configMapYaml('settings', 'one'),
-      'overlays/prod/kustomization.yaml': 'resources: [../../base]\n',
-      'docs/README.md': 'docs',
-    };
+    const tree = kustomizeOverlayTree();
     const first = commit(tree);
     await putRegistryEntry(own, { name, app: overlay, file: 'apps/prod.yaml' });
     await putRegistryEntry(own, {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '../harness/context.ts';
-import { configMapYaml } from '../helpers/manifests.ts';
+import { configMapYaml, kustomizeOverlayTree } from '../helpers/manifests.ts';
 import { commitTree, tagCommit } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import {
@@ -170,12 +170,7 @@ describe('git source', () => {
   });
 
   it('fetches a commit that reverts a file to content already cached without a circular pack', async () => {
-    const tree = {
-      'base/kustomization.yaml': 'resources: [cm.yaml]\n',
-      'base/cm.yaml': configMapYaml('settings', 'one'),
-      'overlays/prod/kustomization.yaml': 'resources: [../../base]\n',
-      'docs/README.md': 'docs',
-    };
+    const tree = kustomizeOverlayTree();
     const repo = newRepo(tree);
     const cacheDir = tempDir();
     const target = spec({ repoURL: repo.url, path: 'overlays/prod' });
