@@ -263,7 +263,7 @@ spec:
     expect(noState.stderr).toMatch(/no state found/);
   });
 
-  it('serve reconciles on start, applies a signed webhook at once, and stops cleanly on Ctrl-C', async () => {
+  it('serve reconciles on start, applies a signed webhook within 2 seconds, and stops cleanly on Ctrl-C', async () => {
     const name = uniqueName('cli-serve');
     const url = git.createRepo(name);
     commitTree(git.repoPath(name), 'main', { 'app/cm.yaml': configMapYaml('settings', 'one') });
@@ -322,12 +322,12 @@ spec:
       });
       expect(response.status).toBe(202);
       // The scheduler's interval is an hour, so only the webhook can have
-      // applied it; how fast is measured by the demo and benchmarks.
+      // applied it, within the 2 seconds local mode promises.
       while ((await value()) !== 'two' && Date.now() - started < 15_000) await sleep(20);
+      const elapsed = Date.now() - started;
       expect(await value()).toBe('two');
-      console.log(
-        `[cli] serve applied a webhook's commit ${Date.now() - started} ms after the push`,
-      );
+      console.log(`[cli] serve applied a webhook's commit ${elapsed} ms after the push`);
+      expect(elapsed).toBeLessThan(2_000);
 
       const forged = await fetch(`http://127.0.0.1:${port}/webhooks/github`, {
         method: 'POST',
