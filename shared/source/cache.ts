@@ -46,3 +46,33 @@ export async function hasCommit(cache: RepoCache, commit: string): Promise<boole
     throw error;
   }
 }
+
+/** Checkouts of a commit no reconcile has used for this long are removed. */
+export const CHECKOUT_IDLE_MS = 15 * 60_000;
+
+/**
+ * Marks the checkouts of `inUse` as used now and removes those of commits
+ * unused for CHECKOUT_IDLE_MS, so a long-lived cache (a warm Lambda's /tmp,
+ * where a Kustomize app's whole tree is written per commit) holds a few
+ * trees rather than one per commit ever seen. A render follows its fetch at
+ * once and is bounded by the tool timeout, far below the idle time, so a
+ * checkout being read is never removed.
+ */
+export async function retireCheckouts(cache: RepoCache, inUse: string): Promise<void> {
+  const now = new Date();
+  await fs.promises.utimes(join(cache.checkouts, inUse), now, now).catch(() => undefined);
+  let commits: string[];
+  try {
+    commits = await fs.promises.readdir(cache.checkouts);
+  } catch {
+    return;
+  }
+  for (const commit of commits) {
+    if (commit === inUse) continue;
+    const dir = join(cache.checkouts, commit);
+    const stat = await fs.promises.stat(dir).catch(() => undefined);
+    if (stat && now.getTime() - stat.mtimeMs > CHECKOUT_IDLE_MS) {
+      await fs.promises.rm(dir, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import { checkoutPath } from './checkout.ts';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureRepo, hasCommit, repoCache, type RepoCache } from './cache.ts';
+import { ensureRepo, hasCommit, repoCache, retireCheckouts, type RepoCache } from './cache.ts';
 import { PathNotFoundError } from './errors.ts';
 import { fetchCommit } from './fetch.ts';
 import { withLock } from './lock.ts';
@@ -66,6 +66,7 @@ export async function fetchSource(spec: SourceSpec, options: SourceOptions): Pro
       options.checkout === 'repository'
         ? await appDirInRepository(cache, resolved.revision, context)
         : { appDir: await checkoutPath(cache, resolved.revision, context) };
+    await retireCheckouts(cache, resolved.revision);
     return {
       revision: resolved.revision,
       ...(resolved.ref ? { ref: resolved.ref } : {}),

@@ -8,6 +8,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -30,6 +31,7 @@ import {
   UnreachableError,
   type SourceSpecInput,
 } from '../../shared/source/index.ts';
+import { CHECKOUT_IDLE_MS } from '../../shared/source/cache.ts';
 
 const app = (n: number): Record<string, string> => ({
   'apps/guestbook/deployment.yaml': `kind: Deployment\n# version ${n}\n`,
@@ -125,6 +127,40 @@ describe('git source', () => {
       { cacheDir },
     );
     expect(readFileSync(join(byTag.appDir, 'deployment.yaml'), 'utf8')).toContain('version 2');
+  });
+
+  it('removes checkouts of commits unused for a while, and keeps those in use', async () => {
+    const repo = newRepo();
+    const cacheDir = tempDir();
+    const target = spec({ repoURL: repo.url, path: 'apps/guestbook' });
+    const commitDir = (appDir: string) => join(appDir, '..');
+    const age = (appDir: string, ms: number) => {
+      const then = new Date(Date.now() - ms);
+      utimesSync(commitDir(appDir), then, then);
+    };
+    const first = await fetchSource(target, { cacheDir });
+    commitTree(repo.bare, 'main', app(2));
+    const second = await fetchSource(target, { cacheDir });
+    const pinned = spec({
+      repoURL: repo.url,
+      path: 'apps/guestbook',
+      targetRevision: first.revision,
+    });
+
+    // Idle longer than CHECKOUT_IDLE_MS: removed at the next fetch of another commit.
+    age(first.appDir, CHECKOUT_IDLE_MS + 60_000);
+    await fetchSource(target, { cacheDir });
+    expect(existsSync(commitDir(first.appDir))).toBe(false);
+    expect(existsSync(second.appDir)).toBe(true);
+
+    // Fetched again (a pinned app): written anew and marked as used, so kept.
+    const again = await fetchSource(pinned, { cacheDir });
+    expect(again).toMatchObject({ revision: first.revision, fetched: false });
+    expect(readFileSync(join(again.appDir, 'deployment.yaml'), 'utf8')).toContain('version 1');
+    age(second.appDir, CHECKOUT_IDLE_MS - 60_000);
+    await fetchSource(pinned, { cacheDir });
+    expect(existsSync(second.appDir)).toBe(true);
+    expect(existsSync(again.appDir)).toBe(true);
   });
 
   it('does not fetch again while the commit is unchanged', async () => {
