@@ -5,7 +5,7 @@ import { applyObject, deleteObject, getObject } from '../kube/operations.ts';
 import type { SyncContext } from './context.ts';
 import { describeError, type PlannedObject } from './diff.ts';
 import { orderBatches, type Stage } from './order.ts';
-import { FIELD_MANAGER } from './ownership.ts';
+import { FIELD_MANAGER, ownerOf } from './ownership.ts';
 
 export interface AppliedObject {
   planned: PlannedObject;
@@ -121,11 +121,21 @@ export async function applyPlan(
       async (planned): Promise<AppliedObject> => {
         const d = planned.desired;
         try {
+          const unplanned = !d.info;
           d.info ??= await ctx.discovery.find(d.object.apiVersion, d.object.kind);
           if (!d.info)
             throw new Error(
               `kind ${d.object.kind} in ${d.object.apiVersion} is still not served after its CRD was created`,
             );
+          // Its kind was not served when the sync was planned (a CRD version
+          // added in this sync), so ownership is checked now: the object may
+          // exist already under another version, made by another application.
+          if (unplanned) {
+            const live = await getObject(ctx.client, d.info, d.ref.namespace, d.ref.name);
+            const owner = live && ownerOf(live);
+            if (owner && owner !== ctx.app)
+              throw new Error(`belongs to application "${owner}"; it is not taken over`);
+          }
           if (planned.recreate) {
             await deleteObject(ctx.client, d.info, d.ref.namespace, d.ref.name, {
               propagationPolicy: 'Foreground',

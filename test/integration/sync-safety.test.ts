@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../shared/kube/object.ts';
 import type { Inventory } from '../../shared/sync/inventory.ts';
@@ -292,6 +295,57 @@ describe('sync safety', () => {
     });
     expect(broken.health.status).toBe('Degraded');
     expect(broken.health.message).toMatch(/Widget .*gizmo: Ready: Broken/);
+  });
+
+  it('does not take over a custom resource through a CRD version added in the same sync', async () => {
+    const owner = uniqueName('crdv-a');
+    const other = uniqueName('crdv-b');
+    const group = `${owner}.driftless.dev`;
+    const version = (name: string, storage: boolean) => ({
+      name,
+      served: true,
+      storage,
+      schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+    });
+    const crd = (versions: object[]): KubeObject => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: `widgets.${group}` },
+      spec: {
+        group,
+        scope: 'Namespaced',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+        versions,
+      },
+    });
+    const widget = (apiVersion: string, size: number): KubeObject => ({
+      apiVersion: `${group}/${apiVersion}`,
+      kind: 'Widget',
+      metadata: { name: 'gizmo' },
+      spec: { size },
+    });
+    // The CRD comes from a cluster admin (no application owns it); one app makes a widget.
+    const dir = mkdtempSync(join(tmpdir(), 'driftless-crdv-'));
+    writeFileSync(join(dir, 'crd.json'), JSON.stringify(crd([version('v1', true)])));
+    await kubectl(clusterA(), 'apply', '-f', join(dir, 'crd.json'));
+    rmSync(dir, { recursive: true });
+    await kubectl(clusterA(), 'wait', '--for=condition=Established', `crd/widgets.${group}`);
+    const first = await sync(owner, owner, [widget('v1', 1)]);
+    expect(first.error).toBeUndefined();
+
+    // Another app adopts the CRD, adds v2, and declares the same widget in v2:
+    // unknown when planned, so the ownership check happens at apply time.
+    const second = await sync(other, owner, [
+      crd([version('v1', true), version('v2', false)]),
+      widget('v2', 2),
+    ]);
+    expect(second.status).toBe('Failed');
+    expect(second.error).toMatch(/Widget .*gizmo .*belongs to application "crdv-a-/);
+    const live = JSON.parse(
+      await kubectl(clusterA(), 'get', `widgets.v1.${group}`, 'gizmo', '-n', owner, '-o', 'json'),
+    ) as KubeObject;
+    expect(live.spec).toEqual({ size: 1 });
+    expect(live.metadata.annotations?.['driftless.dev/app']).toBe(owner);
   });
 
   it('sends manifests as plain JSON: a field outside any typed model reaches the server, which names it', async () => {
