@@ -147,3 +147,28 @@ export function configMapValue(
     'jsonpath={.data.value}',
   );
 }
+
+/** A served version of a CRD whose objects may hold any fields. */
+export function crdVersion(name: string, storage: boolean): object {
+  return {
+    name,
+    served: true,
+    storage,
+    schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+  };
+}
+
+/** The CRD of a namespaced `Widget` kind in `group`. */
+export function widgetCrd(group: string, versions: object[]): KubeObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `widgets.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+      versions,
+    },
+  };
+}

@@ -6,7 +6,15 @@ import type { KubeObject } from '../../shared/kube/object.ts';
 import type { Inventory } from '../../shared/sync/inventory.ts';
 import { syncObjects, type SyncObjectsOptions } from '../../shared/sync/sync-objects.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
-import { asRendered, configMap, contextFor, kubectl, kubectlDiff } from '../helpers/engine.ts';
+import {
+  asRendered,
+  configMap,
+  contextFor,
+  crdVersion,
+  kubectl,
+  kubectlDiff,
+  widgetCrd,
+} from '../helpers/engine.ts';
 
 const clusterA = () => cluster('cluster-a');
 
@@ -230,26 +238,7 @@ describe('sync safety', () => {
   it('creates a CRD and its custom resource in one sync, and reads Ready=False as Degraded', async () => {
     const app = uniqueName('crd');
     const group = `${app}.driftless.dev`;
-    const crd: KubeObject = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `widgets.${group}` },
-      spec: {
-        group,
-        scope: 'Namespaced',
-        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-            },
-          },
-        ],
-      },
-    };
+    const crd = widgetCrd(group, [crdVersion('v1', true)]);
     const widget: KubeObject = {
       apiVersion: `${group}/v1`,
       kind: 'Widget',
@@ -301,23 +290,6 @@ describe('sync safety', () => {
     const owner = uniqueName('crdv-a');
     const other = uniqueName('crdv-b');
     const group = `${owner}.driftless.dev`;
-    const version = (name: string, storage: boolean) => ({
-      name,
-      served: true,
-      storage,
-      schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-    });
-    const crd = (versions: object[]): KubeObject => ({
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `widgets.${group}` },
-      spec: {
-        group,
-        scope: 'Namespaced',
-        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-        versions,
-      },
-    });
     const widget = (apiVersion: string, size: number): KubeObject => ({
       apiVersion: `${group}/${apiVersion}`,
       kind: 'Widget',
@@ -326,7 +298,10 @@ describe('sync safety', () => {
     });
     // The CRD comes from a cluster admin (no application owns it); one app makes a widget.
     const dir = mkdtempSync(join(tmpdir(), 'driftless-crdv-'));
-    writeFileSync(join(dir, 'crd.json'), JSON.stringify(crd([version('v1', true)])));
+    writeFileSync(
+      join(dir, 'crd.json'),
+      JSON.stringify(widgetCrd(group, [crdVersion('v1', true)])),
+    );
     await kubectl(clusterA(), 'apply', '-f', join(dir, 'crd.json'));
     rmSync(dir, { recursive: true });
     await kubectl(clusterA(), 'wait', '--for=condition=Established', `crd/widgets.${group}`);
@@ -336,7 +311,7 @@ describe('sync safety', () => {
     // Another app adopts the CRD, adds v2, and declares the same widget in v2:
     // unknown when planned, so the ownership check happens at apply time.
     const second = await sync(other, owner, [
-      crd([version('v1', true), version('v2', false)]),
+      widgetCrd(group, [crdVersion('v1', true), crdVersion('v2', false)]),
       widget('v2', 2),
     ]);
     expect(second.status).toBe('Failed');
