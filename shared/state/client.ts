@@ -1,4 +1,10 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  paginateQuery,
+  type AttributeValue,
+  type DynamoDBClientConfig,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { translateError, type StateErrorContext } from './errors.ts';
 
 /** Everything a state operation needs: where the table is and what time it is. */
@@ -47,4 +53,32 @@ export async function call<T>(
   } catch (err) {
     throw translateError(err, { ...context, table: table.tableName });
   }
+}
+
+/** Every item a query matches, page after page, with errors turned into typed state errors as `call` does. */
+export async function* queryItems(
+  table: StateTable,
+  context: Omit<StateErrorContext, 'table'>,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+): AsyncGenerator<Record<string, AttributeValue>> {
+  try {
+    for await (const page of paginateQuery(
+      { client: table.client },
+      { ...input, TableName: table.tableName },
+    ))
+      yield* page.Items ?? [];
+  } catch (err) {
+    throw translateError(err, { ...context, table: table.tableName });
+  }
+}
+
+/** `queryItems`, collected. */
+export async function queryAll(
+  table: StateTable,
+  context: Omit<StateErrorContext, 'table'>,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+): Promise<Record<string, AttributeValue>[]> {
+  const items: Record<string, AttributeValue>[] = [];
+  for await (const item of queryItems(table, context, input)) items.push(item);
+  return items;
 }

@@ -2,14 +2,13 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { syncSummarySchema, type SyncSummary } from './app-state.ts';
 import { jsonAttr, numberAttr, stringAttr } from './attributes.ts';
-import { call, type StateTable } from './client.ts';
+import { call, queryAll, type StateTable } from './client.ts';
 import { CorruptStateError, isConditionalFailure, LeaseLostError, StateError } from './errors.ts';
 import { fenced } from './fence.ts';
 import { readApp } from './head.ts';
@@ -237,27 +236,14 @@ async function queryHistory(
   to: number,
   projection?: string,
 ): Promise<Record<string, AttributeValue>[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await call(table, context, (client) =>
-      client.send(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': { S: appPartition(app) },
-            ':from': { S: `${HISTORY_PREFIX}${pad(from)}` },
-            ':to': { S: `${HISTORY_PREFIX}${pad(to)}` },
-          },
-          ProjectionExpression: projection,
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      ),
-    );
-    items.push(...(page.Items ?? []));
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-  return items;
+  return queryAll(table, context, {
+    KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: {
+      ':pk': { S: appPartition(app) },
+      ':from': { S: `${HISTORY_PREFIX}${pad(from)}` },
+      ':to': { S: `${HISTORY_PREFIX}${pad(to)}` },
+    },
+    ProjectionExpression: projection,
+    ConsistentRead: true,
+  });
 }

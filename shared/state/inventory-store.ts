@@ -1,14 +1,10 @@
-import {
-  DeleteItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
+import { mapLimit } from '../concurrency.ts';
 import type { Inventory } from '../sync/inventory.ts';
 import { binaryAttr, stringAttr } from './attributes.ts';
-import { call, type StateTable } from './client.ts';
+import { call, queryItems, type StateTable } from './client.ts';
 import { CorruptStateError } from './errors.ts';
 import { updateHeadFenced } from './fence.ts';
 import { readApp, type InventoryPointer } from './head.ts';
@@ -49,23 +45,21 @@ export async function writeInventory(
   const generation = `${pad(lease.token)}-${randomBytes(4).toString('hex')}`;
   const now = String(table.now());
 
-  const puts = encoded.chunks.map(
-    (data, chunk) => () =>
-      call(table, context, (client) =>
-        client.send(
-          new PutItemCommand({
-            TableName: table.tableName,
-            Item: {
-              ...inventoryChunkKey(lease.app, generation, chunk),
-              data: { B: data },
-              token: { N: String(lease.token) },
-              writtenAt: { N: now },
-            },
-          }),
-        ),
+  await mapLimit(encoded.chunks, WRITE_CONCURRENCY, (data, chunk) =>
+    call(table, context, (client) =>
+      client.send(
+        new PutItemCommand({
+          TableName: table.tableName,
+          Item: {
+            ...inventoryChunkKey(lease.app, generation, chunk),
+            data: { B: data },
+            token: { N: String(lease.token) },
+            writtenAt: { N: now },
+          },
+        }),
       ),
+    ),
   );
-  await runLimited(puts, WRITE_CONCURRENCY);
 
   await updateHeadFenced(table, lease, context.operation, {
     expression:
@@ -99,14 +93,10 @@ async function sweep(table: StateTable, lease: Lease, keep: string): Promise<num
     const token = Number(generation.split('-')[0]);
     if (generation !== keep && token <= lease.token) stale.push({ pk: item.pk!, sk: item.sk! });
   }
-  await runLimited(
-    stale.map(
-      (Key) => () =>
-        call(table, context, (client) =>
-          client.send(new DeleteItemCommand({ TableName: table.tableName, Key })),
-        ),
+  await mapLimit(stale, WRITE_CONCURRENCY, (Key) =>
+    call(table, context, (client) =>
+      client.send(new DeleteItemCommand({ TableName: table.tableName, Key })),
     ),
-    WRITE_CONCURRENCY,
   );
   return stale.length;
 }
@@ -169,37 +159,18 @@ async function readGeneration(
 
 const chunkSchema = z.object({ data: binaryAttr });
 
-async function* queryChunks(
+function queryChunks(
   table: StateTable,
   context: { app: string; operation: string },
   app: string,
   prefix: string,
   withData: boolean,
 ): AsyncGenerator<Record<string, AttributeValue>> {
-  let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await call(table, context, (client) =>
-      client.send(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': { S: appPartition(app) }, ':prefix': { S: prefix } },
-          ProjectionExpression: withData ? 'pk, sk, #data' : 'pk, sk',
-          ...(withData ? { ExpressionAttributeNames: { '#data': 'data' } } : {}),
-          ConsistentRead: true,
-          ExclusiveStartKey,
-        }),
-      ),
-    );
-    yield* page.Items ?? [];
-    ExclusiveStartKey = page.LastEvaluatedKey;
-  } while (ExclusiveStartKey);
-}
-
-async function runLimited(tasks: (() => Promise<unknown>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) await tasks[next++]!();
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return queryItems(table, context, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': { S: appPartition(app) }, ':prefix': { S: prefix } },
+    ProjectionExpression: withData ? 'pk, sk, #data' : 'pk, sk',
+    ...(withData ? { ExpressionAttributeNames: { '#data': 'data' } } : {}),
+    ConsistentRead: true,
+  });
 }

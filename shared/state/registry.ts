@@ -1,15 +1,10 @@
-import {
-  DeleteItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { Application } from '../config/application.ts';
 import { Cluster } from '../config/cluster.ts';
 import { normalizeRepoURL } from '../config/repo-url.ts';
 import { jsonAttr, numberAttr, stringAttr } from './attributes.ts';
-import { call, type StateTable } from './client.ts';
+import { call, queryAll, type StateTable } from './client.ts';
 import { CorruptStateError } from './errors.ts';
 
 /**
@@ -123,31 +118,19 @@ export async function getRegistryEntry(
   return (await listRegistry(table, name)).find((e) => e.name === name);
 }
 
-async function queryPartition(
+function queryPartition(
   table: StateTable,
   pk: string,
   sk: string | undefined,
 ): Promise<Record<string, AttributeValue>[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await call(table, { operation: 'list applications' }, (client) =>
-      client.send(
-        new QueryCommand({
-          TableName: table.tableName,
-          KeyConditionExpression: sk ? 'pk = :pk AND sk = :sk' : 'pk = :pk',
-          ExpressionAttributeValues: {
-            ':pk': { S: pk },
-            ...(sk ? { ':sk': { S: sk } } : {}),
-          },
-          ExclusiveStartKey: start,
-        }),
-      ),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
+  return queryAll(
+    table,
+    { operation: 'list applications' },
+    {
+      KeyConditionExpression: sk ? 'pk = :pk AND sk = :sk' : 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: pk }, ...(sk ? { ':sk': { S: sk } } : {}) },
+    },
+  );
 }
 
 /** Watched paths by application (or of the one named), whether or not it is still registered. */
