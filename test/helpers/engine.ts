@@ -8,6 +8,8 @@ import { Discovery } from '../../shared/kube/discovery.ts';
 import type { KubeObject } from '../../shared/kube/object.ts';
 import type { RenderedObject } from '../../shared/render/types.ts';
 import type { SyncContext } from '../../shared/sync/context.ts';
+import type { Inventory } from '../../shared/sync/inventory.ts';
+import { syncObjects, type SyncObjectsOptions } from '../../shared/sync/sync-objects.ts';
 import { withOwnerMarks } from '../../shared/sync/ownership.ts';
 import type { LocalCluster } from '../harness/control-plane.ts';
 import { toolPath } from '../harness/tools.ts';
@@ -34,6 +36,35 @@ export function contextFor(
     namespace,
     concurrency: 16,
   };
+}
+
+/**
+ * One `syncObjects` run of `objects` as application `app` in `namespace` on a
+ * local cluster, with a client of its own (closed afterwards), creating the
+ * namespace and pruning unless `options` says otherwise.
+ */
+export async function syncOn(
+  cluster: LocalCluster,
+  app: string,
+  namespace: string,
+  objects: KubeObject[],
+  previous?: Inventory,
+  options: Partial<SyncObjectsOptions> & { restricted?: boolean } = {},
+) {
+  const { restricted, ...syncOptions } = options;
+  const ctx = contextFor(cluster, app, namespace, { restricted });
+  try {
+    return await syncObjects(ctx, asRendered(objects), {
+      cluster: cluster.name,
+      revision: 'r1',
+      previous,
+      createNamespace: true,
+      prune: true,
+      ...syncOptions,
+    });
+  } finally {
+    ctx.client.close();
+  }
 }
 
 /** Rendered objects as the render stage would give them, sourced from a pretend file. */

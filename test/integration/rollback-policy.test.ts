@@ -2,11 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  CloudWatchClient,
-  PutMetricAlarmCommand,
-  SetAlarmStateCommand,
-} from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -31,6 +27,7 @@ import { listHistory } from '../../shared/state/history.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
 import { LOCAL_AWS, localDynamoClient } from '../harness/dynamodb.ts';
 import { commitTree } from '../harness/git-fixtures.ts';
+import { createAlarm } from '../helpers/alarms.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { configMapValue, kubectl } from '../helpers/engine.ts';
 import { configMapYaml } from '../helpers/manifests.ts';
@@ -226,23 +223,7 @@ describe('rollback policy: bake, automated rollback and hold', () => {
 
   it('rolls back when a named alarm goes to ALARM during bake time, and notifies SNS', async () => {
     const alarm = uniqueName('driftless-alarm');
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: alarm,
-        Namespace: 'Test',
-        MetricName: 'Errors',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
-    const setAlarm = (StateValue: 'OK' | 'ALARM') =>
-      cloudwatch.send(
-        new SetAlarmStateCommand({ AlarmName: alarm, StateValue, StateReason: 'test' }),
-      );
-    await setAlarm('OK');
+    const setAlarm = await createAlarm(cloudwatch, alarm);
     // Named by ARN: the name after `alarm:` is what CloudWatch is asked for.
     const arn = `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarm}`;
     const { name, input, state, bakeThrough, commit } = setup({

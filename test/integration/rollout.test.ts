@@ -1,13 +1,8 @@
-import type { SyncResult } from '../../shared/sync/result.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  CloudWatchClient,
-  PutMetricAlarmCommand,
-  SetAlarmStateCommand,
-} from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Application } from '../../shared/config/application.ts';
 import { CloudWatchAlarmSource } from '../../shared/rollout/alarms.ts';
@@ -17,6 +12,7 @@ import { Cluster } from '../../shared/config/cluster.ts';
 import { setSuspended } from '../../shared/control/suspend.ts';
 import { connectCluster } from '../../shared/kube/connect.ts';
 import type { DriftlessEvent } from '../../shared/observability/events.ts';
+import type { SyncResult } from '../../shared/sync/result.ts';
 import { handleApi } from '../../shared/api/handle-api.ts';
 import type { ReconcileMessageInput } from '../../shared/queue/message.ts';
 import { processMessage } from '../../shared/reconciler/process-message.ts';
@@ -27,6 +23,7 @@ import { readApp } from '../../shared/state/head.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
 import { LOCAL_AWS, localDynamoClient } from '../harness/dynamodb.ts';
 import { commitTree } from '../harness/git-fixtures.ts';
+import { createAlarm } from '../helpers/alarms.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { kubectl } from '../helpers/engine.ts';
 import { configMapYaml } from '../helpers/manifests.ts';
@@ -92,23 +89,7 @@ describe('progressive rollout across clusters', () => {
   it('stops a three-wave rollout at the wave whose alarm fires and rolls back the waves before', async () => {
     const name = uniqueName('wave');
     const alarm = uniqueName('driftless-eu-errors');
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: alarm,
-        Namespace: 'Test',
-        MetricName: 'Errors',
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
-    const setAlarm = (StateValue: 'OK' | 'ALARM') =>
-      cloudwatch.send(
-        new SetAlarmStateCommand({ AlarmName: alarm, StateValue, StateReason: 'test' }),
-      );
-    await setAlarm('OK');
+    const setAlarm = await createAlarm(cloudwatch, alarm);
     const url = git.createRepo(name);
     const namespace = (stage: Stage) => `${name}-${stage}`;
     const app = Application.parse({

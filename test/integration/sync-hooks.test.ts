@@ -1,38 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../shared/kube/object.ts';
 import type { Inventory } from '../../shared/sync/inventory.ts';
-import {
-  syncObjects,
-  type SyncObjectsOptions,
-  type SyncProgress,
-} from '../../shared/sync/sync-objects.ts';
+import type { SyncObjectsOptions, SyncProgress } from '../../shared/sync/sync-objects.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
-import { asRendered, configMap, contextFor, deployment, kubectl } from '../helpers/engine.ts';
+import { configMap, deployment, kubectl, syncOn } from '../helpers/engine.ts';
 
 const clusterB = () => cluster('cluster-b');
 
-async function sync(
+const sync = (
   app: string,
   objects: KubeObject[],
   previous?: Inventory,
   extra: Partial<SyncObjectsOptions> = {},
-) {
-  const ctx = contextFor(clusterB(), app, app);
-  try {
-    return await syncObjects(ctx, asRendered(objects), {
-      cluster: 'cluster-b',
-      revision: 'r1',
-      previous,
-      createNamespace: true,
-      prune: true,
-      waitForHealth: true,
-      healthTimeoutMs: 45_000,
-      ...extra,
-    });
-  } finally {
-    ctx.client.close();
-  }
-}
+) =>
+  syncOn(clusterB(), app, app, objects, previous, {
+    waitForHealth: true,
+    healthTimeoutMs: 45_000,
+    ...extra,
+  });
 
 interface HookSpec {
   policy?: string;

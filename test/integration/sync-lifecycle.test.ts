@@ -3,33 +3,29 @@ import type { KubeObject } from '../../shared/kube/object.ts';
 import type { Inventory } from '../../shared/sync/inventory.ts';
 import { syncObjects, type SyncObjectsOptions } from '../../shared/sync/sync-objects.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
-import { asRendered, configMap, contextFor, kubectl, kubectlDiff } from '../helpers/engine.ts';
+import {
+  asRendered,
+  configMap,
+  contextFor,
+  kubectl,
+  kubectlDiff,
+  syncOn,
+} from '../helpers/engine.ts';
 
 const clusterA = () => cluster('cluster-a');
 
-async function sync(
+const sync = (
   app: string,
   ns: string,
   objects: KubeObject[],
   previous?: Inventory,
   extra: Partial<SyncObjectsOptions> = {},
-) {
-  const ctx = contextFor(clusterA(), app, ns);
-  try {
-    return await syncObjects(ctx, asRendered(objects), {
-      cluster: 'cluster-a',
-      revision: 'r1',
-      previous,
-      createNamespace: true,
-      prune: true,
-      waitForHealth: true,
-      healthTimeoutMs: 30_000,
-      ...extra,
-    });
-  } finally {
-    ctx.client.close();
-  }
-}
+) =>
+  syncOn(clusterA(), app, ns, objects, previous, {
+    waitForHealth: true,
+    healthTimeoutMs: 30_000,
+    ...extra,
+  });
 
 async function resourceVersions(ns: string): Promise<Record<string, string>> {
   const out = JSON.parse(

@@ -4,41 +4,25 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../shared/kube/object.ts';
 import type { Inventory } from '../../shared/sync/inventory.ts';
-import { syncObjects, type SyncObjectsOptions } from '../../shared/sync/sync-objects.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
 import {
-  asRendered,
   configMap,
-  contextFor,
   crdVersion,
   kubectl,
   kubectlDiff,
+  syncOn,
   widgetCrd,
 } from '../helpers/engine.ts';
 
 const clusterA = () => cluster('cluster-a');
 
-async function sync(
+const sync = (
   app: string,
   ns: string,
   objects: KubeObject[],
   previous?: Inventory,
-  extra: Partial<SyncObjectsOptions> & { restricted?: boolean } = {},
-) {
-  const ctx = contextFor(clusterA(), app, ns, { restricted: extra.restricted });
-  try {
-    return await syncObjects(ctx, asRendered(objects), {
-      cluster: 'cluster-a',
-      revision: 'r1',
-      previous,
-      createNamespace: true,
-      prune: true,
-      ...extra,
-    });
-  } finally {
-    ctx.client.close();
-  }
-}
+  extra: Parameters<typeof syncOn>[5] = {},
+) => syncOn(clusterA(), app, ns, objects, previous, extra);
 
 async function exists(ns: string, kind: string, name: string): Promise<boolean> {
   try {
