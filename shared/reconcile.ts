@@ -106,12 +106,17 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
     let source;
     let watchPaths: string[] = [];
     try {
-      source = await fetchSource({ ...app.spec.source, targetRevision: revision }, options.source);
+      const limits = app.spec.limits;
+      const sourceOptions = {
+        ...options.source,
+        limits: { maxFetchBytes: limits.maxFetchBytes, maxFileBytes: limits.maxFileBytes },
+      };
+      source = await fetchSource({ ...app.spec.source, targetRevision: revision }, sourceOptions);
       if (detectRenderer(source.appDir, app.spec.render) === 'kustomize') {
         // Same commit, already cached: this only writes the rest of the tree.
         source = await fetchSource(
           { ...app.spec.source, targetRevision: source.revision },
-          { ...options.source, checkout: 'repository' },
+          { ...sourceOptions, checkout: 'repository' },
         );
         watchPaths = kustomizeInputs(source.repoDir!, app.spec.source.path);
       }
@@ -132,7 +137,9 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
         kubeVersion,
         releaseName: name,
         ...(options.render?.binaries ? { binaries: options.render.binaries } : {}),
-        ...(options.render?.tools ? { tools: options.render.tools } : {}),
+        tools: { maxOutputBytes: app.spec.limits.maxRenderedBytes, ...options.render?.tools },
+        maxObjects: app.spec.limits.maxObjects,
+        containment: { root: source.root, refusedLinks: source.refusedLinks },
       };
       const appDir = source.appDir;
       const cached = await renderWithCache(
@@ -142,7 +149,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
           revision: source.revision,
           path: app.spec.source.path,
           app: name,
-          spec: app.spec.render ?? null,
+          spec: [app.spec.render ?? null, app.spec.limits],
           namespace,
           kubeVersion,
           binaries: [

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { RenderSpec } from '../render/spec.ts';
 import { SourceSpec } from '../source/spec.ts';
+import { Limits } from './limits.ts';
 import { Metadata, ResourceName } from './names.ts';
 
 const SYNC_OPTIONS = [
@@ -90,6 +91,8 @@ export const ApplicationSpec = z
     healthTimeout: Duration.prefault('5m'),
     /** Watch each new revision and roll back on Degraded health or a firing alarm. */
     rollback: RollbackPolicy.optional(),
+    /** Bounds on what the repository may make us fetch, write and render (see limits.ts). */
+    limits: Limits.prefault({}),
   })
   .superRefine((spec, ctx) => {
     if (Boolean(spec.destination) === Boolean(spec.destinations))

@@ -1,18 +1,61 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, matchesGlob } from 'node:path';
 import { mapLimit } from '../concurrency.ts';
+import {
+  describeLink,
+  escapeOf,
+  insideRoot,
+  OutsideCheckoutError,
+  refusedUnder,
+  type Containment,
+} from './containment.ts';
 import { parseDocuments, type Parsed } from './documents.ts';
 import type { DirectorySpec } from './spec.ts';
 
 const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 /**
- * Manifest files relative to `appDir`, `/`-separated, in code-unit order so
+ * Manifest files relative to `appDir`, and which of them are links, `/`-separated, in code-unit order so
  * the output never depends on the file system or the locale. Dot-files and
  * dot-directories (.git, .github, ...) are not manifests and are skipped.
  */
-export async function listManifestFiles(appDir: string, spec: DirectorySpec): Promise<string[]> {
+const isManifest = (path: string, spec: DirectorySpec): boolean =>
+  MANIFEST_EXTENSIONS.some((ext) => path.endsWith(ext)) &&
+  !path.split('/').some((part) => part.startsWith('.')) &&
+  (!spec.include || matchesGlob(path, spec.include)) &&
+  !(spec.exclude && matchesGlob(path, spec.exclude));
+
+/**
+ * The refused links this render would have read (manifest files at a depth
+ * the spec reaches), and every linked file whose resolved path leaves the
+ * checkout (a plain file of a resolved folder cannot), all named at once.
+ */
+function containmentProblems(
+  appDir: string,
+  spec: DirectorySpec,
+  linked: string[],
+  containment: Containment,
+): string[] {
+  const own = insideRoot(containment, appDir) ?? '.';
+  const problems = refusedUnder(containment, own)
+    .filter((link) => {
+      const path = own === '.' ? link.path : link.path.slice(own.length + 1);
+      return (spec.recurse || !path.includes('/')) && isManifest(path, spec);
+    })
+    .map(describeLink);
+  for (const file of linked) {
+    const escape = escapeOf(containment, join(appDir, file));
+    if (escape) problems.push(`${file}: ${escape}`);
+  }
+  return problems;
+}
+
+async function listManifestFiles(
+  appDir: string,
+  spec: DirectorySpec,
+): Promise<{ files: string[]; linked: string[] }> {
   const files: string[] = [];
+  const linked: string[] = [];
   const walk = async (relative: string): Promise<void> => {
     const entries = await readdir(join(appDir, relative), { withFileTypes: true });
     for (const entry of entries) {
@@ -20,28 +63,46 @@ export async function listManifestFiles(appDir: string, spec: DirectorySpec): Pr
       const path = relative ? `${relative}/${entry.name}` : entry.name;
       // Links are followed to files only: a linked directory could loop.
       const isDirectory = entry.isDirectory();
+      const isLink = entry.isSymbolicLink();
       const isFile =
-        entry.isFile() || (entry.isSymbolicLink() && (await stat(join(appDir, path))).isFile());
+        entry.isFile() ||
+        (isLink && Boolean((await stat(join(appDir, path)).catch(() => undefined))?.isFile()));
       if (isDirectory && spec.recurse) await walk(path);
-      if (!isFile || !MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) continue;
-      if (spec.include && !matchesGlob(path, spec.include)) continue;
-      if (spec.exclude && matchesGlob(path, spec.exclude)) continue;
+      if (!isFile || !isManifest(path, spec)) continue;
       files.push(path);
+      if (isLink) linked.push(path);
     }
   };
   await walk('');
-  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { files: files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), linked };
 }
 
 // Files read at once: one at a time, a folder of a thousand small manifests
 // spends more time waiting on the thread pool than parsing.
 const PARALLEL_READS = 32;
 
-export async function renderDirectory(appDir: string, spec: DirectorySpec): Promise<Parsed> {
-  const files = await listManifestFiles(appDir, spec);
+export async function renderDirectory(
+  appDir: string,
+  spec: DirectorySpec,
+  containment: Containment,
+  maxBytes: number,
+): Promise<Parsed> {
+  const { files, linked } = await listManifestFiles(appDir, spec);
+  const problems = containmentProblems(appDir, spec, linked, containment);
+  if (problems.length > 0) throw new OutsideCheckoutError(problems);
   const texts = await mapLimit(files, PARALLEL_READS, (file) =>
     readFile(join(appDir, file), 'utf8'),
   );
+  const total = texts.reduce((sum, text) => sum + text.length, 0);
+  if (total > maxBytes)
+    return {
+      candidates: [],
+      issues: [
+        {
+          message: `the manifest files hold ${total} characters, over the limit of ${maxBytes} bytes (spec.limits.maxRenderedBytes)`,
+        },
+      ],
+    };
   const parsed: Parsed = { candidates: [], issues: [] };
   files.forEach((file, i) => {
     const { candidates, issues } = parseDocuments(texts[i]!, file);

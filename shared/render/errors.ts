@@ -13,7 +13,13 @@ export interface RenderIssue {
 }
 
 export type RenderErrorCode =
-  'INVALID_MANIFESTS' | 'TOOL_NOT_FOUND' | 'TOOL_FAILED' | 'TOOL_TIMEOUT' | 'TOOL_OUTPUT_LIMIT';
+  | 'INVALID_MANIFESTS'
+  | 'OUTSIDE_CHECKOUT'
+  | 'REMOTE_RESOURCE'
+  | 'TOOL_NOT_FOUND'
+  | 'TOOL_FAILED'
+  | 'TOOL_TIMEOUT'
+  | 'TOOL_OUTPUT_LIMIT';
 
 /** Anything that stops the render stage; `code` says which. */
 export class RenderFailure extends Error {

@@ -1,10 +1,18 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import {
+  describeLink,
+  escapeOf,
+  insideRoot,
+  OutsideCheckoutError,
+  refusedUnder,
+  type Containment,
+} from './containment.ts';
 import { parseDocuments, type Parsed } from './documents.ts';
 import { resolveBinary, runTool, type ToolLimits } from './run-tool.ts';
 import type { HelmSpec } from './spec.ts';
-import { withScratchHome } from './tool-env.ts';
+import { NO_NETWORK_ENV, withScratchHome } from './tool-env.ts';
 
 export const HELM_OUTPUT = 'helm template';
 
@@ -20,6 +28,22 @@ export interface HelmInputs {
 }
 
 /**
+ * Helm loads every file of the chart folder (templates read them through
+ * `.Files`), so any refused link in it is refused here; value files must
+ * resolve inside the checkout too.
+ */
+function containmentProblems(appDir: string, spec: HelmSpec, containment: Containment): string[] {
+  const problems = refusedUnder(containment, insideRoot(containment, appDir) ?? '.').map(
+    describeLink,
+  );
+  for (const file of spec.valueFiles) {
+    const escape = escapeOf(containment, join(appDir, file));
+    if (escape) problems.push(`value file ${file}: ${escape}`);
+  }
+  return problems;
+}
+
+/**
  * `helm template` offline: no `--validate`, so it never contacts a cluster,
  * and a scratch HELM_*_HOME, so it reads no repositories and caches nothing.
  * CRDs from `crds/` are included (a GitOps sync must create them); test hooks
@@ -30,7 +54,10 @@ export async function renderHelm(
   spec: HelmSpec,
   inputs: HelmInputs,
   limits: ToolLimits,
+  containment: Containment,
 ): Promise<Parsed> {
+  const problems = containmentProblems(appDir, spec, containment);
+  if (problems.length > 0) throw new OutsideCheckoutError(problems);
   const output = await withScratchHome(async (home, env) => {
     const args = [
       'template',
@@ -60,6 +87,7 @@ export async function renderHelm(
       cwd: appDir,
       env: {
         ...env,
+        ...NO_NETWORK_ENV,
         HELM_CACHE_HOME: join(home, 'helm-cache'),
         HELM_CONFIG_HOME: join(home, 'helm-config'),
         HELM_DATA_HOME: join(home, 'helm-data'),

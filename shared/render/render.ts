@@ -1,10 +1,12 @@
+import { realpathSync } from 'node:fs';
+import type { Containment } from './containment.ts';
 import { detectRenderer, type Renderer } from './detect.ts';
 import { renderDirectory } from './directory.ts';
 import type { Parsed } from './documents.ts';
 import { RenderError } from './errors.ts';
 import { renderHelm } from './helm.ts';
 import { renderKustomize } from './kustomize.ts';
-import type { ToolLimits } from './run-tool.ts';
+import { DEFAULT_MAX_OUTPUT_BYTES, type ToolLimits } from './run-tool.ts';
 import type { RenderSpec } from './spec.ts';
 import type { RenderedObject } from './types.ts';
 import { validateCandidates, type ValidationLimits } from './validate.ts';
@@ -20,6 +22,11 @@ export interface RenderOptions extends ValidationLimits {
   binaries?: { kustomize?: string; helm?: string };
   /** Limits for each kustomize or helm run. */
   tools?: ToolLimits;
+  /**
+   * What the render may read: the checkout's resolved root and its refused
+   * links. Default: the application folder alone, with no refused links.
+   */
+  containment?: Containment;
 }
 
 async function parse(
@@ -29,6 +36,7 @@ async function parse(
   options: RenderOptions,
 ): Promise<Parsed> {
   const limits = options.tools ?? {};
+  const containment = options.containment ?? { root: realpathSync(appDir), refusedLinks: [] };
   switch (renderer) {
     case 'helm':
       return renderHelm(
@@ -41,11 +49,23 @@ async function parse(
           ...(options.binaries?.helm ? { binary: options.binaries.helm } : {}),
         },
         limits,
+        containment,
       );
     case 'kustomize':
-      return renderKustomize(appDir, options.binaries?.kustomize, limits);
+      return renderKustomize(
+        appDir,
+        spec?.kustomize ?? {},
+        options.binaries?.kustomize,
+        limits,
+        containment,
+      );
     case 'directory':
-      return renderDirectory(appDir, spec?.directory ?? { recurse: false });
+      return renderDirectory(
+        appDir,
+        spec?.directory ?? { recurse: false },
+        containment,
+        limits.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+      );
   }
 }
 

@@ -4,9 +4,11 @@ import { TOOL_ENV, ToolNotFoundError, ToolRunError, type Tool } from './errors.t
 export interface ToolLimits {
   /** Default 60 s. */
   timeoutMs?: number;
-  /** Largest stdout accepted. Default 64 MiB. */
+  /** Largest stdout accepted (and, for a directory render, the files read). Default 64 MiB. */
   maxOutputBytes?: number;
 }
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 export interface ToolInvocation extends ToolLimits {
   tool: Tool;
@@ -26,7 +28,7 @@ export function resolveBinary(tool: Tool, explicit: string | undefined): string 
 /** Runs a renderer binary with a deadline and a bounded output; resolves with its stdout. */
 export function runTool(run: ToolInvocation): Promise<string> {
   const timeoutMs = run.timeoutMs ?? 60_000;
-  const maxOutputBytes = run.maxOutputBytes ?? 64 * 1024 * 1024;
+  const maxOutputBytes = run.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   return new Promise((resolve, reject) => {
     const child = spawn(run.binary, run.args, {
       cwd: run.cwd,
@@ -85,7 +87,7 @@ export function runTool(run: ToolInvocation): Promise<string> {
           new ToolRunError(
             stopped,
             run.tool,
-            `wrote more than ${maxOutputBytes} bytes`,
+            `wrote more than ${maxOutputBytes} bytes (spec.limits.maxRenderedBytes)`,
             code,
             stderr,
           ),

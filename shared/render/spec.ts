@@ -55,6 +55,15 @@ const kubeVersion = z
   .string()
   .regex(/^v?\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.-]+)?$/, 'kubeVersion must look like 1.36 or v1.36.3');
 
+const KustomizeSpec = z.strictObject({
+  /**
+   * Let kustomize fetch remote bases and resources (https:// or Git URLs)
+   * from the reconciler's network. Off by default: a repository author
+   * would otherwise choose what the reconciler connects to.
+   */
+  allowRemoteResources: z.boolean().optional(),
+});
+
 const HelmSpec = z.strictObject({
   releaseName: releaseName.optional(),
   /** Applied in order, then `values` on top. */
@@ -72,7 +81,7 @@ const HelmSpec = z.strictObject({
 export const RenderSpec = z
   .strictObject({
     directory: DirectorySpec.optional(),
-    kustomize: z.strictObject({}).optional(),
+    kustomize: KustomizeSpec.optional(),
     helm: HelmSpec.optional(),
   })
   .superRefine((value, ctx) => {
@@ -91,3 +100,4 @@ export type RenderSpec = z.output<typeof RenderSpec>;
 export type RenderSpecInput = z.input<typeof RenderSpec>;
 export type DirectorySpec = z.output<typeof DirectorySpec>;
 export type HelmSpec = z.output<typeof HelmSpec>;
+export type KustomizeSpec = z.output<typeof KustomizeSpec>;

@@ -23,3 +23,18 @@ export async function withScratchHome<T>(
     await rm(home, { recursive: true, force: true });
   }
 }
+
+/**
+ * For a tool that must not reach the network: Git may use no transport, and
+ * HTTP clients that honour the proxy variables (Go's, Git's) are sent to a
+ * port where nothing listens.
+ */
+export const NO_NETWORK_ENV: Record<string, string> = {
+  GIT_ALLOW_PROTOCOL: 'none',
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  http_proxy: 'http://127.0.0.1:9',
+  https_proxy: 'http://127.0.0.1:9',
+  NO_PROXY: '',
+  no_proxy: '',
+};

@@ -138,7 +138,7 @@ export function validateCandidates(
   }
   if (limits.maxObjects !== undefined && objects.length > limits.maxObjects) {
     issues.push({
-      message: `${objects.length} objects rendered, over the limit of ${limits.maxObjects} per application`,
+      message: `${objects.length} objects rendered, over the limit of ${limits.maxObjects} per application (spec.limits.maxObjects); nothing is sent to the cluster`,
     });
   }
   return { objects, issues };

@@ -11,7 +11,8 @@ export type SourceErrorCode =
   | 'AUTH_FAILED'
   | 'REPOSITORY_NOT_FOUND'
   | 'UNREACHABLE'
-  | 'OUT_OF_BOUNDS_SYMLINK'
+  | 'BLOB_TOO_LARGE'
+  | 'PACK_TOO_LARGE'
   | 'FETCH_FAILED';
 
 function where(context: SourceContext): string {
@@ -72,12 +73,26 @@ export class UnreachableError extends SourceError {
   }
 }
 
-export class OutOfBoundsSymlinkError extends SourceError {
-  constructor(context: SourceContext & { path: string }, link: string, target: string) {
+export class BlobTooLargeError extends SourceError {
+  constructor(
+    context: SourceContext & { path: string },
+    file: { path: string; bytes: number },
+    limit: number,
+  ) {
     super(
-      'OUT_OF_BOUNDS_SYMLINK',
+      'BLOB_TOO_LARGE',
       context,
-      `symlink ${link} points to ${target}, outside the application path; only links that stay inside it are checked out`,
+      `file ${file.path} is ${file.bytes} bytes, over the limit of ${limit} (spec.limits.maxFileBytes)`,
+    );
+  }
+}
+
+export class PackTooLargeError extends SourceError {
+  constructor(context: SourceContext, limit: number) {
+    super(
+      'PACK_TOO_LARGE',
+      context,
+      `the server sent more than ${limit} bytes for one commit (spec.limits.maxFetchBytes); nothing was kept`,
     );
   }
 }

@@ -1,9 +1,11 @@
-import { checkoutPath } from './checkout.ts';
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureCacheRoot } from './cache-root.ts';
+import { checkoutPath, type CheckoutLimits } from './checkout.ts';
 import { ensureRepo, hasCommit, repoCache, retireCheckouts, type RepoCache } from './cache.ts';
 import { PathNotFoundError } from './errors.ts';
 import { fetchCommit } from './fetch.ts';
+import type { RefusedLink } from './links.ts';
 import { withLock } from './lock.ts';
 import { openRemote, type RemoteOptions } from './remote.ts';
 import { resolveRevisionWith } from './resolve-revision.ts';
@@ -18,7 +20,11 @@ export interface SourceOptions extends RemoteOptions {
    * Kustomize overlay's `../../base`), as Argo CD gives Kustomize the repo.
    */
   checkout?: 'path' | 'repository';
+  /** Bounds on what one repository may make us download and write. */
+  limits?: SourceLimits;
 }
+
+export type SourceLimits = NonNullable<RemoteOptions['limits']> & CheckoutLimits;
 
 export interface SourceResult {
   /** The commit SHA the files come from. */
@@ -29,6 +35,13 @@ export interface SourceResult {
   appDir: string;
   /** The whole tree's folder, when checked out with `checkout: 'repository'`; read-only as well. */
   repoDir?: string;
+  /**
+   * The folder nothing of this source may be read outside of: `repoDir` or
+   * `appDir`, with every link resolved (realpath).
+   */
+  root: string;
+  /** Links of `root` not written because they resolve outside it; paths relative to `root`. */
+  refusedLinks: RefusedLink[];
   /** Whether objects were downloaded; false when the commit was already cached. */
   fetched: boolean;
   /** Size of the pack received, 0 when nothing was fetched. */
@@ -36,17 +49,36 @@ export interface SourceResult {
   durationMs: number;
 }
 
+type Dirs = Pick<SourceResult, 'appDir' | 'repoDir' | 'root' | 'refusedLinks'>;
+
 async function appDirInRepository(
   cache: RepoCache,
   revision: string,
   context: { repoURL: string; revision: string; path: string },
-): Promise<{ appDir: string; repoDir: string }> {
-  const repoDir = await checkoutPath(cache, revision, { ...context, path: '.' });
+  limits: CheckoutLimits,
+): Promise<Dirs> {
+  const checkout = await checkoutPath(cache, revision, { ...context, path: '.' }, limits);
+  const repoDir = realpathSync(checkout.dir);
   const appDir = join(repoDir, context.path);
-  if (!statSync(appDir, { throwIfNoEntry: false })?.isDirectory()) {
+  // The path itself may not pass through a link: the application's folder is what it names.
+  if (
+    !statSync(appDir, { throwIfNoEntry: false })?.isDirectory() ||
+    realpathSync(appDir) !== appDir
+  ) {
     throw new PathNotFoundError(context, `commit ${revision} has no directory ${context.path}`);
   }
-  return { appDir, repoDir };
+  return { appDir, repoDir, root: repoDir, refusedLinks: checkout.refusedLinks };
+}
+
+async function appDirAlone(
+  cache: RepoCache,
+  revision: string,
+  context: { repoURL: string; revision: string; path: string },
+  limits: CheckoutLimits,
+): Promise<Dirs> {
+  const checkout = await checkoutPath(cache, revision, context, limits);
+  const appDir = realpathSync(checkout.dir);
+  return { appDir, root: appDir, refusedLinks: checkout.refusedLinks };
 }
 
 /** Head lookup, then a fetch only when the commit is not cached, then a checkout of the path alone. */
@@ -55,7 +87,9 @@ export async function fetchSource(spec: SourceSpec, options: SourceOptions): Pro
   const remote = await openRemote(spec.repoURL, options);
   const resolved = await resolveRevisionWith(remote, spec);
   const context = { repoURL: spec.repoURL, revision: spec.targetRevision, path: spec.path };
+  ensureCacheRoot(options.cacheDir);
   const cache = repoCache(options.cacheDir, spec.repoURL);
+  const limits = options.limits ?? {};
 
   return withLock(cache.gitdir, async () => {
     await ensureRepo(cache, spec.repoURL);
@@ -64,8 +98,8 @@ export async function fetchSource(spec: SourceSpec, options: SourceOptions): Pro
     if (fetched) packBytes = await fetchCommit(remote, cache, resolved.revision, context);
     const dirs =
       options.checkout === 'repository'
-        ? await appDirInRepository(cache, resolved.revision, context)
-        : { appDir: await checkoutPath(cache, resolved.revision, context) };
+        ? await appDirInRepository(cache, resolved.revision, context, limits)
+        : await appDirAlone(cache, resolved.revision, context, limits);
     await retireCheckouts(cache, resolved.revision);
     return {
       revision: resolved.revision,

@@ -1,8 +1,10 @@
 import type { GitHttpRequest, HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
+import { boundedBody, ResponseTooLargeError } from './bounded-body.ts';
 import {
   AuthFailedError,
   FetchFailedError,
+  PackTooLargeError,
   RepositoryNotFoundError,
   type SourceContext,
   type SourceError,
@@ -21,6 +23,15 @@ export type AuthCallback = (
 
 export interface RemoteOptions {
   auth?: AuthCallback;
+  /**
+   * Added to the error of a 401 or 403 when `auth` gave no credentials, to
+   * name the setting that would send some (the CLI's environment variables).
+   */
+  authHint?: string;
+  limits?: {
+    /** Largest pack one fetch may receive. Default 512 MiB. */
+    maxFetchBytes?: number;
+  };
   /** Longest a connection may stay silent before the request fails as unreachable. Default 30 s. */
   timeoutMs?: number;
 }
@@ -32,6 +43,8 @@ export interface Remote {
   /** A fresh object per call: isomorphic-git adds its own headers to the one it is given. */
   headers(): Record<string, string>;
   sentCredentials: boolean;
+  /** RemoteOptions.authHint, when no credentials were sent. */
+  authHint: string | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -61,7 +74,9 @@ async function collect(body: GitHttpRequest['body']): Promise<Uint8Array> {
   return Buffer.concat(chunks);
 }
 
-function httpClient(timeoutMs: number): HttpClient {
+export const DEFAULT_MAX_FETCH_BYTES = 512 * 1024 * 1024;
+
+function httpClient(timeoutMs: number, maxFetchBytes: number): HttpClient {
   return {
     async request(request) {
       let next: GitHttpRequest = {
@@ -73,6 +88,10 @@ function httpClient(timeoutMs: number): HttpClient {
         // An array, as isomorphic-git itself sends it: the Node client then sets Content-Length.
         const body = [withThinPack(await collect(request.body))];
         next = { ...next, body: body as unknown as GitHttpRequest['body'] };
+        const response = await nodeHttp.request(next);
+        return response.body
+          ? { ...response, body: boundedBody(response.body, maxFetchBytes) }
+          : response;
       }
       return nodeHttp.request(next);
     },
@@ -87,9 +106,13 @@ export async function openRemote(repoURL: string, options: RemoteOptions): Promi
     : undefined;
   return {
     url: repoURL,
-    http: httpClient(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    http: httpClient(
+      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      options.limits?.maxFetchBytes ?? DEFAULT_MAX_FETCH_BYTES,
+    ),
     headers: (): Record<string, string> => (authorization ? { Authorization: authorization } : {}),
     sentCredentials: credentials !== undefined,
+    authHint: credentials ? undefined : options.authHint,
   };
 }
 
@@ -112,12 +135,14 @@ interface IsoGitError {
 
 /** Turns what isomorphic-git or the socket threw into one of our typed errors. */
 export function remoteError(error: unknown, context: SourceContext, remote: Remote): SourceError {
+  if (error instanceof ResponseTooLargeError) return new PackTooLargeError(context, error.limit);
   const e = (error ?? {}) as IsoGitError;
   const status = e.code === 'HttpError' ? e.data?.statusCode : undefined;
   if (status === 401 || status === 403) {
+    const hint = remote.authHint ? `: ${remote.authHint}` : '';
     const detail = remote.sentCredentials
       ? `the server refused the credentials from the auth callback (HTTP ${status})`
-      : `the server requires credentials (HTTP ${status}) and the auth callback gave none`;
+      : `the server requires credentials (HTTP ${status}) and the auth callback gave none${hint}`;
     return new AuthFailedError(context, status, detail, error);
   }
   if (status === 404) return new RepositoryNotFoundError(context, error);

@@ -1,4 +1,4 @@
-import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +14,10 @@ import { repoRoot, toolPath } from '../harness/tools.ts';
 
 const fixtures = join(repoRoot, 'test/fixtures/render');
 const binaries = { kustomize: toolPath('kustomize'), helm: toolPath('helm') };
-const options = { namespace: 'team-a', kubeVersion: 'v1.36.3', binaries };
+// The Kustomize fixtures' overlays reach their base through `../..`: the
+// fixtures folder stands for the repository checkout.
+const containment = { root: realpathSync(fixtures), refusedLinks: [] };
+const options = { namespace: 'team-a', kubeVersion: 'v1.36.3', binaries, containment };
 const dirs: string[] = [];
 const tempDir = (): string => {
   const dir = mkdtempSync(join(tmpdir(), 'driftless-render-tools-'));
@@ -184,6 +187,7 @@ describe('renderer binaries', () => {
     const objects = await render(join(fixtures, 'kustomize/overlays/prod'), undefined, {
       namespace: 'team-a',
       kubeVersion: 'v1.36.3',
+      containment,
     });
     expect(objects).toHaveLength(3);
   });

@@ -1,0 +1,77 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  describeLink,
+  escapeOf,
+  insideRoot,
+  OutsideCheckoutError,
+  type Containment,
+} from './containment.ts';
+import { KUSTOMIZATION_FILES } from './detect.ts';
+import { RenderFailure } from './errors.ts';
+import { isRemote, readKustomization, referencesOf } from './kustomize-refs.ts';
+
+/** A kustomization names a remote base or resource and the application did not allow network reads. */
+export class RemoteResourceError extends RenderFailure {
+  constructor(refs: string[]) {
+    super(
+      'REMOTE_RESOURCE',
+      `kustomize would fetch ${refs.join(', ')} over the network from the reconciler; remote resources are refused unless the application sets render.kustomize.allowRemoteResources: true (only https:// and http:// remotes are then allowed)`,
+    );
+  }
+}
+
+const NETWORK_REMOTE = /^(https?:\/\/|github\.com\/)/i;
+
+/**
+ * Walks every kustomization the build would load, before kustomize runs:
+ * each folder and file it names must resolve inside the checkout (kustomize
+ * itself keeps files, not folders, under each kustomization's root), no
+ * refused link may stand for a kustomization or a file it names, and a
+ * remote reference needs the application's opt-in. A file we cannot parse
+ * as kustomize would is refused rather than passed on unchecked.
+ */
+export function checkKustomizeContainment(
+  appDir: string,
+  containment: Containment,
+  allowRemote: boolean,
+): void {
+  const problems: string[] = [];
+  const remote: string[] = [];
+  const visited = new Set<string>();
+  const visit = (dir: string): void => {
+    if (visited.has(dir)) return;
+    visited.add(dir);
+    const where = insideRoot(containment, dir) ?? dir;
+    const own = (name: string): string => (where === '.' ? name : `${where}/${name}`);
+    problems.push(
+      ...containment.refusedLinks
+        .filter((l) => KUSTOMIZATION_FILES.some((name) => l.path === own(name)))
+        .map(describeLink),
+    );
+    const read = readKustomization(dir);
+    if (!read) return;
+    if ('error' in read) {
+      problems.push(`${where}: the kustomization cannot be read safely (${read.error})`);
+      return;
+    }
+    const { dirsOrFiles, files } = referencesOf(read.value);
+    for (const ref of [...dirsOrFiles, ...files]) {
+      if (isRemote(ref)) {
+        if (!allowRemote || !NETWORK_REMOTE.test(ref)) remote.push(ref);
+        continue;
+      }
+      const target = resolve(dir, ref);
+      const escape = escapeOf(containment, target);
+      if (escape) {
+        problems.push(`${where} refers to ${ref}: ${escape}`);
+        continue;
+      }
+      if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) visit(target);
+    }
+  };
+  visit(resolve(appDir));
+  const unique = [...new Set(problems)];
+  if (unique.length > 0) throw new OutsideCheckoutError(unique);
+  if (remote.length > 0) throw new RemoteResourceError(remote);
+}
