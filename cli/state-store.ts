@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { chmodSync, existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureTable } from '../shared/state/ensure-table.ts';
 import { createDynamoClient, createStateTable, type StateTable } from '../shared/state/client.ts';
 import { CliError, EXIT } from './errors.ts';
+import { isListening, listenOnSocket, socketAgent } from './state-socket.ts';
 
 export const DEFAULT_STATE_DIR = '.driftless/state';
 const LOCAL_TABLE = 'driftless';
@@ -15,8 +15,8 @@ export interface OpenState {
   table: StateTable;
   /** Where it lives, for messages. */
   where: string;
-  /** The local DynamoDB endpoint this process serves, when it opened the folder itself. */
-  endpoint?: string;
+  /** The unix socket this process serves the folder's store on, when it opened the folder itself. */
+  socket?: string;
   close(): Promise<void>;
 }
 
@@ -26,18 +26,20 @@ export interface StateFlags {
   'no-state'?: boolean | undefined;
 }
 
-/** The endpoint file a running `driftless serve` leaves in its state folder. */
-export function endpointFile(dir: string): string {
-  return join(dir, 'endpoint');
+/** The socket a running `driftless serve` publishes in its state folder. */
+export function servedSocket(dir: string): string {
+  return join(dir, 'state.sock');
 }
 
-async function reachable(endpoint: string): Promise<boolean> {
-  try {
-    await fetch(endpoint, { signal: AbortSignal.timeout(500) });
-    return true;
-  } catch {
-    return false;
-  }
+/** A DynamoDB client for the dynalite store behind a unix socket. */
+function socketClient(socket: string): DynamoDBClient {
+  return new DynamoDBClient({
+    // Never resolved: the agent connects every request to the socket.
+    endpoint: 'http://driftless-state',
+    region: 'local',
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: { httpAgent: socketAgent(socket) },
+  });
 }
 
 /**
@@ -62,39 +64,36 @@ export async function openState(
   }
   const dir = resolve(flags.state ?? DEFAULT_STATE_DIR);
   if (!options.create && !existsSync(join(dir, 'db'))) return undefined;
-  const served = existsSync(endpointFile(dir))
-    ? readFileSync(endpointFile(dir), 'utf8').trim()
-    : undefined;
-  if (served && (await reachable(served))) {
-    const client = new DynamoDBClient({
-      endpoint: served,
-      region: 'local',
-      credentials: LOCAL_CREDENTIALS,
-    });
+  if (await isListening(servedSocket(dir))) {
+    const client = socketClient(servedSocket(dir));
     return {
       table: createStateTable({ tableName: LOCAL_TABLE, client }),
       where: `${dir} (through driftless serve)`,
       close: async () => client.destroy(),
     };
   }
-  mkdirSync(dir, { recursive: true });
+  // The store listens on a unix socket, not TCP: a web page can reach any
+  // 127.0.0.1 port, and dynalite answers any origin and any signature. This
+  // process's socket has its own name, so another command does not take it
+  // for serve's and lose it when this one ends.
+  const socket = join(dir, `state-${process.pid}.sock`);
   const server = dynalite({ path: join(dir, 'db'), createTableMs: 0 });
   try {
-    await new Promise<void>((ok, fail) => {
-      server.once('error', fail);
-      server.listen(0, '127.0.0.1', () => ok());
-    });
+    // Only this user may read the state, reach its store or read serve's API secret.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+    await listenOnSocket(server, socket);
   } catch (err) {
     throw new CliError(
       `cannot open the state folder ${dir}: ${(err as Error).message}`,
       EXIT.failed,
     );
   }
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: LOCAL_CREDENTIALS });
+  const client = socketClient(socket);
   try {
     await ensureTable(client, LOCAL_TABLE, { create: options.create });
   } catch (err) {
+    client.destroy();
     server.close();
     const message = (err as Error).message;
     throw new CliError(
@@ -107,7 +106,7 @@ export async function openState(
   return {
     table: createStateTable({ tableName: LOCAL_TABLE, client }),
     where: dir,
-    endpoint,
+    socket,
     async close() {
       client.destroy();
       await new Promise<void>((ok) => server.close(() => ok()));
@@ -126,8 +125,15 @@ export async function requireState(flags: StateFlags): Promise<OpenState> {
   return state;
 }
 
-/** Lets other driftless commands share a folder that `serve` holds open. */
-export function publishEndpoint(dir: string, endpoint: string): () => void {
-  writeFileSync(endpointFile(dir), `${endpoint}\n`);
-  return () => rmSync(endpointFile(dir), { force: true });
+/**
+ * Lets other driftless commands share a folder that `serve` holds open
+ * (LevelDB allows one process at a time): a second name for this process's
+ * socket, which keeps its own name for this process's client.
+ */
+export function publishSocket(dir: string, socket: string): () => void {
+  // This process holds the folder's LevelDB lock, so a socket already there
+  // is one a serve that died left behind.
+  rmSync(servedSocket(dir), { force: true });
+  linkSync(socket, servedSocket(dir));
+  return () => rmSync(servedSocket(dir), { force: true });
 }

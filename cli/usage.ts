@@ -39,6 +39,9 @@ workers in one process, with state in a local folder. Ctrl-C stops it.
 HTTP: POST /webhooks/{github|gitlab|bitbucket|gitea}, GET /apps, GET /apps/NAME,
 GET /apps/NAME/diff, POST /apps/NAME/sync, GET /apps/NAME/history,
 POST /apps/NAME/rollback, POST /apps/NAME/suspend, POST /apps/NAME/resume.
+The API asks for "Authorization: Bearer <contents of STATE/api-secret>", a
+new secret each run; requests from web pages (another Host or Origin) are
+refused.
 
 Alarms named in rollback policies are read from CloudWatch when AWS_REGION
 (or AWS_DEFAULT_REGION) is set, with credentials from the usual AWS chain.`;

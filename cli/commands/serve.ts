@@ -1,5 +1,10 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -18,7 +23,9 @@ import { COMMON_OPTIONS, parse, parseDuration } from '../args.ts';
 import { sourceOptions } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { shortSha } from '../output.ts';
-import { DEFAULT_STATE_DIR, openState, publishEndpoint } from '../state-store.ts';
+import { serveGuard, type ServeGuard } from '../serve-guard.ts';
+import { createServeSecret, serveSecretFile } from '../serve-secret.ts';
+import { DEFAULT_STATE_DIR, openState, publishSocket } from '../state-store.ts';
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -35,9 +42,14 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
   return Buffer.concat(chunks);
 }
 
-function send(res: ServerResponse, statusCode: number, body: unknown): void {
+function send(
+  res: ServerResponse,
+  statusCode: number,
+  body: unknown,
+  headers: OutgoingHttpHeaders = {},
+): void {
   res
-    .writeHead(statusCode, { 'content-type': 'application/json' })
+    .writeHead(statusCode, { 'content-type': 'application/json', ...headers })
     .end(`${JSON.stringify(body)}\n`);
 }
 
@@ -63,11 +75,19 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
     throw new CliError(`--port must be a port number, got "${values.port}"`);
   const webhookSecret = values['webhook-secret'] ?? process.env.DRIFTLESS_WEBHOOK_SECRET;
 
+  const stateDir = resolve(values.state ?? DEFAULT_STATE_DIR);
   const state = await openState({ ...values, 'no-state': false }, { create: true });
   if (!state) throw new CliError('serve needs state', EXIT.failed);
-  const unpublish = state.endpoint
-    ? publishEndpoint(resolve(values.state ?? DEFAULT_STATE_DIR), state.endpoint)
-    : () => {};
+  if (!state.socket) {
+    // Its API secret is in the folder: a second serve would replace it.
+    await state.close();
+    throw new CliError(
+      `the state folder ${stateDir} is served by another driftless serve; stop it, or use --state with another folder`,
+      EXIT.failed,
+    );
+  }
+  const unpublish = publishSocket(stateDir, state.socket);
+  const apiSecret = createServeSecret(stateDir);
   const source = sourceOptions(values['cache-dir']);
   const events: EventPublisher = {
     publish: async (list) => {
@@ -144,14 +164,32 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
     secret: async () => webhookSecret,
     log: (event, fields) => log(`[webhook] ${event} ${JSON.stringify(fields)}`),
   });
-  const server = createServer((req, res) => {
+  const handle = (guard: ServeGuard) => (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       try {
-        if (
+        const webhook =
           req.method === 'POST' &&
-          (url.pathname === '/webhook' || url.pathname.startsWith('/webhooks/'))
-        ) {
+          (url.pathname === '/webhook' || url.pathname.startsWith('/webhooks/'));
+        // Webhooks carry their provider's signature instead of the secret,
+        // and /healthz tells nothing.
+        const refusal =
+          guard.refuseForeign(req.headers) ??
+          (webhook || url.pathname === '/healthz'
+            ? undefined
+            : guard.refuseWithoutSecret(req.headers));
+        if (refusal) {
+          log(
+            `[serve] refused ${refusal.statusCode} ${req.method} ${url.pathname}${url.search}: ${refusal.message}`,
+          );
+          return send(
+            res,
+            refusal.statusCode,
+            { message: refusal.message },
+            refusal.statusCode === 401 ? { 'www-authenticate': 'Bearer' } : {},
+          );
+        }
+        if (webhook) {
           const body = await readBody(req, MAX_BODY_BYTES);
           if (!body)
             return send(res, 413, { message: `payload larger than ${MAX_BODY_BYTES} bytes` });
@@ -190,20 +228,35 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
         return send(res, 500, { message: (err as Error).message });
       }
     })();
-  });
+  };
+  const server = createServer();
   await new Promise<void>((ok, fail) => {
     server.once('error', (err) =>
       fail(new CliError(`cannot listen on ${values.host}:${port}: ${err.message}`, EXIT.failed)),
     );
     server.listen(port, values.host, () => ok());
   }).catch(async (err) => {
+    apiSecret.remove();
     unpublish();
     await state.close();
     throw err;
   });
   const address = server.address() as AddressInfo;
+  // The Host check needs the port, known only now with --port 0. Requests
+  // are read on a later turn of the event loop, so none arrives unhandled.
+  server.on(
+    'request',
+    handle(
+      serveGuard({
+        listenHost: values.host,
+        port: address.port,
+        secret: apiSecret.secret,
+        secretFile: serveSecretFile(stateDir),
+      }),
+    ),
+  );
   log(
-    `[serve] listening on http://${address.address}:${address.port} (webhooks: /webhooks/<provider>${webhookSecret ? '' : ', no secret set: all deliveries will be refused'}); state in ${state.where}; schedule every ${values.interval}`,
+    `[serve] listening on http://${address.address}:${address.port} (webhooks: /webhooks/<provider>${webhookSecret ? '' : ', no secret set: all deliveries will be refused'}; API: Authorization: Bearer <contents of ${serveSecretFile(stateDir)}>); state in ${state.where}; schedule every ${values.interval}`,
   );
 
   await tick();
@@ -220,6 +273,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
   server.closeAllConnections();
   await new Promise<void>((ok) => server.close(() => ok()));
   await queue.stop();
+  apiSecret.remove();
   unpublish();
   await state.close();
   log('[serve] stopped');

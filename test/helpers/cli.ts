@@ -1,7 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { serveSecretFile } from '../../cli/serve-secret.ts';
 import { repoRoot } from '../harness/tools.ts';
 
 export const CLI = join(repoRoot, 'dist', 'cli', 'driftless.mjs');
@@ -62,4 +64,24 @@ export function startDriftless(
     child.once('exit', (code) => resolve(code)),
   );
   return { child, output: () => text, exited };
+}
+
+/** The port a starting `driftless serve` announces; throws with its output if it does not within `timeoutMs`. */
+export async function servePort(
+  serve: { output: () => string },
+  timeoutMs = 10_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(serve.output())?.[1];
+    if (port) return Number(port);
+    if (Date.now() > deadline)
+      throw new Error(`serve did not start within ${timeoutMs} ms:\n${serve.output()}`);
+    await sleep(50);
+  }
+}
+
+/** The header that carries the API secret a running serve keeps in its state folder. */
+export function serveAuthorization(stateDir: string): { authorization: string } {
+  return { authorization: `Bearer ${readFileSync(serveSecretFile(stateDir), 'utf8').trim()}` };
 }

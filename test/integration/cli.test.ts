@@ -9,7 +9,13 @@ import { cluster, uniqueName } from '../harness/context.ts';
 import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { writeTokenKubeconfig } from '../harness/kubeconfig.ts';
-import { driftless, ensureCliBuilt, startDriftless } from '../helpers/cli.ts';
+import {
+  driftless,
+  ensureCliBuilt,
+  serveAuthorization,
+  servePort,
+  startDriftless,
+} from '../helpers/cli.ts';
 import { configMapValue, kubectl } from '../helpers/engine.ts';
 import { configMapYaml, githubPush } from '../helpers/manifests.ts';
 
@@ -293,16 +299,11 @@ spec:
       { cwd: dir },
     );
     try {
-      let port: string | undefined;
-      for (let i = 0; i < 100 && !port; i++) {
-        port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(serve.output())?.[1];
-        if (!port) await sleep(100);
-      }
-      expect(port, serve.output()).toBeDefined();
+      const port = await servePort(serve);
       const value = () => configMapValue(cluster('cluster-a'), name, 'settings').catch(() => '');
       for (let i = 0; i < 100 && (await value()) !== 'one'; i++) await sleep(100);
       expect(await value()).toBe('one');
-      expect(existsSync(join(dir, '.driftless', 'state', 'endpoint'))).toBe(true);
+      expect(existsSync(join(dir, '.driftless', 'state', 'state.sock'))).toBe(true);
 
       const sha = commitTree(git.repoPath(name), 'main', {
         'app/cm.yaml': configMapYaml('settings', 'two'),
@@ -340,7 +341,11 @@ spec:
       });
       expect(forged.status).toBe(401);
 
-      const apps = (await (await fetch(`http://127.0.0.1:${port}/apps`)).json()) as {
+      const apps = (await (
+        await fetch(`http://127.0.0.1:${port}/apps`, {
+          headers: serveAuthorization(join(dir, '.driftless', 'state')),
+        })
+      ).json()) as {
         apps: { name: string; state: { syncedRevision: string } }[];
       };
       expect(apps.apps.find((a) => a.name === name)?.state.syncedRevision).toBe(sha);
@@ -353,6 +358,7 @@ spec:
     }
     expect(await serve.exited).toBe(0);
     expect(serve.output()).toContain('[serve] stopped');
-    expect(existsSync(join(dir, '.driftless', 'state', 'endpoint'))).toBe(false);
+    expect(existsSync(join(dir, '.driftless', 'state', 'state.sock'))).toBe(false);
+    expect(existsSync(join(dir, '.driftless', 'state', 'api-secret'))).toBe(false);
   });
 });
