@@ -4,24 +4,48 @@ import type { Cluster } from '../shared/config/cluster.ts';
 import type { ClusterConnection } from '../shared/kube/client.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
 import type { ReconcileProgress } from '../shared/reconcile.ts';
+import { CredentialScope, inScope } from '../shared/secrets/credential-scope.ts';
 import type { SourceOptions } from '../shared/source/index.ts';
 import { CliError, EXIT } from './errors.ts';
 
 /** Where fetched repositories are cached between runs: `--cache-dir`, or a folder under the system temp dir. */
 export function sourceOptions(cacheDir: string | undefined): SourceOptions {
-  const auth = gitAuthFromEnv();
   return {
     cacheDir: resolve(cacheDir ?? join(tmpdir(), 'driftless-cache')),
-    ...(auth ? { auth } : {}),
+    ...gitAuthFromEnv(process.env),
   };
 }
 
-/** HTTPS credentials for Git from DRIFTLESS_GIT_USERNAME / DRIFTLESS_GIT_PASSWORD (a token), for private repositories. */
-function gitAuthFromEnv(): SourceOptions['auth'] {
-  const username = process.env.DRIFTLESS_GIT_USERNAME;
-  const password = process.env.DRIFTLESS_GIT_PASSWORD;
-  if (!password) return undefined;
-  return () => ({ username: username ?? 'git', password });
+const EXAMPLE_PREFIX = 'https://github.com/acme';
+
+/**
+ * HTTPS credentials for Git from DRIFTLESS_GIT_USERNAME / DRIFTLESS_GIT_PASSWORD
+ * (a token), sent only to repositories under DRIFTLESS_GIT_URL (an origin or
+ * URL prefix). Without DRIFTLESS_GIT_URL they are sent nowhere: an
+ * application file names its repository, and the token must not follow it to
+ * whatever host it names. The hint says so on a 401, not on every run.
+ */
+export function gitAuthFromEnv(env: NodeJS.ProcessEnv): Pick<SourceOptions, 'auth' | 'authHint'> {
+  const password = env.DRIFTLESS_GIT_PASSWORD;
+  if (!password) {
+    return {
+      authHint: `to send credentials, set DRIFTLESS_GIT_URL (e.g. ${EXAMPLE_PREFIX}) and DRIFTLESS_GIT_PASSWORD`,
+    };
+  }
+  if (!env.DRIFTLESS_GIT_URL) {
+    return {
+      authHint: `DRIFTLESS_GIT_PASSWORD is sent nowhere until DRIFTLESS_GIT_URL names the origin or URL prefix it is for (e.g. ${EXAMPLE_PREFIX})`,
+    };
+  }
+  const scope = CredentialScope.safeParse(env.DRIFTLESS_GIT_URL);
+  if (!scope.success) {
+    throw new CliError(`DRIFTLESS_GIT_URL: ${scope.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  const credentials = { username: env.DRIFTLESS_GIT_USERNAME || 'git', password };
+  return {
+    auth: (url) => (inScope(scope.data, url) ? credentials : undefined),
+    authHint: `DRIFTLESS_GIT_PASSWORD is sent only under DRIFTLESS_GIT_URL (${scope.data.origin}${scope.data.path})`,
+  };
 }
 
 export async function connect(cluster: Cluster): Promise<ClusterConnection> {

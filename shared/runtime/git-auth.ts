@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { gitAuthFrom, GitCredentialMap } from '../secrets/git-credentials.ts';
 import type { SecretCache } from '../secrets/secret-cache.ts';
 import type { AuthCallback } from '../source/index.ts';
@@ -12,7 +13,7 @@ export function gitAuth(
     const parsed = GitCredentialMap.safeParse(await secrets.json(secretId));
     if (!parsed.success)
       throw new Error(
-        `secret ${secretId} is not a map of URL prefix → {username, password}: ${parsed.error.message}`,
+        `secret ${secretId} is not a map of URL prefix → {username, password}:\n${z.prettifyError(parsed.error)}`,
       );
     return gitAuthFrom(parsed.data)(url);
   };
