@@ -16,11 +16,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { appPartition, deliveryKey } from '../shared/state/keys.ts';
+import { REGISTRY_PARTITION, WATCH_PARTITION } from '../shared/state/registry.ts';
 import { createTableInput, TTL_ATTRIBUTE } from '../shared/state/table-definition.ts';
 import { ClusterAccess, type DriftlessCluster } from './access.ts';
 import { DriftlessAlarms } from './alarms.ts';
 import { DriftlessDashboard } from './dashboard.ts';
-import { DriftlessFunction } from './function.ts';
+import { DriftlessFunction, type EntryName } from './function.ts';
 import { METRICS_NAMESPACE } from './metrics.ts';
 import { DriftlessToolsLayer } from './tools-layer.ts';
 
@@ -200,17 +202,66 @@ export const API_ROUTES: { method: apigwv2.HttpMethod; path: string }[] = [
 /** Routes of the webhook API (functions/webhook.ts): public, verified by signature. */
 export const WEBHOOK_ROUTES = ['/webhooks/{provider}', '/webhook'];
 
-/** Table actions the functions use (shared/state): items only, no Scan, no table management. */
-const TABLE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-];
+// Partition keys as shared/state builds them, so the grants follow the key layout.
+const REGISTRY = REGISTRY_PARTITION;
+const WATCH = WATCH_PARTITION;
+const APPS = appPartition('*');
+const DELIVERIES = deliveryKey('*', '*').pk.S!;
+
+/** Some actions on the items of some partitions (`dynamodb:LeadingKeys` patterns). */
+interface TableAccess {
+  readonly partitions: string[];
+  readonly actions: string[];
+}
+
+/**
+ * What each function's code does to the table (functions/*.ts through
+ * shared/state), and nothing more. Every read is a GetItem or a Query on a
+ * known partition: no function Scans, which LeadingKeys could not restrict.
+ */
+const TABLE_ACCESS: Record<EntryName, TableAccess[]> = {
+  // Routes pushes by the registry and its watched paths; remembers delivery ids.
+  webhook: [
+    { partitions: [REGISTRY, WATCH], actions: ['dynamodb:Query'] },
+    { partitions: [DELIVERIES], actions: ['dynamodb:PutItem'] },
+  ],
+  // Owns the registry; drops the watched paths of applications no longer declared.
+  scheduler: [
+    {
+      partitions: [REGISTRY],
+      actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    },
+    { partitions: [WATCH], actions: ['dynamodb:Query', 'dynamodb:DeleteItem'] },
+  ],
+  // Leases, state, inventory and history of the applications it syncs, and
+  // the paths their renders read (deleted when a render reads none).
+  reconciler: [
+    { partitions: [REGISTRY], actions: ['dynamodb:Query'] },
+    {
+      partitions: [WATCH],
+      actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    },
+    {
+      partitions: [APPS],
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+      ],
+    },
+  ],
+  // Reads status, history and inventory; suspend and resume take the lease and
+  // write state (UpdateItem of the head item). Sync and rollback only enqueue.
+  api: [
+    { partitions: [REGISTRY, WATCH], actions: ['dynamodb:Query'] },
+    {
+      partitions: [APPS],
+      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    },
+  ],
+};
 
 /**
  * Driftless on AWS: a schedule and webhooks enqueue reconcile requests, a
@@ -381,11 +432,12 @@ export class Driftless extends Construct {
     this.api = api.function;
 
     // Permissions, function by function.
-    const tableStatement = new iam.PolicyStatement({
-      actions: TABLE_ACTIONS,
-      resources: [this.table.tableArn],
-    });
-    for (const fn of [scheduler, webhook, reconciler, api]) fn.role.addToPolicy(tableStatement);
+    const functions: Record<EntryName, DriftlessFunction> = { scheduler, webhook, reconciler, api };
+    for (const [entry, fn] of Object.entries(functions) as [EntryName, DriftlessFunction][]) {
+      for (const access of TABLE_ACCESS[entry]) {
+        fn.role.addToPolicy(tableItemStatement(this.table, access));
+      }
+    }
     for (const fn of [scheduler, webhook, api]) this.queue.grantSendMessages(fn.role);
     if (credentials) for (const fn of [scheduler, reconciler, api]) credentials.grantRead(fn.role);
     this.webhookSecrets.grantRead(webhook.role);
@@ -610,4 +662,20 @@ export class Driftless extends Construct {
       });
     }
   }
+}
+
+/**
+ * Allows the actions on the table's items whose partition key matches one of
+ * the patterns. ForAllValues alone is also true when a request carries no
+ * partition key at all (a Scan, say), so the Null check requires one.
+ */
+function tableItemStatement(table: dynamodb.ITable, access: TableAccess): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: access.actions,
+    resources: [table.tableArn],
+    conditions: {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': access.partitions },
+      Null: { 'dynamodb:LeadingKeys': 'false' },
+    },
+  });
 }
