@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_LEASE_TTL_MS } from '../shared/state/lease.ts';
+import type { Busy } from '../shared/state/with-lease.ts';
 
-interface Busy {
-  status: 'busy';
-  holder?: string;
-  retryAfterMs: number;
-}
-
-/** How long a command waits for a reconcile already running on the same application. */
-export const LEASE_WAIT_MS = 60_000;
+/**
+ * How long a command waits for a reconcile already running on the same
+ * application: several lease TTLs, so a holder that died without releasing
+ * (a `kill -9`ed sync) is always outlived, and a short scheduled reconcile too.
+ */
+export const LEASE_WAIT_MS = 4 * DEFAULT_LEASE_TTL_MS;
 
 /**
  * Runs `attempt` until it is not told "busy" or the wait runs out. A person
@@ -31,6 +31,7 @@ export async function whenFree<T extends { status: string }>(
       );
       told = true;
     }
+    // Polled, not slept until the hint: a live holder releases before its expiry.
     await sleep(Math.min(2_000, Math.max(200, busy.retryAfterMs)));
   }
 }

@@ -10,6 +10,7 @@ import type { AppRecord } from './state/head.ts';
 import { appendHistory, type JsonValue, type SyncTrigger } from './state/history.ts';
 import { readInventory, writeInventory } from './state/inventory-store.ts';
 import type { LeaseKeeper } from './state/lease-keeper.ts';
+import { DEFAULT_LEASE_TTL_MS } from './state/lease.ts';
 import { withLease } from './state/with-lease.ts';
 import { putWatchPaths } from './state/registry.ts';
 import { bakeAfterSync, judgeBake, rollbackTarget, withBaked } from './rollout/bake.ts';
@@ -49,7 +50,7 @@ export interface ReconcileAppInput {
   concurrency?: number;
   /** Wait for the applied objects to become healthy. Default true. */
   waitForHealth?: boolean;
-  /** Lease time-to-live; renewed at a third of it while the sync runs. Default 60 s. */
+  /** Lease time-to-live; renewed at a third of it while the sync runs. Default `DEFAULT_LEASE_TTL_MS`. */
   leaseTtlMs?: number;
   onProgress?: (progress: ReconcileProgress) => void;
   /** Where the rollback policy's alarms are read; only apps whose policy names alarms need it. */
@@ -204,7 +205,7 @@ export async function reconcileApp(input: ReconcileAppInput): Promise<ReconcileA
   return withLease(
     table,
     name,
-    { owner: input.owner, ttlMs: input.leaseTtlMs ?? 60_000 },
+    { owner: input.owner, ttlMs: input.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS },
     (record, keeper) => reconcileHeld(input, record, keeper, startedAt),
   );
 }

@@ -1,6 +1,6 @@
 import type { StateTable } from '../state/client.ts';
 import { writeState } from '../state/app-state.ts';
-import { acquireLease, releaseLease } from '../state/lease.ts';
+import { acquireLease, DEFAULT_LEASE_TTL_MS, releaseLease } from '../state/lease.ts';
 
 export type ControlOutcome =
   | { status: 'done'; suspended: boolean }
@@ -17,7 +17,10 @@ export async function setSuspended(
   suspend: boolean,
   who: { by: string; owner: string; reason?: string },
 ): Promise<ControlOutcome> {
-  const acquired = await acquireLease(table, app, { owner: who.owner, ttlMs: 15_000 });
+  const acquired = await acquireLease(table, app, {
+    owner: who.owner,
+    ttlMs: DEFAULT_LEASE_TTL_MS,
+  });
   if (acquired.status === 'busy') return acquired;
   try {
     const state = acquired.record.state ?? {

@@ -16,6 +16,7 @@ import {
 } from '../state/app-state.ts';
 import type { SyncTrigger } from '../state/history.ts';
 import type { LeaseKeeper } from '../state/lease-keeper.ts';
+import { DEFAULT_LEASE_TTL_MS } from '../state/lease.ts';
 import { withLease } from '../state/with-lease.ts';
 import { destinationStates } from './destination-states.ts';
 import { planRollout, passed, recordStep, type DestinationView, type WaveAction } from './waves.ts';
@@ -69,7 +70,7 @@ export async function reconcileRollout(input: RolloutInput): Promise<RolloutOutc
   return withLease(
     table,
     app.metadata.name,
-    { owner: input.owner, ttlMs: input.leaseTtlMs ?? 60_000 },
+    { owner: input.owner, ttlMs: input.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS },
     (record, keeper) => coordinate(input, record.state, keeper),
   );
 }

@@ -6,6 +6,14 @@ import { parseHead, type AppRecord } from './head.ts';
 import { headKey } from './keys.ts';
 
 /**
+ * How long a lease outlives its holder's last renewal. The holder renews at a
+ * third of it (`withLease`), so it rides out a renewal that fails or a stall
+ * of up to two thirds of it (10 s); a holder that dies (`kill -9`, a Lambda
+ * timeout) blocks the application for at most this long.
+ */
+export const DEFAULT_LEASE_TTL_MS = 15_000;
+
+/**
  * Proof of holding an application's lease. `token` is the fencing token: it
  * grows with every acquisition and every write made with this lease carries it.
  */

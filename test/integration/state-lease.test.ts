@@ -1,8 +1,15 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LeaseLostError } from '../../shared/state/errors.ts';
-import { acquireLease, releaseLease, renewLease, type Lease } from '../../shared/state/lease.ts';
+import {
+  acquireLease,
+  DEFAULT_LEASE_TTL_MS,
+  releaseLease,
+  renewLease,
+  type Lease,
+} from '../../shared/state/lease.ts';
 import { keepLeaseAlive } from '../../shared/state/lease-keeper.ts';
+import { withLease } from '../../shared/state/with-lease.ts';
 import { readApp } from '../../shared/state/head.ts';
 import { uniqueName } from '../harness/context.ts';
 import { startFaultProxy } from './fixtures/dynamo-fault-proxy.ts';
@@ -185,5 +192,28 @@ describe('state: lease', () => {
       cutOff.client.destroy();
       await proxy.stop();
     }
+  });
+
+  it('renewing at a third of the TTL, a lease outlives a stall of half the TTL (7.5 s of the default 15 s)', async () => {
+    const app = uniqueName('lease-stall');
+    // Scaled down: the keeper's timing is proportional to the TTL.
+    const ttlMs = 3_000;
+    expect(DEFAULT_LEASE_TTL_MS / 2).toBe(7_500);
+    const outcome = await withLease(table, app, { owner: 'stalled', ttlMs }, async (_r, keeper) => {
+      const acquiredExpiry = keeper.current().expiresAt;
+      while (keeper.current().expiresAt === acquiredExpiry) await sleep(20);
+      const renewedExpiry = keeper.current().expiresAt;
+      // A blocked event loop (a huge render, a loaded machine): nothing runs,
+      // not even the renewal timer, which fires late once it ends.
+      const until = Date.now() + ttlMs / 2;
+      while (Date.now() < until) {
+        // stalled
+      }
+      await sleep(renewedExpiry - Date.now() + 500);
+      // Past every expiry set before the stall: held only through the late renewal.
+      const other = await acquireLease(tables[1]!, app, { owner: 'other', ttlMs: 1_000 });
+      return { aborted: keeper.signal.aborted, other: other.status };
+    });
+    expect(outcome).toEqual({ aborted: false, other: 'busy' });
   });
 });
