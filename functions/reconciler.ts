@@ -2,15 +2,17 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { connectCluster } from '../shared/kube/connect.ts';
 import { EventBridgePublisher } from '../shared/observability/eventbridge.ts';
 import { recordReconcileMetrics } from '../shared/observability/metrics.ts';
 import { SnsNotifier } from '../shared/observability/sns-notifier.ts';
+import { retryVisibilitySeconds, returnMessageIn } from '../shared/queue/sqs-retry.ts';
 import { processMessage, type ReconcilerDeps } from '../shared/reconciler/process-message.ts';
 import { CloudWatchAlarmSource } from '../shared/rollout/alarms.ts';
 import { readEnv } from '../shared/runtime/env.ts';
@@ -19,8 +21,10 @@ import { powertools } from '../shared/runtime/powertools.ts';
 import { SecretCache } from '../shared/secrets/secret-cache.ts';
 import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
 
-const env = readEnv(['TABLE_NAME']);
+// The queue the event source reads (the same QUEUE_URL every function gets), to set a retry's delay.
+const env = readEnv(['TABLE_NAME', 'QUEUE_URL']);
 const { logger, metrics, tracer } = powertools('driftless-reconciler');
+const sqs = tracer.captureAWSv3Client(new SQSClient({}));
 const secrets = new SecretCache(tracer.captureAWSv3Client(new SecretsManagerClient({})));
 const auth = gitAuth(secrets, env.GIT_CREDENTIALS_SECRET_ARN);
 const deps: ReconcilerDeps = {
@@ -46,14 +50,43 @@ const deps: ReconcilerDeps = {
   concurrency: env.RECONCILE_CONCURRENCY,
 };
 
+/**
+ * Brings a retried message back when its retry can succeed (a busy lease's
+ * expiry) rather than after the queue's visibility timeout, which is sized
+ * for the longest reconcile. Returns the delay set, or undefined when the
+ * queue's own applies.
+ */
+async function setRetryDelay(
+  record: SQSRecord,
+  retryAfterMs: number | undefined,
+): Promise<number | undefined> {
+  if (retryAfterMs === undefined) return undefined;
+  const seconds = retryVisibilitySeconds(
+    retryAfterMs,
+    Number(record.attributes.ApproximateReceiveCount),
+  );
+  try {
+    await returnMessageIn(sqs, env.QUEUE_URL!, record.receiptHandle, seconds);
+    return seconds;
+  } catch (err) {
+    logger.warn('could not shorten the retry delay; the queue visibility timeout applies', {
+      messageId: record.messageId,
+      error: (err as Error).message,
+    });
+    return undefined;
+  }
+}
+
 /** SQS batch → one reconcile per message, concurrently; busy or failed ones go back to the queue. */
 async function reconcileBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const deadline = Date.now() + context.getRemainingTimeInMillis();
   const outcomes = await Promise.all(
     event.Records.map(async (record) => {
       const outcome = await processMessage(
         record.body,
         `${context.awsRequestId}/${record.messageId}`,
         deps,
+        deadline,
       );
       recordReconcileMetrics(metrics, outcome);
       const fields = {
@@ -62,13 +95,15 @@ async function reconcileBatch(event: SQSEvent, context: Context): Promise<SQSBat
       };
       if (outcome.kind === 'dropped')
         logger.error('message dropped', { ...fields, reason: outcome.reason });
-      else if (outcome.kind === 'retry')
+      else if (outcome.kind === 'retry') {
+        const retryInSeconds = await setRetryDelay(record, outcome.retryAfterMs);
         logger.warn('reconcile will be retried', {
           ...fields,
           app: outcome.app,
           reason: outcome.reason,
+          ...(retryInSeconds !== undefined ? { retryInSeconds } : {}),
         });
-      else if (outcome.kind === 'rollout') {
+      } else if (outcome.kind === 'rollout') {
         const o = outcome.outcome;
         logger.info(o.status === 'done' ? 'rollout reconciled' : 'rollout skipped', {
           ...fields,

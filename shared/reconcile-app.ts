@@ -52,6 +52,11 @@ export interface ReconcileAppInput {
   waitForHealth?: boolean;
   /** Lease time-to-live; renewed at a third of it while the sync runs. Default `DEFAULT_LEASE_TTL_MS`. */
   leaseTtlMs?: number;
+  /**
+   * Aborted when the caller must stop writing to the cluster (a Lambda near
+   * its deadline); the engine stops as it does when the lease is lost.
+   */
+  signal?: AbortSignal;
   onProgress?: (progress: ReconcileProgress) => void;
   /** Where the rollback policy's alarms are read; only apps whose policy names alarms need it. */
   alarms?: AlarmSource;
@@ -246,7 +251,7 @@ async function runEngine(
     ...(input.concurrency ? { concurrency: input.concurrency } : {}),
     ...(input.waitForHealth !== undefined ? { waitForHealth: input.waitForHealth } : {}),
     ...(input.onProgress ? { onProgress: input.onProgress } : {}),
-    signal: keeper.signal,
+    signal: input.signal ? AbortSignal.any([keeper.signal, input.signal]) : keeper.signal,
     ...(run.dryRun
       ? {}
       : {

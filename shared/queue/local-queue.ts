@@ -1,10 +1,19 @@
 import { ReconcileMessage, type ReconcileMessageInput, type ReconcileQueue } from './message.ts';
 
+/** A retry that knows when it can succeed: a busy lease's expiry (a `MessageOutcome` retry fits). */
+export interface TimedRetry {
+  kind: 'retry';
+  retryAfterMs?: number;
+}
+
 export interface LocalQueueOptions {
   /** Messages processed at once. */
   workers: number;
-  /** Handles one message; `retry` puts it back after `retryDelayMs`, like an SQS visibility timeout. */
-  process: (body: string) => Promise<'done' | 'retry'>;
+  /**
+   * Handles one message; `retry` puts it back after `retryDelayMs`, like an
+   * SQS visibility timeout, and a retry with `retryAfterMs` after that instead.
+   */
+  process: (body: string) => Promise<'done' | 'retry' | TimedRetry>;
   retryDelayMs?: number;
   /** After this many tries a message is dropped and reported (a dead-letter queue's job). */
   maxAttempts?: number;
@@ -64,18 +73,19 @@ export class LocalReconcileQueue implements ReconcileQueue {
 
   private async run(item: Pending): Promise<void> {
     item.attempts++;
-    let outcome: 'done' | 'retry';
+    let outcome: 'done' | 'retry' | TimedRetry;
     try {
       outcome = await this.options.process(item.body);
     } catch {
       outcome = 'retry';
     }
     this.active--;
-    if (outcome === 'retry') {
+    if (outcome !== 'done') {
       if (item.attempts >= (this.options.maxAttempts ?? 10)) {
         this.options.onDeadLetter?.(ReconcileMessage.parse(JSON.parse(item.body)), item.attempts);
       } else {
-        this.later(item, this.options.retryDelayMs ?? 5_000);
+        const hinted = outcome === 'retry' ? undefined : outcome.retryAfterMs;
+        this.later(item, hinted ?? this.options.retryDelayMs ?? 5_000);
       }
     }
     this.pump();

@@ -13,9 +13,11 @@ import { reconcileApp, type ReconcileAppOutcome } from '../reconcile-app.ts';
 import type { ReconcileOptions } from '../reconcile.ts';
 import type { SourceOptions } from '../source/index.ts';
 import type { StateTable } from '../state/client.ts';
+import { DEFAULT_LEASE_TTL_MS } from '../state/lease.ts';
 import { getRegistryEntry } from '../state/registry.ts';
 import { isRollout } from '../config/destinations.ts';
 import { reconcileRollout, type RolloutOutcome } from '../rollout/rollout.ts';
+import { deadlineSignal, startMarginMs } from './deadline.ts';
 
 export interface ReconcilerDeps {
   table: StateTable;
@@ -34,7 +36,9 @@ export interface ReconcilerDeps {
 /**
  * - done / rollout / dropped: the message is finished (rollout: an application
  *   with several destinations, one outcome per destination);
- * - retry: put it back (busy lease, or a failure worth another try).
+ * - retry: put it back (busy lease, or a failure worth another try); with
+ *   `retryAfterMs` when it is known when another try can succeed (a busy
+ *   lease's expiry, or at once for a message left for another invocation).
  */
 export type MessageOutcome =
   | { kind: 'done'; app: string; outcome: ReconcileAppOutcome; events: DriftlessEvent[] }
@@ -45,7 +49,7 @@ export type MessageOutcome =
       events: DriftlessEvent[];
     }
   | { kind: 'dropped'; reason: string }
-  | { kind: 'retry'; app: string; reason: string };
+  | { kind: 'retry'; app: string; reason: string; retryAfterMs?: number };
 
 /**
  * Handles one queue message: validates it, looks the application up in the
@@ -53,11 +57,16 @@ export type MessageOutcome =
  * lease means another reconciler is on the same app, possibly on an older
  * commit, so the message is retried rather than dropped: a push must never
  * be lost to a scheduled run that started just before it.
+ *
+ * With a `deadline` (epoch ms; a Lambda's end), a message is not started
+ * when too little time is left, and cluster writes stop shortly before it;
+ * either way the message goes back for another invocation.
  */
 export async function processMessage(
   body: string,
   owner: string,
   deps: ReconcilerDeps,
+  deadline?: number,
 ): Promise<MessageOutcome> {
   let json: unknown;
   try {
@@ -69,6 +78,39 @@ export async function processMessage(
   if (!parsed.success)
     return { kind: 'dropped', reason: `invalid reconcile message: ${parsed.error.message}` };
   const message = parsed.data;
+  if (deadline === undefined) return reconcileMessage(message, owner, deps);
+  const left = deadline - Date.now();
+  if (left < startMarginMs(deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS))
+    return {
+      kind: 'retry',
+      app: message.app,
+      reason: `not started: ${Math.max(0, Math.floor(left / 1000))} s left before the reconciler's deadline`,
+      retryAfterMs: 0,
+    };
+  const stop = deadlineSignal(deadline);
+  try {
+    const outcome = await reconcileMessage(message, owner, deps, stop.signal);
+    if (!stop.signal.aborted || outcome.kind === 'dropped' || outcome.kind === 'retry')
+      return outcome;
+    // Stopped part-way: what it did is recorded; the rest is the next delivery's.
+    return {
+      kind: 'retry',
+      app: message.app,
+      reason: "stopped before the reconciler's deadline",
+      retryAfterMs: 0,
+    };
+  } finally {
+    stop.clear();
+  }
+}
+
+/** The registry lookup, reconcile and events of one valid message. */
+async function reconcileMessage(
+  message: ReconcileMessage,
+  owner: string,
+  deps: ReconcilerDeps,
+  signal?: AbortSignal,
+): Promise<MessageOutcome> {
   const entry = await getRegistryEntry(deps.table, message.app);
   if (!entry) return { kind: 'dropped', reason: `application ${message.app} is not registered` };
   if (entry.error || !entry.app || !(entry.cluster || entry.clusters)) {
@@ -91,12 +133,14 @@ export async function processMessage(
     ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
     ...(deps.leaseTtlMs ? { leaseTtlMs: deps.leaseTtlMs } : {}),
     ...(deps.alarms ? { alarms: deps.alarms } : {}),
+    ...(signal ? { signal } : {}),
     registeredWatchPaths: entry.watchPaths ?? [],
   };
-  const busy = (holder: string | undefined): MessageOutcome => ({
+  const busy = (outcome: { holder?: string; retryAfterMs: number }): MessageOutcome => ({
     kind: 'retry',
     app: message.app,
-    reason: `busy: held by ${holder ?? 'another reconciler'}`,
+    reason: `busy: held by ${outcome.holder ?? 'another reconciler'}`,
+    retryAfterMs: outcome.retryAfterMs,
   });
   try {
     if (isRollout(app)) {
@@ -109,7 +153,7 @@ export async function processMessage(
           return deps.connect(cluster);
         },
       });
-      if (outcome.status === 'busy') return busy(outcome.holder);
+      if (outcome.status === 'busy') return busy(outcome);
       const events: DriftlessEvent[] = [];
       const notices: DriftlessEvent[] = [];
       for (const run of outcome.status === 'done' ? outcome.runs : []) {
@@ -130,12 +174,12 @@ export async function processMessage(
         outcome.status === 'done'
           ? outcome.runs.find((r) => r.outcome.status === 'busy')
           : undefined;
-      if (busyRun?.outcome.status === 'busy') return busy(busyRun.outcome.holder);
+      if (busyRun?.outcome.status === 'busy') return busy(busyRun.outcome);
       return { kind: 'rollout', app: message.app, outcome, events };
     }
     const cluster = entry.cluster!;
     const outcome = await reconcileApp({ ...common, connect: () => deps.connect(cluster) });
-    if (outcome.status === 'busy') return busy(outcome.holder);
+    if (outcome.status === 'busy') return busy(outcome);
     const events = outcome.status === 'done' ? eventsFor(outcome, message) : [];
     await deps.events.publish(events);
     const automated = outcome.status === 'done' ? automatedRollbackEvent(outcome) : undefined;

@@ -9,6 +9,7 @@ import { createStateTable, type StateTable } from '../../shared/state/client.ts'
 import { readApp } from '../../shared/state/head.ts';
 import { listHistory } from '../../shared/state/history.ts';
 import { setSuspended } from '../../shared/control/suspend.ts';
+import { DeadlineError } from '../../shared/reconciler/deadline.ts';
 import { ensureTable } from '../../shared/state/ensure-table.ts';
 import { LocalReconcileQueue } from '../../shared/queue/local-queue.ts';
 import { webhookDeps } from '../../shared/runtime/webhook-deps.ts';
@@ -403,5 +404,29 @@ describe('reconcileApp: engine with lease, state and history', () => {
     const state = (await readApp(table, name))?.state;
     expect(state?.hold).toBeUndefined();
     expect(state?.suspended).toBeUndefined();
+  });
+
+  it("a caller's abort (a Lambda near its deadline) applies none of the application's objects, and the lease is still released", async () => {
+    const { name, input, commit } = setup(true);
+    commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
+    const stopped = await reconcileApp(
+      input({ mode: 'sync', signal: AbortSignal.abort(new DeadlineError()) }),
+    );
+    expect(stopped).toMatchObject({ status: 'done', result: { status: 'Failed' } });
+    if (stopped.status !== 'done') return;
+    expect(stopped.result.objects.map((o) => o.message)).toEqual([
+      expect.stringMatching(/not applied: .*time was nearly up/),
+    ]);
+    await expect(
+      kubectl(cluster('cluster-a'), 'get', 'configmap', 'settings', '-n', name),
+    ).rejects.toThrow(/NotFound/);
+    const record = await readApp(table, name);
+    expect(record?.lease).toBeUndefined();
+    expect(record?.state).toMatchObject({ lastResult: { outcome: 'failed' } });
+    expect(await reconcileApp(input({ mode: 'sync' }))).toMatchObject({
+      status: 'done',
+      result: { status: 'Synced' },
+    });
+    expect(await configMapValue(cluster('cluster-a'), name, 'settings')).toBe('one');
   });
 });
