@@ -11,6 +11,8 @@ missing=()
 for cmd in git openssl; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
 # moto and cfn-lint are installed from PyPI into virtual environments.
 command -v python3 >/dev/null && python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+# The browser test drives Debian's Chromium (playwright-core downloads no browser).
+command -v chromium >/dev/null || missing+=(chromium)
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
     say "installing ${missing[*]} with apt-get"
