@@ -14,17 +14,70 @@ export interface ApiStatus {
   };
 }
 
+/** Core `secrets` requests: their error messages may quote a value. */
+const SECRETS_PATH = /^\/api\/v1\/(?:namespaces\/[^/]+\/)?secrets(?:[/?]|$)/;
+
+/**
+ * A Status about a Secret, reduced to what names the problem without the
+ * data: the reason and each cause's field and reason. The API server's
+ * messages (a typed-patch error, a decode error) can quote the value.
+ */
+function withoutValues(status: ApiStatus): ApiStatus {
+  const causes = (status.details?.causes ?? []).map((c) => ({
+    ...(c.field ? { field: c.field } : {}),
+    ...(c.reason ? { reason: c.reason } : {}),
+  }));
+  const described = causes.map((c) => [c.field, c.reason].filter(Boolean).join(': '));
+  const message = `${status.reason ?? 'error'} (the server's message about a Secret is withheld, as it may quote a value${described.length ? `; ${described.join(', ')}` : ''})`;
+  return {
+    ...status,
+    message,
+    ...(status.details ? { details: { ...status.details, causes } } : {}),
+  };
+}
+
 /** A non-2xx answer from the API server, with the server's own reason and message. */
+/**
+ * True only when the server said a field is immutable. Flux's "any Invalid
+ * or Conflict means immutable" heuristic recreates objects that merely had
+ * a bad value; we look for the server's own wording in the causes.
+ */
+function saysImmutable(statusCode: number, status: ApiStatus): boolean {
+  if (statusCode !== 422) return false;
+  const texts = [
+    status.message ?? '',
+    ...(status.details?.causes ?? []).map((c) => c.message ?? ''),
+  ];
+  return texts.some((t) => /field is immutable|is immutable/i.test(t));
+}
+
+/**
+ * The object itself is invalid: a schema, field or value error. Server-side
+ * apply reports unknown fields as a 500 "failed to create typed patch
+ * object", so that wording counts too.
+ */
+function saysInvalid(statusCode: number, status: ApiStatus, immutable: boolean): boolean {
+  if (statusCode === 400 || (statusCode === 422 && !immutable)) return true;
+  return statusCode === 500 && /failed to create typed patch object/.test(status.message ?? '');
+}
+
 export class KubeApiError extends Error {
   readonly statusCode: number;
   readonly reason: string;
+  /** The server's Status; about a Secret, without its messages (see withoutValues). */
   readonly status: ApiStatus;
   readonly method: string;
   readonly path: string;
   /** The server's Retry-After header, when it sent one. */
   retryAfterSeconds?: string;
+  readonly immutableField: boolean;
+  readonly invalidObject: boolean;
 
-  constructor(method: string, path: string, statusCode: number, status: ApiStatus) {
+  constructor(method: string, path: string, statusCode: number, answered: ApiStatus) {
+    // Classified on the server's own words, before a Secret's are withheld.
+    const immutable = saysImmutable(statusCode, answered);
+    const invalid = saysInvalid(statusCode, answered, immutable);
+    const status = SECRETS_PATH.test(path) ? withoutValues(answered) : answered;
     const reason = status.reason ?? (statusCode === 404 ? 'NotFound' : `HTTP${statusCode}`);
     super(status.message ?? `${method} ${path}: ${statusCode} ${reason}`);
     this.name = 'KubeApiError';
@@ -33,6 +86,8 @@ export class KubeApiError extends Error {
     this.status = status;
     this.method = method;
     this.path = path;
+    this.immutableField = immutable;
+    this.invalidObject = invalid;
   }
 
   get notFound(): boolean {
@@ -45,33 +100,6 @@ export class KubeApiError extends Error {
 
   get conflict(): boolean {
     return this.statusCode === 409;
-  }
-
-  /**
-   * The object itself is invalid: a schema, field or value error. Server-side
-   * apply reports unknown fields as a 500 "failed to create typed patch
-   * object", so that wording counts too.
-   */
-  get invalidObject(): boolean {
-    if (this.statusCode === 400 || (this.statusCode === 422 && !this.immutableField)) return true;
-    return (
-      this.statusCode === 500 &&
-      /failed to create typed patch object/.test(this.status.message ?? '')
-    );
-  }
-
-  /**
-   * True only when the server said a field is immutable. Flux's "any Invalid
-   * or Conflict means immutable" heuristic recreates objects that merely had
-   * a bad value; we look for the server's own wording in the causes.
-   */
-  get immutableField(): boolean {
-    if (this.statusCode !== 422) return false;
-    const texts = [
-      this.status.message ?? '',
-      ...(this.status.details?.causes ?? []).map((c) => c.message ?? ''),
-    ];
-    return texts.some((t) => /field is immutable|is immutable/i.test(t));
   }
 }
 

@@ -59,7 +59,9 @@ export function escapeOf(containment: Containment, absolute: string): string | u
   if (refused) return describeLink(refused);
   let real: string;
   try {
-    real = realpathSync(absolute);
+    // The kernel's answer: Node's JavaScript realpath normalizes `link/..`
+    // by name, and a link chain built for that difference fools it.
+    real = realpathSync.native(absolute);
   } catch {
     return undefined;
   }

@@ -36,7 +36,10 @@ async function parse(
   options: RenderOptions,
 ): Promise<Parsed> {
   const limits = options.tools ?? {};
-  const containment = options.containment ?? { root: realpathSync(appDir), refusedLinks: [] };
+  const containment = options.containment ?? {
+    root: realpathSync.native(appDir),
+    refusedLinks: [],
+  };
   switch (renderer) {
     case 'helm':
       return renderHelm(

@@ -2,6 +2,7 @@ import { objectKey, type KubeObject } from '../kube/object.ts';
 import type { Candidate } from './documents.ts';
 import { describeSource, type RenderIssue } from './errors.ts';
 import type { ManifestSource, RenderedObject } from './types.ts';
+import { secretProblems } from './validate-secret.ts';
 
 export interface ValidationLimits {
   /** Largest object, as JSON. Default 1 MiB, etcd's per-value limit scale. */
@@ -90,6 +91,7 @@ function objectProblems(value: unknown, maxObjectBytes: number): string[] {
       if (problem) problems.push(problem);
     }
   }
+  if (kind === 'Secret' && apiVersion === 'v1') problems.push(...secretProblems(value));
   const bytes = Buffer.byteLength(JSON.stringify(value));
   if (bytes > maxObjectBytes) {
     problems.push(`object is ${bytes} bytes as JSON, over the ${maxObjectBytes}-byte limit`);

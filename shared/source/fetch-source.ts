@@ -58,12 +58,12 @@ async function appDirInRepository(
   limits: CheckoutLimits,
 ): Promise<Dirs> {
   const checkout = await checkoutPath(cache, revision, { ...context, path: '.' }, limits);
-  const repoDir = realpathSync(checkout.dir);
+  const repoDir = realpathSync.native(checkout.dir);
   const appDir = join(repoDir, context.path);
   // The path itself may not pass through a link: the application's folder is what it names.
   if (
     !statSync(appDir, { throwIfNoEntry: false })?.isDirectory() ||
-    realpathSync(appDir) !== appDir
+    realpathSync.native(appDir) !== appDir
   ) {
     throw new PathNotFoundError(context, `commit ${revision} has no directory ${context.path}`);
   }
@@ -77,7 +77,7 @@ async function appDirAlone(
   limits: CheckoutLimits,
 ): Promise<Dirs> {
   const checkout = await checkoutPath(cache, revision, context, limits);
-  const appDir = realpathSync(checkout.dir);
+  const appDir = realpathSync.native(checkout.dir);
   return { appDir, root: appDir, refusedLinks: checkout.refusedLinks };
 }
 

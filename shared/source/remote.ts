@@ -76,6 +76,21 @@ async function collect(body: GitHttpRequest['body']): Promise<Uint8Array> {
 
 export const DEFAULT_MAX_FETCH_BYTES = 512 * 1024 * 1024;
 
+/**
+ * One more try when a kept-alive connection turns out closed: the server may
+ * close an idle socket while our event loop is busy (a long render), and the
+ * agent then reuses it. Both Git requests we make are reads, safe to repeat.
+ */
+async function send(request: GitHttpRequest): Promise<Awaited<ReturnType<HttpClient['request']>>> {
+  try {
+    return await nodeHttp.request(request);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'ECONNRESET' && code !== 'EPIPE') throw error;
+    return nodeHttp.request(request);
+  }
+}
+
 function httpClient(timeoutMs: number, maxFetchBytes: number): HttpClient {
   return {
     async request(request) {
@@ -88,12 +103,12 @@ function httpClient(timeoutMs: number, maxFetchBytes: number): HttpClient {
         // An array, as isomorphic-git itself sends it: the Node client then sets Content-Length.
         const body = [withThinPack(await collect(request.body))];
         next = { ...next, body: body as unknown as GitHttpRequest['body'] };
-        const response = await nodeHttp.request(next);
+        const response = await send(next);
         return response.body
           ? { ...response, body: boundedBody(response.body, maxFetchBytes) }
           : response;
       }
-      return nodeHttp.request(next);
+      return send(next);
     },
   };
 }

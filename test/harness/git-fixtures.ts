@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-/** File path (relative, `/`-separated) to content. */
-export type FileTree = Record<string, string>;
+/** File path (relative, `/`-separated) to content, or to a symbolic link's text. */
+export type FileTree = Record<string, string | { link: string }>;
 
 const identity = {
   GIT_AUTHOR_NAME: 'Driftless Test',
@@ -33,7 +33,8 @@ export function commitTree(
     } else {
       for (const [path, content] of Object.entries(files as FileTree)) {
         mkdirSync(dirname(join(work, path)), { recursive: true });
-        writeFileSync(join(work, path), content);
+        if (typeof content === 'string') writeFileSync(join(work, path), content);
+        else symlinkSync(content.link, join(work, path));
       }
     }
     const env = {

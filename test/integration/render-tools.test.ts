@@ -16,7 +16,7 @@ const fixtures = join(repoRoot, 'test/fixtures/render');
 const binaries = { kustomize: toolPath('kustomize'), helm: toolPath('helm') };
 // The Kustomize fixtures' overlays reach their base through `../..`: the
 // fixtures folder stands for the repository checkout.
-const containment = { root: realpathSync(fixtures), refusedLinks: [] };
+const containment = { root: realpathSync.native(fixtures), refusedLinks: [] };
 const options = { namespace: 'team-a', kubeVersion: 'v1.36.3', binaries, containment };
 const dirs: string[] = [];
 const tempDir = (): string => {
