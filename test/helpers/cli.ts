@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { serveSecretFile } from '../../cli/serve-secret.ts';
@@ -9,16 +9,63 @@ import { repoRoot } from '../harness/tools.ts';
 export const CLI = join(repoRoot, 'dist', 'cli', 'driftless.mjs');
 const NODE = join(repoRoot, 'node_modules', '.bin', 'node');
 
+const BUILD_LOCK = join(repoRoot, 'dist', '.cli-build.lock');
+// A lock older than any build is a crashed test run's.
+const STALE_LOCK_MS = 120_000;
+
+/** Whether the bundle is newer than every file it is built from. */
+function bundleIsFresh(): boolean {
+  let bundle: number;
+  try {
+    bundle = statSync(CLI).mtimeMs;
+  } catch {
+    return false;
+  }
+  const sources = ['cli', 'shared'].flatMap((dir) =>
+    readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' }).map((f) =>
+      join(repoRoot, dir, f),
+    ),
+  );
+  sources.push(join(repoRoot, 'package-lock.json'), join(repoRoot, 'scripts', 'build.ts'));
+  return sources.every((f) => statSync(f).mtimeMs < bundle);
+}
+
+async function withBuildLock(run: () => Promise<void>): Promise<void> {
+  mkdirSync(dirname(BUILD_LOCK), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const age = Date.now() - (statSync(BUILD_LOCK, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      if (age > STALE_LOCK_MS) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      else await sleep(100);
+    }
+  }
+  try {
+    await run();
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
+}
+
 let built: Promise<void> | undefined;
 
-/** Builds the CLI bundle once per test file, so tests always run what the sources say. */
+/**
+ * Builds the CLI bundle, so tests always run what the sources say. Test files
+ * run in parallel processes, and a build starts by emptying dist/cli: one
+ * file's build would pull the bundle from under another file's running serve.
+ * So builds take turns, and a bundle newer than its sources is not rebuilt.
+ */
 export function ensureCliBuilt(): Promise<void> {
-  built ??= (async () => {
+  built ??= withBuildLock(async () => {
+    if (bundleIsFresh()) return;
     await promisify(execFile)(NODE, [join(repoRoot, 'scripts', 'build.ts'), '--only=cli'], {
       cwd: repoRoot,
     });
     if (!statSync(CLI).isFile()) throw new Error(`build did not produce ${CLI}`);
-  })();
+  });
   return built;
 }
 
