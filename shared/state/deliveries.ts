@@ -7,14 +7,18 @@ import { TTL_ATTRIBUTE } from './table-definition.ts';
 export interface DeliveryOptions {
   /** Webhook provider, e.g. `github`. */
   provider: string;
-  /** The provider's delivery id (`X-GitHub-Delivery`, ...). */
+  /**
+   * What identifies the delivery: the webhook layer's digest of the body, or
+   * its `#enqueued` marker (shared/webhooks/dedupe.ts), not the provider's
+   * delivery id header, which a replay can change freely.
+   */
   id: string;
   /** How long a repeat counts as a duplicate; providers redeliver within hours. */
   ttlSeconds: number;
 }
 
 /**
- * Records a webhook delivery id; true the first time, false for a duplicate.
+ * Records a webhook delivery; true the first time, false for a duplicate.
  * The condition treats an expired record as absent, because DynamoDB TTL
  * deletes expired items only eventually (often days later); the TTL attribute
  * is there for clean-up alone.

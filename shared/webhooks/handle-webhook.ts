@@ -1,4 +1,10 @@
-import { admitDelivery, confirmDelivery, type Admission, type IsNewDelivery } from './dedupe.ts';
+import {
+  admitDelivery,
+  bodyDigest,
+  confirmDelivery,
+  type Admission,
+  type IsNewDelivery,
+} from './dedupe.ts';
 import { deliveryIdOf, parsePushes, verifySignature } from './dispatch.ts';
 import { toHeaders } from './headers.ts';
 import { PayloadError } from './payload-error.ts';
@@ -17,10 +23,11 @@ export interface WebhookDeps {
   /** The provider's shared secret; undefined when the provider is not configured (→ 401). */
   secret(provider: Provider): Promise<string | undefined>;
   /**
-   * Atomically records `id`; false when it was already recorded (a duplicate).
-   * Also called with `<id>#enqueued` once a delivery is on the queue (see dedupe.ts).
+   * Atomically records `key`; false when it was already recorded (a duplicate).
+   * Keys are body digests, and `<digest>#enqueued` once a delivery is on the
+   * queue (see dedupe.ts).
    */
-  isNewDelivery(provider: Provider, id: string): Promise<boolean>;
+  isNewDelivery(provider: Provider, key: string): Promise<boolean>;
   /** The application registry. */
   applications(): Promise<RouteCandidate[]>;
   enqueue(apps: string[], push: PushEvent): Promise<void>;
@@ -45,7 +52,7 @@ export const MAX_BODY_BYTES = 1_048_576;
 
 /**
  * One webhook request to one response; never throws. The signature is checked
- * on the raw bytes before anything parses them, and a delivery id is recorded
+ * on the raw bytes before anything parses them, and a delivery is recorded
  * only after that, so a forged request cannot burn one.
  */
 export async function handleWebhook(
@@ -86,7 +93,7 @@ export async function handleWebhook(
         deliveryId: deliveryIdOf(provider, headers),
       });
     }
-    return await dispatch(provider, parsed, deps, log);
+    return await dispatch(provider, parsed, bodyDigest(req.body), deps, log);
   } catch (err) {
     return respond(
       log,
@@ -106,21 +113,25 @@ type Log = NonNullable<WebhookDeps['log']>;
 async function dispatch(
   provider: Provider,
   pushes: PushEvent[],
+  digest: string,
   deps: WebhookDeps,
   log: Log,
 ): Promise<WebhookResponse> {
   // Every event of one delivery carries its id.
   const deliveryId = pushes[0]!.deliveryId;
   const context = { provider, deliveryId };
-  const isNewDelivery: IsNewDelivery = (p, id) => deps.isNewDelivery(p, id);
-  const admission = await admitDelivery(isNewDelivery, provider, deliveryId).catch(
+  const isNewDelivery: IsNewDelivery = (p, key) => deps.isNewDelivery(p, key);
+  const admission = await admitDelivery(isNewDelivery, provider, digest).catch(
     (err: unknown): Admission => {
-      log('webhook.dedupe_failed', { ...context, error: errorMessage(err) });
+      log('webhook.dedupe_failed', { ...context, digest, error: errorMessage(err) });
       return 'unchecked';
     },
   );
   if (admission === 'duplicate') {
-    return respond(log, 'webhook.duplicate', 200, 'duplicate delivery, ignored', context);
+    // The digest in the log ties a replay under a new id to the delivery it copies.
+    return respond(log, 'webhook.duplicate', 200, 'duplicate delivery, ignored', context, {
+      digest,
+    });
   }
 
   const enqueued: string[] = [];
@@ -134,27 +145,30 @@ async function dispatch(
       enqueued.push(...apps);
     }
   } catch (err) {
-    // Nothing confirmed: the provider's redelivery (same id) is processed again.
+    // Nothing confirmed: the provider's redelivery (same body) is processed again.
     return respond(
       log,
       'webhook.enqueue_failed',
       500,
       'could not enqueue the affected applications',
       context,
-      { admission, enqueued, error: errorMessage(err) },
+      { admission, digest, enqueued, error: errorMessage(err) },
     );
   }
 
   if (admission === 'new') {
-    await confirmDelivery(isNewDelivery, provider, deliveryId).catch((err: unknown) =>
-      log('webhook.confirm_failed', { ...context, error: errorMessage(err) }),
+    await confirmDelivery(isNewDelivery, provider, digest).catch((err: unknown) =>
+      log('webhook.confirm_failed', { ...context, digest, error: errorMessage(err) }),
     );
   }
   const message =
     enqueued.length === 0
       ? 'no application affected'
       : `enqueued ${enqueued.length} application${enqueued.length === 1 ? '' : 's'}`;
-  const response = respond(log, 'webhook.accepted', 202, message, context, { admission });
+  const response = respond(log, 'webhook.accepted', 202, message, context, {
+    admission,
+    digest,
+  });
   response.body.applications = enqueued;
   return response;
 }

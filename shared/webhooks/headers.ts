@@ -20,10 +20,9 @@ export function toHeaders(raw: Record<string, string | undefined>): Headers {
   return headers;
 }
 
-// A delivery id becomes part of a DynamoDB key and of log lines: keep it short
-// and printable. `#` is excluded because the dedupe layer derives marker ids
-// with it, so no provider-sent id can collide with one.
-const DELIVERY_ID = /^[\x21\x22\x24-\x7e]{1,200}$/;
+// A delivery id goes into log lines, queue messages and sync history: keep it
+// short and printable. It is no dedupe key (dedupe.ts keys on the body).
+const DELIVERY_ID = /^[\x21-\x7e]{1,200}$/;
 
 /** The first of `names` present, validated as a delivery id; undefined when none is usable. */
 export function deliveryIdFrom(headers: Headers, names: readonly string[]): string | undefined {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   handleWebhook,
@@ -341,7 +342,7 @@ describe('handleWebhook: payloads', () => {
 
 describe('handleWebhook: delivery deduplication', () => {
   it.each(['github', 'gitlab', 'bitbucket', 'gitea'] as const)(
-    '%s: a redelivered id → 200, enqueued once',
+    '%s: a redelivery (same body, same id) → 200, enqueued once',
     async (provider) => {
       const { deps } = harness();
       expect((await handleWebhook(request(provider), deps)).statusCode).toBe(202);
@@ -358,12 +359,44 @@ describe('handleWebhook: delivery deduplication', () => {
     },
   );
 
-  it('distinct ids, or the same id from another provider, are not duplicates', async () => {
+  it.each(['github', 'gitlab', 'bitbucket', 'gitea'] as const)(
+    '%s: the signed body replayed under a new delivery id → 200, nothing more enqueued',
+    async (provider) => {
+      const { deps } = harness();
+      const original = request(provider, undefined, { deliveryId: 'original' });
+      expect((await handleWebhook(original, deps)).statusCode).toBe(202);
+      const replay = request(provider, undefined, { deliveryId: 'fresh-id-from-attacker' });
+      expect(replay.body).toEqual(original.body);
+      expect(await handleWebhook(replay, deps)).toEqual({
+        statusCode: 200,
+        body: {
+          message: 'duplicate delivery, ignored',
+          provider,
+          deliveryId: 'fresh-id-from-attacker',
+        },
+      });
+      expect(deps.enqueue).toHaveBeenCalledTimes(1);
+    },
+  );
+
+  it('a reused delivery id with a different signed body is a different delivery: processed', async () => {
     const { deps } = harness();
-    await handleWebhook(request('github', undefined, { deliveryId: 'a' }), deps);
-    await handleWebhook(request('github', undefined, { deliveryId: 'b' }), deps);
-    await handleWebhook(request('gitea', undefined, { deliveryId: 'a' }), deps);
-    expect(deps.enqueue).toHaveBeenCalledTimes(3);
+    const first = fixture('github-push');
+    const second = { ...fixture('github-push'), after: 'f'.repeat(40) };
+    expect((await handleWebhook(request('github', first), deps)).statusCode).toBe(202);
+    expect((await handleWebhook(request('github', second), deps)).statusCode).toBe(202);
+    expect(deps.enqueue).toHaveBeenCalledTimes(2);
+  });
+
+  it('keys on the provider and the SHA-256 of the raw body, never on the id header', async () => {
+    const { deps } = harness();
+    const req = request('gitlab', undefined, { deliveryId: 'some-id' });
+    await handleWebhook(req, deps);
+    const digest = `sha256:${createHash('sha256').update(req.body).digest('hex')}`;
+    expect(deps.isNewDelivery.mock.calls).toEqual([
+      ['gitlab', digest],
+      ['gitlab', `${digest}#enqueued`],
+    ]);
   });
 
   it('a push that touched nothing is still recorded: its redelivery is a duplicate', async () => {
@@ -395,6 +428,25 @@ describe('handleWebhook: delivery deduplication', () => {
     expect(enqueued).toHaveLength(1);
   });
 
+  it('enqueue fails → a replay of the body under a new id is processed: the push was never queued', async () => {
+    const { deps, enqueued } = harness();
+    deps.enqueue.mockRejectedValueOnce(new Error('SQS unavailable'));
+    expect((await handleWebhook(request('github'), deps)).statusCode).toBe(500);
+    const replay = request('github', undefined, { deliveryId: 'another-id' });
+    expect((await handleWebhook(replay, deps)).statusCode).toBe(202);
+    expect((await handleWebhook(request('github'), deps)).statusCode).toBe(200);
+    expect(enqueued).toHaveLength(1);
+  });
+
+  it('a redelivery that fails to enqueue as well: the next copy is dropped (the scheduler catches up)', async () => {
+    const { deps } = harness();
+    deps.enqueue.mockRejectedValueOnce(new Error('down')).mockRejectedValueOnce(new Error('down'));
+    expect((await handleWebhook(request('github'), deps)).statusCode).toBe(500);
+    expect((await handleWebhook(request('github'), deps)).statusCode).toBe(500);
+    expect((await handleWebhook(request('github'), deps)).statusCode).toBe(200);
+    expect(deps.enqueue).toHaveBeenCalledTimes(2);
+  });
+
   it('the registry fails → 500, and the redelivery is processed', async () => {
     const { deps } = harness();
     deps.applications.mockRejectedValueOnce(new Error('throttled'));
@@ -413,14 +465,11 @@ describe('handleWebhook: delivery deduplication', () => {
   });
 
   it('a failed confirmation still answers 202 (the push is on the queue)', async () => {
-    const { deps } = harness();
+    const { deps, logs } = harness();
     deps.isNewDelivery.mockResolvedValueOnce(true).mockRejectedValueOnce(new Error('timeout'));
     const res = await handleWebhook(request('github'), deps);
     expect(res.statusCode).toBe(202);
-    expect(deps.isNewDelivery.mock.calls).toEqual([
-      ['github', '72d3162e-cc78-11e3-81ab-4c9367dc0958'],
-      ['github', '72d3162e-cc78-11e3-81ab-4c9367dc0958#enqueued'],
-    ]);
+    expect(logs.map((l) => l.event)).toEqual(['webhook.confirm_failed', 'webhook.accepted']);
   });
 });
 
