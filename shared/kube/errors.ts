@@ -28,7 +28,11 @@ function withoutValues(status: ApiStatus): ApiStatus {
     ...(c.reason ? { reason: c.reason } : {}),
   }));
   const described = causes.map((c) => [c.field, c.reason].filter(Boolean).join(': '));
-  const message = `${status.reason ?? 'error'} (the server's message about a Secret is withheld, as it may quote a value${described.length ? `; ${described.join(', ')}` : ''})`;
+  // Server-side apply's type errors carry no causes: `.stringData.x: expected string, got <the value>`.
+  const typed = /: (\.[^\s:]+): (expected \w+)/.exec(status.message ?? '');
+  if (typed) described.push(`${typed[1]}: ${typed[2]}`);
+  const detail = described.length > 0 ? described.join(', ') : 'no field named';
+  const message = `${status.reason ?? 'request failed'}: ${detail} (the server's own message about a Secret is withheld: it may quote the value)`;
   return {
     ...status,
     message,
@@ -36,7 +40,6 @@ function withoutValues(status: ApiStatus): ApiStatus {
   };
 }
 
-/** A non-2xx answer from the API server, with the server's own reason and message. */
 /**
  * True only when the server said a field is immutable. Flux's "any Invalid
  * or Conflict means immutable" heuristic recreates objects that merely had
