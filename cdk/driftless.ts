@@ -438,7 +438,8 @@ export class Driftless extends Construct {
         fn.role.addToPolicy(tableItemStatement(this.table, access));
       }
     }
-    for (const fn of [scheduler, webhook, api]) this.queue.grantSendMessages(fn.role);
+    // The reconciler puts requests that met a busy lease back on the queue, delayed (sqs-retry.ts).
+    for (const fn of [scheduler, webhook, api, reconciler]) this.queue.grantSendMessages(fn.role);
     if (credentials) for (const fn of [scheduler, reconciler, api]) credentials.grantRead(fn.role);
     this.webhookSecrets.grantRead(webhook.role);
     eventBus.grantPutEventsTo(reconciler.role);

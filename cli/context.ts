@@ -1,17 +1,17 @@
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Cluster } from '../shared/config/cluster.ts';
 import type { ClusterConnection } from '../shared/kube/client.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
 import type { ReconcileProgress } from '../shared/reconcile.ts';
 import { CredentialScope, inScope } from '../shared/secrets/credential-scope.ts';
+import { defaultCacheDir } from '../shared/source/cache-root.ts';
 import type { SourceOptions } from '../shared/source/index.ts';
 import { CliError, EXIT } from './errors.ts';
 
-/** Where fetched repositories are cached between runs: `--cache-dir`, or a folder under the system temp dir. */
+/** Where fetched repositories are cached between runs: `--cache-dir`, or the user's cache folder. */
 export function sourceOptions(cacheDir: string | undefined): SourceOptions {
   return {
-    cacheDir: resolve(cacheDir ?? join(tmpdir(), 'driftless-cache')),
+    cacheDir: resolve(cacheDir ?? defaultCacheDir()),
     ...gitAuthFromEnv(process.env),
   };
 }

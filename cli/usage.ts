@@ -11,7 +11,11 @@ Secret values are masked. Nothing is written.
   -o, --output json     print the result as JSON
   --kubeconfig FILE, --context NAME, --eks-cluster NAME --region R [--role-arn ARN]
   --state DIR | --table NAME | --no-state   where the last sync's inventory is (for prune preview)
-  --cache-dir DIR       Git cache (default: $TMPDIR/driftless-cache)`;
+  --cache-dir DIR       Git cache, mode 0700 (default: $XDG_CACHE_HOME/driftless or ~/.cache/driftless)
+
+Private repositories: DRIFTLESS_GIT_PASSWORD (a token) and DRIFTLESS_GIT_USERNAME
+are sent only to repositories under DRIFTLESS_GIT_URL (an origin or URL prefix),
+and never over plain http:// except to loopback.`;
 
 export const HISTORY_USAGE = `driftless history NAME [--state DIR | --table NAME] [-o json]
 
@@ -68,4 +72,8 @@ waits for health. Records state and history (see --state/--table).
   -o, --output json     print the result as JSON
   --kubeconfig FILE, --context NAME, --eks-cluster NAME --region R [--role-arn ARN]
   --state DIR | --table NAME | --no-state   (default state: .driftless/state)
-  --cache-dir DIR       Git cache`;
+  --cache-dir DIR       Git cache
+
+Private repositories: DRIFTLESS_GIT_PASSWORD (a token) and DRIFTLESS_GIT_USERNAME
+are sent only to repositories under DRIFTLESS_GIT_URL (an origin or URL prefix),
+and never over plain http:// except to loopback.`;

@@ -12,7 +12,8 @@ import { connectCluster } from '../shared/kube/connect.ts';
 import { EventBridgePublisher } from '../shared/observability/eventbridge.ts';
 import { recordReconcileMetrics } from '../shared/observability/metrics.ts';
 import { SnsNotifier } from '../shared/observability/sns-notifier.ts';
-import { retryVisibilitySeconds, returnMessageIn } from '../shared/queue/sqs-retry.ts';
+import { SqsReconcileQueue } from '../shared/queue/sqs-queue.ts';
+import { requeueLater } from '../shared/queue/sqs-retry.ts';
 import { processMessage, type ReconcilerDeps } from '../shared/reconciler/process-message.ts';
 import { CloudWatchAlarmSource } from '../shared/rollout/alarms.ts';
 import { readEnv } from '../shared/runtime/env.ts';
@@ -21,7 +22,7 @@ import { powertools } from '../shared/runtime/powertools.ts';
 import { SecretCache } from '../shared/secrets/secret-cache.ts';
 import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
 
-// The queue the event source reads (the same QUEUE_URL every function gets), to set a retry's delay.
+// The queue the event source reads (the same QUEUE_URL every function gets), to put busy requests back on.
 const env = readEnv(['TABLE_NAME', 'QUEUE_URL']);
 const { logger, metrics, tracer } = powertools('driftless-reconciler');
 const sqs = tracer.captureAWSv3Client(new SQSClient({}));
@@ -50,26 +51,23 @@ const deps: ReconcilerDeps = {
   concurrency: env.RECONCILE_CONCURRENCY,
 };
 
+const queue = new SqsReconcileQueue(sqs, env.QUEUE_URL!);
+
 /**
- * Brings a retried message back when its retry can succeed (a busy lease's
- * expiry) rather than after the queue's visibility timeout, which is sized
- * for the longest reconcile. Returns the delay set, or undefined when the
- * queue's own applies.
+ * Puts a request that can run later (a busy lease, too little time left)
+ * back on the queue, delayed to when it can, instead of leaving it to the
+ * queue's visibility timeout (sized for the longest reconcile). Returns the
+ * delay, or undefined when the ordinary retry applies.
  */
-async function setRetryDelay(
+async function requeue(
   record: SQSRecord,
   retryAfterMs: number | undefined,
 ): Promise<number | undefined> {
   if (retryAfterMs === undefined) return undefined;
-  const seconds = retryVisibilitySeconds(
-    retryAfterMs,
-    Number(record.attributes.ApproximateReceiveCount),
-  );
   try {
-    await returnMessageIn(sqs, env.QUEUE_URL!, record.receiptHandle, seconds);
-    return seconds;
+    return await requeueLater(queue, record.body, retryAfterMs);
   } catch (err) {
-    logger.warn('could not shorten the retry delay; the queue visibility timeout applies', {
+    logger.warn('could not put the request back; the queue visibility timeout applies', {
       messageId: record.messageId,
       error: (err as Error).message,
     });
@@ -96,13 +94,15 @@ async function reconcileBatch(event: SQSEvent, context: Context): Promise<SQSBat
       if (outcome.kind === 'dropped')
         logger.error('message dropped', { ...fields, reason: outcome.reason });
       else if (outcome.kind === 'retry') {
-        const retryInSeconds = await setRetryDelay(record, outcome.retryAfterMs);
+        const retryInSeconds = await requeue(record, outcome.retryAfterMs);
         logger.warn('reconcile will be retried', {
           ...fields,
           app: outcome.app,
           reason: outcome.reason,
           ...(retryInSeconds !== undefined ? { retryInSeconds } : {}),
         });
+        // Put back as a new message: this copy is done.
+        if (retryInSeconds !== undefined) return { record, failed: false };
       } else if (outcome.kind === 'rollout') {
         const o = outcome.outcome;
         logger.info(o.status === 'done' ? 'rollout reconciled' : 'rollout skipped', {
@@ -146,12 +146,12 @@ async function reconcileBatch(event: SQSEvent, context: Context): Promise<SQSBat
       } else {
         logger.info('reconcile skipped', { ...fields, app: outcome.app, outcome: outcome.outcome });
       }
-      return { record, outcome };
+      return { record, failed: outcome.kind === 'retry' };
     }),
   );
   return {
     batchItemFailures: outcomes
-      .filter((o) => o.outcome.kind === 'retry')
+      .filter((o) => o.failed)
       .map((o) => ({ itemIdentifier: o.record.messageId })),
   };
 }

@@ -1,10 +1,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { serveSecretFile } from '../cli/serve-secret.ts';
 import { startControlPlane } from '../test/harness/control-plane.ts';
 import { commitTree } from '../test/harness/git-fixtures.ts';
 import { startGitServer } from '../test/harness/git-server.ts';
@@ -112,12 +113,17 @@ try {
       port ||= /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(line)?.[1] ?? '';
     }
   });
+  // The per-run secret serve writes into its state folder before it listens.
+  const apiSecret = (): string =>
+    readFileSync(serveSecretFile(join(work, '.driftless/state')), 'utf8').trim();
   const synced = async (revision: string, what: string): Promise<number> => {
     const started = Date.now();
     for (;;) {
       const body = port
         ? ((await (
-            await fetch(`http://127.0.0.1:${port}/apps/guestbook`).catch(() => undefined)
+            await fetch(`http://127.0.0.1:${port}/apps/guestbook`, {
+              headers: { authorization: `Bearer ${apiSecret()}` },
+            }).catch(() => undefined)
           )
             ?.json()
             .catch(() => undefined)) as

@@ -136,7 +136,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
           `[reconcile] ${r.app}: ${r.status}${r.dryRun ? ' (drift only recorded)' : ''} at ${shortSha(r.revision)}, ${c.Created} created, ${c.Configured} configured, ${c.Pruned} pruned, health ${r.health.status}${r.error ? `: ${r.error.split('\n')[0]}` : ''}`,
         );
       }
-      return outcome.kind === 'retry' ? 'retry' : 'done';
+      return outcome.kind === 'retry' ? outcome : 'done';
     },
     onDeadLetter: (m, attempts) => log(`[reconcile] ${m.app}: gave up after ${attempts} attempts`),
   });

@@ -16,6 +16,8 @@ export const ReconcileMessage = z.strictObject({
     reason: z.string().optional(),
   }),
   enqueuedAt: z.number().int(),
+  /** When this request first met a lease someone else held; set on the copies put back for it. */
+  busySince: z.number().int().optional(),
 });
 
 export type ReconcileMessage = z.output<typeof ReconcileMessage>;

@@ -1,41 +1,48 @@
-import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ReconcileMessage, type ReconcileQueue } from './message.ts';
 
-/** A Lambda holder keeps a lease at most this long (its 15-minute limit): no wait needs to be longer. */
-const MAX_WAIT_SECONDS = 900;
+/** SQS delays a message at most this long. */
+const MAX_DELAY_SECONDS = 900;
+
+/** How long a request keeps being put back for a lease someone else holds, before it counts as failing. */
+export const BUSY_BUDGET_MS = 60 * 60_000;
 
 /**
- * How long a message that is to be retried after `retryAfterMs` stays
- * invisible: the hint in whole seconds (at least 1), doubled on each further
- * delivery, so a lease held through a long sync does not use up the
- * deliveries before the dead-letter queue within a minute; plus up to a fifth
- * more, so messages that met the same lease do not all return in the same
- * second and meet it again.
+ * The delay for a retry that can succeed after `retryAfterMs` (a busy lease's
+ * expiry): the hint in whole seconds, at least 1, plus up to a fifth more, so
+ * messages that met the same lease do not all return in the same second.
  */
-export function retryVisibilitySeconds(
+export function retryDelaySeconds(
   retryAfterMs: number,
-  receiveCount: number,
   random: () => number = Math.random,
 ): number {
-  const backoff = 2 ** Math.max(0, receiveCount - 1);
-  const seconds = Math.max(1, Math.ceil((retryAfterMs * backoff) / 1000));
-  return Math.min(MAX_WAIT_SECONDS, Math.ceil(seconds * (1 + random() / 5)));
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return Math.min(MAX_DELAY_SECONDS, Math.ceil(seconds * (1 + random() / 5)));
 }
 
 /**
- * Makes a received message visible again in `seconds` instead of after the
- * queue's visibility timeout, which is sized for the longest reconcile.
+ * Sends the request again, delayed to when it can run, so the received copy
+ * can be deleted. A busy lease is not a failure of the message: put back by
+ * visibility it would count towards the dead-letter queue's receive limit,
+ * and a long sync holding the lease would send pushes there. `busySince`
+ * travels with the copy and bounds how long this goes on; past the budget
+ * (or for a body that does not parse) nothing is sent and the caller falls
+ * back to the ordinary retry, which does count.
  */
-export async function returnMessageIn(
-  client: SQSClient,
-  queueUrl: string,
-  receiptHandle: string,
-  seconds: number,
-): Promise<void> {
-  await client.send(
-    new ChangeMessageVisibilityCommand({
-      QueueUrl: queueUrl,
-      ReceiptHandle: receiptHandle,
-      VisibilityTimeout: seconds,
-    }),
-  );
+export async function requeueLater(
+  queue: ReconcileQueue,
+  body: string,
+  retryAfterMs: number,
+  now: number = Date.now(),
+): Promise<number | undefined> {
+  let message: ReconcileMessage;
+  try {
+    message = ReconcileMessage.parse(JSON.parse(body));
+  } catch {
+    return undefined;
+  }
+  const busySince = message.busySince ?? now;
+  if (now - busySince > BUSY_BUDGET_MS) return undefined;
+  const delaySeconds = retryDelaySeconds(retryAfterMs);
+  await queue.send([{ message: { ...message, busySince }, delaySeconds }]);
+  return delaySeconds;
 }

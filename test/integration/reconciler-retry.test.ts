@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Application } from '../../shared/config/application.ts';
 import { Cluster } from '../../shared/config/cluster.ts';
 import { LocalReconcileQueue } from '../../shared/queue/local-queue.ts';
-import { retryVisibilitySeconds } from '../../shared/queue/sqs-retry.ts';
+import { BUSY_BUDGET_MS, requeueLater, retryDelaySeconds } from '../../shared/queue/sqs-retry.ts';
 import { createStateTable, type StateTable } from '../../shared/state/client.ts';
 import { ensureTable } from '../../shared/state/ensure-table.ts';
 import { readApp } from '../../shared/state/head.ts';
@@ -30,15 +30,28 @@ import { configMapYaml } from '../helpers/manifests.ts';
 type Reconciler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 describe('retry delays', () => {
-  it('a busy retry waits the hint in whole seconds, at least 1, doubled per delivery, with up to a fifth of jitter', () => {
+  it('a busy retry waits the hint in whole seconds, at least 1, with up to a fifth of jitter, at most 900 s', () => {
     const none = () => 0;
     const most = () => 0.999;
-    expect(retryVisibilitySeconds(4_200, 1, none)).toBe(5);
-    expect(retryVisibilitySeconds(4_200, 1, most)).toBe(6);
-    expect(retryVisibilitySeconds(0, 1, none)).toBe(1);
-    expect(retryVisibilitySeconds(0, 4, most)).toBe(2);
-    expect(retryVisibilitySeconds(15_000, 3, none)).toBe(60);
-    expect(retryVisibilitySeconds(15_000, 40, most)).toBe(900);
+    expect(retryDelaySeconds(4_200, none)).toBe(5);
+    expect(retryDelaySeconds(4_200, most)).toBe(6);
+    expect(retryDelaySeconds(0, none)).toBe(1);
+    expect(retryDelaySeconds(15_000, none)).toBe(15);
+    expect(retryDelaySeconds(2_000_000, most)).toBe(900);
+  });
+
+  it('a request put back for a busy lease carries when it first met it, and stops being put back after the budget', async () => {
+    const sent: { message: { busySince?: number }; delaySeconds?: number }[] = [];
+    const queue = { send: async (m: typeof sent) => void sent.push(...m) };
+    const body = JSON.stringify({ app: 'a', trigger: { kind: 'schedule' }, enqueuedAt: 1 });
+    expect(await requeueLater(queue, body, 3_000, 10_000)).toBeGreaterThanOrEqual(3);
+    expect(sent[0]!.message.busySince).toBe(10_000);
+    const again = JSON.stringify(sent[0]!.message);
+    await requeueLater(queue, again, 3_000, 20_000);
+    expect(sent[1]!.message.busySince).toBe(10_000);
+    expect(await requeueLater(queue, again, 3_000, 10_000 + BUSY_BUDGET_MS + 1)).toBeUndefined();
+    expect(await requeueLater(queue, '{not json', 3_000)).toBeUndefined();
+    expect(sent).toHaveLength(2);
   });
 
   it('local mode: a retry with a hint comes back after the hint, not the fixed retry delay', async () => {
@@ -167,16 +180,21 @@ describe('reconciler Lambda: busy and deadline retries (real SQS API on moto, dy
     );
   }
 
-  async function inFlight(): Promise<{ visible: number; hidden: number }> {
+  async function inFlight(): Promise<{ visible: number; hidden: number; delayed: number }> {
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
       }),
     );
     return {
       visible: Number(Attributes?.ApproximateNumberOfMessages),
       hidden: Number(Attributes?.ApproximateNumberOfMessagesNotVisible),
+      delayed: Number(Attributes?.ApproximateNumberOfMessagesDelayed),
     };
   }
 
@@ -193,7 +211,7 @@ describe('reconciler Lambda: busy and deadline retries (real SQS API on moto, dy
     throw new Error(`no message came back within ${withinMs} ms`);
   }
 
-  it('a busy message comes back after the lease retry hint, not the 90-minute visibility timeout (SQS visibility through moto)', async () => {
+  it('a busy message comes back after the lease retry hint, not the 90-minute visibility timeout, without counting towards the dead-letter queue (SQS delay through moto)', async () => {
     const app = await registered('retry-busy');
     const held = await acquireLease(table, app, { owner: 'cli:someone/sync', ttlMs: 4_000 });
     expect(held.status).toBe('acquired');
@@ -202,10 +220,11 @@ describe('reconciler Lambda: busy and deadline retries (real SQS API on moto, dy
     const first = await deliverQueue(sqs, queueUrl, reconciler);
     const metBusyAt = Date.now();
     expect(first.delivered).toEqual([app]);
-    expect(first.failed).toHaveLength(1);
-    expect(await inFlight()).toEqual({ visible: 0, hidden: 1 });
+    // Not a failure (it would count towards the dead-letter queue): a delayed copy replaces it.
+    expect(first.failed).toEqual([]);
+    expect(await inFlight()).toEqual({ visible: 0, hidden: 0, delayed: 1 });
 
-    // The hint was what was left of the 4 s lease: under 4 s, set as 4-5 s of visibility.
+    // The hint was what was left of the 4 s lease: under 4 s, sent with a 4-5 s delay.
     const again = await redeliver(reconciler, 15_000);
     const waitedMs = again.at - metBusyAt;
     console.log(`[reconciler-retry] busy message came back after ${waitedMs} ms`);
@@ -214,10 +233,10 @@ describe('reconciler Lambda: busy and deadline retries (real SQS API on moto, dy
     // By then the holder's lease had expired: the message reconciles and is gone.
     expect(again.failed).toEqual([]);
     expect(await configMapValue(cluster('cluster-a'), app, 'settings')).toBe('one');
-    expect(await inFlight()).toEqual({ visible: 0, hidden: 0 });
+    expect(await inFlight()).toEqual({ visible: 0, hidden: 0, delayed: 0 });
   });
 
-  it('a message handled with little Lambda time left is not started, writes nothing and comes back at once (SQS visibility through moto)', async () => {
+  it('a message handled with little Lambda time left is not started, writes nothing and comes back at once (SQS delay through moto)', async () => {
     const app = await registered('retry-deadline');
     await enqueue(app);
     const nearlyOver: Reconciler = (event) =>
@@ -226,7 +245,7 @@ describe('reconciler Lambda: busy and deadline retries (real SQS API on moto, dy
     const first = await deliverQueue(sqs, queueUrl, nearlyOver);
     const returnedAt = Date.now();
     expect(first.delivered).toEqual([app]);
-    expect(first.failed).toHaveLength(1);
+    expect(first.failed).toEqual([]);
     // No lease taken, no state, nothing on the cluster.
     expect(await readApp(table, app)).toBeUndefined();
     await expect(kubectl(cluster('cluster-a'), 'get', 'namespace', app)).rejects.toThrow(

@@ -431,7 +431,7 @@ describe('Driftless construct', () => {
     expect(beyondTable('DriftlessSchedulerRole')).toEqual(sorted(logs, xray, send, secret));
     expect(beyondTable('DriftlessWebhookRole')).toEqual(sorted(logs, xray, send, secret));
     expect(beyondTable('DriftlessReconcilerRole')).toEqual(
-      sorted(logs, xray, consume, secret, [
+      sorted(logs, xray, consume, send, secret, [
         'events:PutEvents',
         'eks:DescribeCluster',
         'sts:AssumeRole',
