@@ -220,10 +220,11 @@ interface TableAccess {
  * known partition: no function Scans, which LeadingKeys could not restrict.
  */
 const TABLE_ACCESS: Record<EntryName, TableAccess[]> = {
-  // Routes pushes by the registry and its watched paths; remembers delivery ids.
+  // Routes pushes by the registry and its watched paths; reads and records
+  // the deliveries it enqueued (by body digest).
   webhook: [
     { partitions: [REGISTRY, WATCH], actions: ['dynamodb:Query'] },
-    { partitions: [DELIVERIES], actions: ['dynamodb:PutItem'] },
+    { partitions: [DELIVERIES], actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   ],
   // Owns the registry; drops the watched paths of applications no longer declared.
   scheduler: [

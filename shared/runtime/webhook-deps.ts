@@ -1,10 +1,10 @@
 import type { ReconcileQueue } from '../queue/message.ts';
 import type { StateTable } from '../state/client.ts';
-import { recordDelivery } from '../state/deliveries.ts';
+import { isDeliveryRecorded, recordDelivery } from '../state/deliveries.ts';
 import { listRegistry } from '../state/registry.ts';
 import type { Provider, WebhookDeps } from '../webhooks/index.ts';
 
-/** Delivery ids are remembered for a week: longer than any provider keeps redelivering. */
+/** Deliveries are remembered for a week: longer than any provider keeps redelivering. */
 const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
 
 /** What the webhook flow needs, wired to the state table, the registry and the reconcile queue. */
@@ -16,7 +16,8 @@ export function webhookDeps(options: {
 }): WebhookDeps {
   return {
     secret: options.secret,
-    isNewDelivery: (provider, id) =>
+    wasDelivered: (provider, id) => isDeliveryRecorded(options.table, { provider, id }),
+    recordDelivered: (provider, id) =>
       recordDelivery(options.table, { provider, id, ttlSeconds: DELIVERY_TTL_SECONDS }),
     applications: async () =>
       (await listRegistry(options.table)).flatMap((entry) =>

@@ -1,56 +1,68 @@
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { call, type StateTable } from './client.ts';
-import { isConditionalFailure } from './errors.ts';
 import { deliveryKey } from './keys.ts';
 import { TTL_ATTRIBUTE } from './table-definition.ts';
 
-export interface DeliveryOptions {
+export interface Delivery {
   /** Webhook provider, e.g. `github`. */
   provider: string;
   /**
-   * What identifies the delivery: the webhook layer's digest of the body, or
-   * its `#enqueued` marker (shared/webhooks/dedupe.ts), not the provider's
-   * delivery id header, which a replay can change freely.
+   * What identifies the delivery: the webhook layer's digest of the body
+   * (shared/webhooks/dedupe.ts), not the provider's delivery id header,
+   * which a replay can change freely.
    */
   id: string;
+}
+
+export interface DeliveryOptions extends Delivery {
   /** How long a repeat counts as a duplicate; providers redeliver within hours. */
   ttlSeconds: number;
 }
 
 /**
- * Records a webhook delivery; true the first time, false for a duplicate.
- * The condition treats an expired record as absent, because DynamoDB TTL
- * deletes expired items only eventually (often days later); the TTL attribute
- * is there for clean-up alone.
+ * Whether the delivery is recorded and its record has not expired. An expired
+ * record counts as absent, because DynamoDB TTL deletes expired items only
+ * eventually (often days later); the TTL attribute is there for clean-up alone.
  */
-export async function recordDelivery(
-  table: StateTable,
-  options: DeliveryOptions,
-): Promise<boolean> {
+export async function isDeliveryRecorded(table: StateTable, delivery: Delivery): Promise<boolean> {
+  const { Item } = await call(
+    table,
+    { operation: `read ${delivery.provider} delivery ${delivery.id}` },
+    (client) =>
+      client.send(
+        new GetItemCommand({
+          TableName: table.tableName,
+          Key: deliveryKey(delivery.provider, delivery.id),
+          // A redelivery can follow the record within milliseconds.
+          ConsistentRead: true,
+        }),
+      ),
+  );
+  return Item !== undefined && !expired(Item, Math.floor(table.now() / 1000));
+}
+
+/** Expired once the epoch-seconds TTL attribute is no longer in the future. */
+function expired(item: Record<string, AttributeValue>, nowSeconds: number): boolean {
+  const expiresAt = item[TTL_ATTRIBUTE]?.N;
+  return expiresAt !== undefined && Number(expiresAt) <= nowSeconds;
+}
+
+/**
+ * Records a delivery for `ttlSeconds` from now. Unconditional: recording one
+ * twice (copies that were enqueued together) only restarts its expiry.
+ */
+export async function recordDelivery(table: StateTable, options: DeliveryOptions): Promise<void> {
   const nowMs = table.now();
-  const nowSeconds = Math.floor(nowMs / 1000);
-  try {
-    await call(
-      table,
-      { operation: `record ${options.provider} delivery ${options.id}` },
-      (client) =>
-        client.send(
-          new PutItemCommand({
-            TableName: table.tableName,
-            Item: {
-              ...deliveryKey(options.provider, options.id),
-              [TTL_ATTRIBUTE]: { N: String(nowSeconds + options.ttlSeconds) },
-              receivedAt: { N: String(nowMs) },
-            },
-            ConditionExpression: 'attribute_not_exists(pk) OR #expiresAt <= :now',
-            ExpressionAttributeNames: { '#expiresAt': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
-          }),
-        ),
-    );
-    return true;
-  } catch (err) {
-    if (isConditionalFailure(err)) return false;
-    throw err;
-  }
+  await call(table, { operation: `record ${options.provider} delivery ${options.id}` }, (client) =>
+    client.send(
+      new PutItemCommand({
+        TableName: table.tableName,
+        Item: {
+          ...deliveryKey(options.provider, options.id),
+          [TTL_ATTRIBUTE]: { N: String(Math.floor(nowMs / 1000) + options.ttlSeconds) },
+          recordedAt: { N: String(nowMs) },
+        },
+      }),
+    ),
+  );
 }

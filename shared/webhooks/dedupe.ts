@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Provider } from './providers.ts';
 
 /**
  * A delivery is known by a SHA-256 of its raw body, per provider, not by its
@@ -14,51 +13,26 @@ import type { Provider } from './providers.ts';
  * body that passed verification came from the holder of the secret. Refusing
  * it would only let a forged or buggy id header suppress a genuine push.
  *
- * Digests are recorded twice: when a body is received, and again (under
- * `<digest>#enqueued`) once its applications are on the queue. The only
- * primitive is an atomic check-and-record that cannot be undone, so with a
- * single record a delivery whose enqueue failed (→ 500, provider redelivers)
- * would be dropped as a duplicate and the push lost to the webhook path.
- * With two, a repeat is dropped only when an earlier copy is known to have
- * enqueued; otherwise it is processed again. The check of the second record
- * records it, so a repeat that fails to enqueue as well leaves the push to
- * the scheduler's next poll. The price is an occasional double enqueue (a
- * repeat racing the first attempt, a failed confirmation), which is harmless:
- * reconciles are idempotent and a repeated one finds nothing to do.
+ * The digest is recorded only once the delivery's applications are on the
+ * queue, and a delivery is dropped only when its digest is found recorded.
+ * A copy whose enqueue failed (→ 500, the provider redelivers) leaves no
+ * record, so the next copy is processed, however many copies failed before:
+ * the store never claims a push was queued when it was not.
+ *
+ * Checking and recording are two requests, not one atomic step, so copies
+ * that arrive together may all find nothing recorded and all be enqueued, as
+ * may a copy that follows one whose record failed to be written. That is
+ * harmless: reconciles are idempotent, and a repeated one finds nothing to do.
  */
 export type Admission =
-  /** First sight of the body: process, then confirm. */
+  /** No earlier copy is known to have been enqueued: process, then record. */
   | 'new'
-  /** Seen before, never confirmed (its enqueue failed or is still running): process again. */
-  | 'redelivery'
-  /** Seen and confirmed: drop. */
+  /** An earlier copy was enqueued: drop. */
   | 'duplicate'
-  /** The delivery store failed: process without deduplication rather than lose the push. */
+  /** The check failed: process without deduplication rather than lose the push (then record). */
   | 'unchecked';
-
-/** Atomically records `key` for `provider`; false when it was already recorded. */
-export type IsNewDelivery = (provider: Provider, key: string) => Promise<boolean>;
 
 /** The dedupe key of a delivery: `sha256:` and the hex digest of the body as received. */
 export function bodyDigest(body: Uint8Array): string {
   return `sha256:${createHash('sha256').update(body).digest('hex')}`;
-}
-
-const enqueuedMarker = (digest: string) => `${digest}#enqueued`;
-
-export async function admitDelivery(
-  isNewDelivery: IsNewDelivery,
-  provider: Provider,
-  digest: string,
-): Promise<Admission> {
-  if (await isNewDelivery(provider, digest)) return 'new';
-  return (await isNewDelivery(provider, enqueuedMarker(digest))) ? 'redelivery' : 'duplicate';
-}
-
-export async function confirmDelivery(
-  isNewDelivery: IsNewDelivery,
-  provider: Provider,
-  digest: string,
-): Promise<void> {
-  await isNewDelivery(provider, enqueuedMarker(digest));
 }

@@ -1,10 +1,4 @@
-import {
-  admitDelivery,
-  bodyDigest,
-  confirmDelivery,
-  type Admission,
-  type IsNewDelivery,
-} from './dedupe.ts';
+import { bodyDigest, type Admission } from './dedupe.ts';
 import { deliveryIdOf, parsePushes, verifySignature } from './dispatch.ts';
 import { toHeaders } from './headers.ts';
 import { PayloadError } from './payload-error.ts';
@@ -22,12 +16,10 @@ export interface WebhookRequest {
 export interface WebhookDeps {
   /** The provider's shared secret; undefined when the provider is not configured (→ 401). */
   secret(provider: Provider): Promise<string | undefined>;
-  /**
-   * Atomically records `key`; false when it was already recorded (a duplicate).
-   * Keys are body digests, and `<digest>#enqueued` once a delivery is on the
-   * queue (see dedupe.ts).
-   */
-  isNewDelivery(provider: Provider, key: string): Promise<boolean>;
+  /** Whether a delivery with this key (its body digest, see dedupe.ts) was recorded as enqueued. */
+  wasDelivered(provider: Provider, key: string): Promise<boolean>;
+  /** Records that the delivery with this key is on the queue. */
+  recordDelivered(provider: Provider, key: string): Promise<void>;
   /** The application registry. */
   applications(): Promise<RouteCandidate[]>;
   enqueue(apps: string[], push: PushEvent): Promise<void>;
@@ -53,7 +45,8 @@ export const MAX_BODY_BYTES = 1_048_576;
 /**
  * One webhook request to one response; never throws. The signature is checked
  * on the raw bytes before anything parses them, and a delivery is recorded
- * only after that, so a forged request cannot burn one.
+ * only after that and its enqueue, so neither a forged request nor a failed
+ * enqueue can burn one.
  */
 export async function handleWebhook(
   req: WebhookRequest,
@@ -120,13 +113,7 @@ async function dispatch(
   // Every event of one delivery carries its id.
   const deliveryId = pushes[0]!.deliveryId;
   const context = { provider, deliveryId };
-  const isNewDelivery: IsNewDelivery = (p, key) => deps.isNewDelivery(p, key);
-  const admission = await admitDelivery(isNewDelivery, provider, digest).catch(
-    (err: unknown): Admission => {
-      log('webhook.dedupe_failed', { ...context, digest, error: errorMessage(err) });
-      return 'unchecked';
-    },
-  );
+  const admission = await admit(deps, provider, digest, log, context);
   if (admission === 'duplicate') {
     // The digest in the log ties a replay under a new id to the delivery it copies.
     return respond(log, 'webhook.duplicate', 200, 'duplicate delivery, ignored', context, {
@@ -145,7 +132,7 @@ async function dispatch(
       enqueued.push(...apps);
     }
   } catch (err) {
-    // Nothing confirmed: the provider's redelivery (same body) is processed again.
+    // Nothing recorded: the provider's redelivery (same body) is processed again.
     return respond(
       log,
       'webhook.enqueue_failed',
@@ -156,10 +143,12 @@ async function dispatch(
     );
   }
 
-  if (admission === 'new') {
-    await confirmDelivery(isNewDelivery, provider, digest).catch((err: unknown) =>
-      log('webhook.confirm_failed', { ...context, digest, error: errorMessage(err) }),
-    );
+  // The push is on the queue whatever happens to the record; without it, a
+  // later copy is merely enqueued again.
+  try {
+    await deps.recordDelivered(provider, digest);
+  } catch (err) {
+    log('webhook.record_failed', { ...context, digest, error: errorMessage(err) });
   }
   const message =
     enqueued.length === 0
@@ -171,6 +160,23 @@ async function dispatch(
   });
   response.body.applications = enqueued;
   return response;
+}
+
+/** Whether an earlier copy of the body was enqueued, i.e. whether to drop this one. */
+async function admit(
+  deps: WebhookDeps,
+  provider: Provider,
+  digest: string,
+  log: Log,
+  context: ResponseContext,
+): Promise<Admission> {
+  try {
+    return (await deps.wasDelivered(provider, digest)) ? 'duplicate' : 'new';
+  } catch (err) {
+    // Better to enqueue a push twice than to lose it to a store outage.
+    log('webhook.dedupe_failed', { ...context, digest, error: errorMessage(err) });
+    return 'unchecked';
+  }
 }
 
 function reject(

@@ -58,7 +58,7 @@ const USES: Record<Role, Partial<Record<Kind, string[]>>> = {
   webhook: {
     registry: ['dynamodb:Query'],
     watch: ['dynamodb:Query'],
-    delivery: ['dynamodb:PutItem'],
+    delivery: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   },
   scheduler: {
     registry: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
@@ -149,7 +149,7 @@ describe('table access per function (dynamodb:LeadingKeys)', () => {
     [
       'webhook',
       [
-        { actions: ['dynamodb:PutItem'], partitions: ['DELIVERY#*#*'] },
+        { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], partitions: ['DELIVERY#*#*'] },
         { actions: ['dynamodb:Query'], partitions: ['REGISTRY', 'WATCH'] },
       ],
     ],

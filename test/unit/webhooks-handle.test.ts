@@ -56,11 +56,11 @@ function harness() {
   const logs: { event: string; fields: Record<string, unknown> }[] = [];
   const deps = {
     secret: vi.fn(async (provider: Provider): Promise<string | undefined> => SECRETS[provider]),
-    isNewDelivery: vi.fn(async (provider: Provider, id: string) => {
-      const key = `${provider}/${id}`;
-      if (recorded.has(key)) return false;
-      recorded.add(key);
-      return true;
+    wasDelivered: vi.fn(async (provider: Provider, id: string) =>
+      recorded.has(`${provider}/${id}`),
+    ),
+    recordDelivered: vi.fn(async (provider: Provider, id: string) => {
+      recorded.add(`${provider}/${id}`);
     }),
     applications: vi.fn(async () => REGISTRY),
     enqueue: vi.fn(async (apps: string[], push: PushEvent) => {
@@ -256,7 +256,8 @@ describe('handleWebhook: authentication', () => {
           body: { message: 'missing or invalid signature', provider },
         });
         expect(parseCalls).toBe(0);
-        expect(deps.isNewDelivery).not.toHaveBeenCalled();
+        expect(deps.wasDelivered).not.toHaveBeenCalled();
+        expect(deps.recordDelivered).not.toHaveBeenCalled();
         expect(deps.enqueue).not.toHaveBeenCalled();
 
         // The genuine delivery with the same id still goes through.
@@ -277,7 +278,8 @@ describe('handleWebhook: authentication', () => {
     tamper(req);
     const res = await handleWebhook(req, deps);
     expect(res.statusCode).toBe(401);
-    expect(deps.isNewDelivery).not.toHaveBeenCalled();
+    expect(deps.wasDelivered).not.toHaveBeenCalled();
+    expect(deps.recordDelivered).not.toHaveBeenCalled();
   });
 
   it('Gitea: a valid GitHub-style signature alone does not pass for Gitea', async () => {
@@ -295,7 +297,8 @@ describe('handleWebhook: payloads', () => {
     expect(res.statusCode).toBe(400);
     expect(res.body.message).toMatch(/^invalid payload: body is not JSON: /);
     expect(res.body.provider).toBe('github');
-    expect(deps.isNewDelivery).not.toHaveBeenCalled();
+    expect(deps.wasDelivered).not.toHaveBeenCalled();
+    expect(deps.recordDelivered).not.toHaveBeenCalled();
   });
 
   it('400 naming the missing field', async () => {
@@ -325,7 +328,8 @@ describe('handleWebhook: payloads', () => {
         deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
       },
     });
-    expect(deps.isNewDelivery).not.toHaveBeenCalled();
+    expect(deps.wasDelivered).not.toHaveBeenCalled();
+    expect(deps.recordDelivered).not.toHaveBeenCalled();
     expect(deps.applications).not.toHaveBeenCalled();
     expect(deps.enqueue).not.toHaveBeenCalled();
   });
@@ -393,10 +397,28 @@ describe('handleWebhook: delivery deduplication', () => {
     const req = request('gitlab', undefined, { deliveryId: 'some-id' });
     await handleWebhook(req, deps);
     const digest = `sha256:${createHash('sha256').update(req.body).digest('hex')}`;
-    expect(deps.isNewDelivery.mock.calls).toEqual([
-      ['gitlab', digest],
-      ['gitlab', `${digest}#enqueued`],
-    ]);
+    expect(deps.wasDelivered.mock.calls).toEqual([['gitlab', digest]]);
+    expect(deps.recordDelivered.mock.calls).toEqual([['gitlab', digest]]);
+  });
+
+  it('reads before processing and records only after the enqueue', async () => {
+    const { deps } = harness();
+    await handleWebhook(request('bitbucket'), deps);
+    const order = (mock: { mock: { invocationCallOrder: number[] } }) =>
+      mock.mock.invocationCallOrder;
+    expect(order(deps.wasDelivered)).toHaveLength(1);
+    expect(order(deps.enqueue)).toHaveLength(1);
+    expect(order(deps.recordDelivered)).toHaveLength(1);
+    expect(order(deps.wasDelivered)[0]).toBeLessThan(order(deps.applications)[0]!);
+    expect(order(deps.enqueue)[0]).toBeLessThan(order(deps.recordDelivered)[0]!);
+  });
+
+  it('a duplicate is neither enqueued nor recorded again', async () => {
+    const { deps } = harness();
+    await handleWebhook(request('gitea'), deps);
+    expect((await handleWebhook(request('gitea'), deps)).statusCode).toBe(200);
+    expect(deps.applications).toHaveBeenCalledTimes(1);
+    expect(deps.recordDelivered).toHaveBeenCalledTimes(1);
   });
 
   it('a push that touched nothing is still recorded: its redelivery is a duplicate', async () => {
@@ -407,8 +429,8 @@ describe('handleWebhook: delivery deduplication', () => {
     expect((await handleWebhook(request('gitea', payload), deps)).statusCode).toBe(200);
   });
 
-  it('enqueue fails → 500; the redelivery is processed; the one after that is a duplicate', async () => {
-    const { deps, enqueued } = harness();
+  it('enqueue fails → 500, nothing recorded; the redelivery is processed; the one after that is a duplicate', async () => {
+    const { deps, enqueued, recorded } = harness();
     deps.enqueue.mockRejectedValueOnce(new Error('SQS unavailable'));
     const failed = await handleWebhook(request('github'), deps);
     expect(failed).toEqual({
@@ -420,6 +442,8 @@ describe('handleWebhook: delivery deduplication', () => {
       },
     });
     expect(enqueued).toHaveLength(0);
+    expect(recorded.size).toBe(0);
+    expect(deps.recordDelivered).not.toHaveBeenCalled();
 
     const retried = await handleWebhook(request('github'), deps);
     expect(retried.statusCode).toBe(202);
@@ -438,38 +462,100 @@ describe('handleWebhook: delivery deduplication', () => {
     expect(enqueued).toHaveLength(1);
   });
 
-  it('a redelivery that fails to enqueue as well: the next copy is dropped (the scheduler catches up)', async () => {
-    const { deps } = harness();
+  it('a redelivery that fails to enqueue as well: the third copy is still processed (the push is not lost)', async () => {
+    const { deps, enqueued, recorded } = harness();
     deps.enqueue.mockRejectedValueOnce(new Error('down')).mockRejectedValueOnce(new Error('down'));
     expect((await handleWebhook(request('github'), deps)).statusCode).toBe(500);
     expect((await handleWebhook(request('github'), deps)).statusCode).toBe(500);
+    expect(recorded.size).toBe(0);
+    const third = await handleWebhook(request('github'), deps);
+    expect(third.statusCode).toBe(202);
+    expect(third.body.applications).toEqual(['web', 'api']);
+    expect(enqueued).toHaveLength(1);
     expect((await handleWebhook(request('github'), deps)).statusCode).toBe(200);
-    expect(deps.enqueue).toHaveBeenCalledTimes(2);
+    expect(deps.enqueue).toHaveBeenCalledTimes(3);
+  });
+
+  it('an enqueue that fails part-way (Bitbucket, two refs) records nothing: the redelivery enqueues again', async () => {
+    const { deps } = harness();
+    const payload = fixture('bitbucket-push') as { push: { changes: Json[] } };
+    const [main] = payload.push.changes;
+    payload.push.changes.push({
+      ...main,
+      old: null,
+      new: { type: 'tag', name: 'v3.1.0', target: { type: 'commit', hash: 'c0ffee' } },
+    });
+    deps.enqueue.mockResolvedValueOnce().mockRejectedValueOnce(new Error('SQS unavailable'));
+    expect((await handleWebhook(request('bitbucket', payload as Json), deps)).statusCode).toBe(500);
+    expect(deps.recordDelivered).not.toHaveBeenCalled();
+    const again = await handleWebhook(request('bitbucket', payload as Json), deps);
+    expect(again.body.applications).toEqual(['bb-web', 'bb-release']);
   });
 
   it('the registry fails → 500, and the redelivery is processed', async () => {
     const { deps } = harness();
     deps.applications.mockRejectedValueOnce(new Error('throttled'));
     expect((await handleWebhook(request('gitlab'), deps)).statusCode).toBe(500);
+    expect(deps.recordDelivered).not.toHaveBeenCalled();
     expect((await handleWebhook(request('gitlab'), deps)).statusCode).toBe(202);
     expect(deps.enqueue).toHaveBeenCalledTimes(1);
   });
 
-  it('the delivery store fails → the push is enqueued anyway (fail open)', async () => {
+  it('the delivery store fails → the push is enqueued anyway, unchecked (fail open)', async () => {
     const { deps, logs } = harness();
-    deps.isNewDelivery.mockRejectedValue(new Error('DynamoDB unavailable'));
+    deps.wasDelivered.mockRejectedValue(new Error('DynamoDB unavailable'));
+    deps.recordDelivered.mockRejectedValue(new Error('DynamoDB unavailable'));
     const res = await handleWebhook(request('github'), deps);
     expect(res.statusCode).toBe(202);
     expect(res.body.applications).toEqual(['web', 'api']);
-    expect(logs.map((l) => l.event)).toEqual(['webhook.dedupe_failed', 'webhook.accepted']);
+    expect(logs.map((l) => l.event)).toEqual([
+      'webhook.dedupe_failed',
+      'webhook.record_failed',
+      'webhook.accepted',
+    ]);
+    expect(logs.at(-1)!.fields).toMatchObject({ admission: 'unchecked' });
+    // Each copy is processed while the store is down.
+    expect((await handleWebhook(request('github'), deps)).statusCode).toBe(202);
+    expect(deps.enqueue).toHaveBeenCalledTimes(2);
   });
 
-  it('a failed confirmation still answers 202 (the push is on the queue)', async () => {
+  it('a failed check with a working record: processed unchecked, and later copies are duplicates', async () => {
+    const { deps } = harness();
+    deps.wasDelivered.mockRejectedValueOnce(new Error('timeout'));
+    expect((await handleWebhook(request('github'), deps)).statusCode).toBe(202);
+    expect((await handleWebhook(request('github'), deps)).statusCode).toBe(200);
+    expect(deps.enqueue).toHaveBeenCalledTimes(1);
+  });
+
+  it('a failed record still answers 202 (the push is on the queue); the next copy is processed again', async () => {
     const { deps, logs } = harness();
-    deps.isNewDelivery.mockResolvedValueOnce(true).mockRejectedValueOnce(new Error('timeout'));
+    deps.recordDelivered.mockRejectedValueOnce(new Error('timeout'));
     const res = await handleWebhook(request('github'), deps);
     expect(res.statusCode).toBe(202);
-    expect(logs.map((l) => l.event)).toEqual(['webhook.confirm_failed', 'webhook.accepted']);
+    expect(res.body.applications).toEqual(['web', 'api']);
+    expect(logs.map((l) => l.event)).toEqual(['webhook.record_failed', 'webhook.accepted']);
+    expect((await handleWebhook(request('github'), deps)).statusCode).toBe(202);
+    expect((await handleWebhook(request('github'), deps)).statusCode).toBe(200);
+    expect(deps.enqueue).toHaveBeenCalledTimes(2);
+  });
+
+  it('a record that throws synchronously is caught like a rejected one', async () => {
+    const { deps } = harness();
+    deps.recordDelivered.mockImplementationOnce(() => {
+      throw new Error('not a promise');
+    });
+    expect((await handleWebhook(request('github'), deps)).statusCode).toBe(202);
+  });
+
+  it('concurrent identical deliveries may both be enqueued (both read before either records)', async () => {
+    const { deps } = harness();
+    const answers = await Promise.all([
+      handleWebhook(request('gitlab', undefined, { deliveryId: 'a' }), deps),
+      handleWebhook(request('gitlab', undefined, { deliveryId: 'b' }), deps),
+    ]);
+    expect(answers.map((a) => a.statusCode)).toEqual([202, 202]);
+    expect(deps.enqueue).toHaveBeenCalledTimes(2);
+    expect((await handleWebhook(request('gitlab'), deps)).statusCode).toBe(200);
   });
 });
 
@@ -481,10 +567,11 @@ describe('handleWebhook: dependency failures', () => {
       async secret(provider: Provider) {
         return SECRETS[provider];
       }
-      async isNewDelivery(provider: Provider, id: string) {
-        const fresh = !this.seen.has(`${provider}/${id}`);
+      async wasDelivered(provider: Provider, id: string) {
+        return this.seen.has(`${provider}/${id}`);
+      }
+      async recordDelivered(provider: Provider, id: string) {
         this.seen.add(`${provider}/${id}`);
-        return fresh;
       }
       async applications() {
         return REGISTRY;
