@@ -81,11 +81,13 @@ export async function waitForHealth(
   for (;;) {
     const report = await observeHealth(ctx, watched);
     const status = report.health.status;
+    // A stopped run (lost lease, Lambda deadline near) reports health as it is now.
     if (
       status === 'Healthy' ||
       status === 'Suspended' ||
       status === 'Degraded' ||
-      Date.now() >= deadline
+      Date.now() >= deadline ||
+      ctx.signal?.aborted
     )
       return report;
     await sleep(Math.min(options.pollMs ?? 500, Math.max(0, deadline - Date.now())));

@@ -93,7 +93,8 @@ export async function applyPlan(
 
   for (const batch of batches) {
     if (!stopped && ctx.signal?.aborted)
-      stopped = `the lease was lost: ${String(ctx.signal.reason)}`;
+      // The reason names why: a LeaseLostError, or the reconciler's deadline.
+      stopped = `the sync was stopped: ${(ctx.signal.reason as Error | undefined)?.message ?? String(ctx.signal.reason)}`;
     if (stopped) {
       for (const planned of batch.items) {
         results.push({ planned, ok: false, message: `not applied: ${stopped}` });

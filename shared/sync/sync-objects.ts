@@ -284,6 +284,8 @@ export async function syncObjects(
     ctx.namespace &&
     !desired.some((d) => d.object.kind === 'Namespace' && d.ref.name === ctx.namespace)
   ) {
+    // The first write of a sync: a run already told to stop makes none.
+    ctx.signal?.throwIfAborted();
     try {
       // Created with our manager and label but without the app annotation:
       // it is not in the inventory and is never pruned with the app.

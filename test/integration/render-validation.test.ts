@@ -128,7 +128,10 @@ describe('manifest validation', () => {
           /^object is 30\d\d bytes as JSON, over the 2048-byte limit$/,
         ),
       },
-      { message: '2 objects rendered, over the limit of 1 per application' },
+      {
+        message:
+          '2 objects rendered, over the limit of 1 per application (spec.limits.maxObjects); nothing is sent to the cluster',
+      },
     ]);
     // The default limit is 1 MiB.
     const objects = await render(appDir({ 'a.yaml': big }), undefined, options);
