@@ -1,11 +1,11 @@
 import { Application } from '../shared/config/application.ts';
-import { mapLimit } from '../shared/concurrency.ts';
+import { mapLimit } from '../shared/util/map-limit.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
-import { reconcileApp } from '../shared/reconcile-app.ts';
+import { runApplication } from '../shared/app-run/run-application.ts';
 import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
 
 // The reconciler fleet in one process (started by cases/many-apps.ts): every
-// application reconciled as the reconciler Lambda does it (reconcileApp with
+// application reconciled as the reconciler Lambda does it (runApplication with
 // state, lease and inventory in DynamoDB), 20 at a time, as 20 concurrent
 // Lambda invocations would. Prints JSON.
 const input = JSON.parse(process.argv[2]!) as {
@@ -43,7 +43,7 @@ const outcomes = await mapLimit(names, input.concurrency, async (name) => {
       syncPolicy: { automated: { prune: true } },
     },
   });
-  const outcome = await reconcileApp({
+  const outcome = await runApplication({
     table,
     app,
     connect: () => connectCluster(cluster),

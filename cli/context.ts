@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Cluster } from '../shared/config/cluster.ts';
 import type { ClusterConnection } from '../shared/kube/client.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
-import type { ReconcileProgress } from '../shared/reconcile.ts';
+import type { ReconcileProgress } from '../shared/engine/reconcile.ts';
 import { CredentialScope, inScope } from '../shared/secrets/credential-scope.ts';
 import { defaultCacheDir } from '../shared/source/cache-root.ts';
 import type { SourceOptions } from '../shared/source/index.ts';

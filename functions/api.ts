@@ -12,7 +12,7 @@ import type {
 import { handleApi, type ApiDeps } from '../shared/api/handle-api.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
 import { SqsReconcileQueue } from '../shared/queue/sqs-queue.ts';
-import { reconcile } from '../shared/reconcile.ts';
+import { reconcile } from '../shared/engine/reconcile.ts';
 import { readEnv } from '../shared/runtime/env.ts';
 import { gitAuth } from '../shared/runtime/git-auth.ts';
 import { powertools } from '../shared/runtime/powertools.ts';

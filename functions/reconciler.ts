@@ -14,7 +14,7 @@ import { recordReconcileMetrics } from '../shared/observability/metrics.ts';
 import { SnsNotifier } from '../shared/observability/sns-notifier.ts';
 import { SqsReconcileQueue } from '../shared/queue/sqs-queue.ts';
 import { requeueLater } from '../shared/queue/sqs-retry.ts';
-import { processMessage, type ReconcilerDeps } from '../shared/reconciler/process-message.ts';
+import { processMessage, type ReconcilerDeps } from '../shared/worker/process-message.ts';
 import { CloudWatchAlarmSource } from '../shared/rollout/alarms.ts';
 import { readEnv } from '../shared/runtime/env.ts';
 import { gitAuth } from '../shared/runtime/git-auth.ts';

@@ -60,7 +60,7 @@ export async function manyAppsCase(env: BenchEnv): Promise<CaseResult> {
       peak_rss_mb: round(worker.peakRssMb ?? 0, 0),
       target: '< 60 s',
       met: report.seconds < 60,
-      notes: `${APPS} apps × 4 objects (ConfigMap, Secret, Service, Deployment at 0 replicas) in one namespace, one commit, concurrency ${CONCURRENCY}, reconcileApp with DynamoDB state (dynalite) as the reconciler Lambda runs it, no wait for health (Flux's default, wait: false). Flux's number is for twice the apps on a 16-core runner, so no ratio is given`,
+      notes: `${APPS} apps × 4 objects (ConfigMap, Secret, Service, Deployment at 0 replicas) in one namespace, one commit, concurrency ${CONCURRENCY}, runApplication with DynamoDB state (dynalite) as the reconciler Lambda runs it, no wait for health (Flux's default, wait: false). Flux's number is for twice the apps on a 16-core runner, so no ratio is given`,
     };
   } finally {
     await dynamo.stop();

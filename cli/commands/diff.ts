@@ -1,4 +1,4 @@
-import { reconcile } from '../../shared/reconcile.ts';
+import { reconcile } from '../../shared/engine/reconcile.ts';
 import { readInventory } from '../../shared/state/inventory-store.ts';
 import { COMMON_OPTIONS, parse, TARGET_OPTIONS } from '../args.ts';
 import { connect, progressPrinter, sourceOptions } from '../context.ts';

@@ -5,7 +5,7 @@ import {
   RollbackTargetError,
 } from '../../shared/control/rollback-target.ts';
 import { isRollout } from '../../shared/config/destinations.ts';
-import { reconcileApp } from '../../shared/reconcile-app.ts';
+import { runApplication } from '../../shared/app-run/run-application.ts';
 import { reconcileRollout } from '../../shared/rollout/rollout.ts';
 import { getRegistryEntry } from '../../shared/state/registry.ts';
 import { COMMON_OPTIONS, parse } from '../args.ts';
@@ -88,7 +88,7 @@ export async function rollbackCommand(argv: string[]): Promise<ExitCode> {
     const outcome = await whenFree(
       name,
       () =>
-        reconcileApp({
+        runApplication({
           table: state.table,
           app,
           connect: () => connect(cluster),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
-import { reconcileApp } from '../../shared/reconcile-app.ts';
-import { reconcile } from '../../shared/reconcile.ts';
+import { runApplication } from '../../shared/app-run/run-application.ts';
+import { reconcile } from '../../shared/engine/reconcile.ts';
 import { putRegistryEntry } from '../../shared/state/registry.ts';
 import type { SyncResult } from '../../shared/sync/result.ts';
 import { COMMON_OPTIONS, parse, parseDuration, TARGET_OPTIONS } from '../args.ts';
@@ -91,7 +91,7 @@ export async function syncCommand(argv: string[]): Promise<ExitCode> {
     const outcome = await whenFree(
       target.app.metadata.name,
       () =>
-        reconcileApp({
+        runApplication({
           table: state.table,
           app: target.app,
           connect: () => connect(target.cluster),

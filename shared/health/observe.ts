@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mapLimit } from '../concurrency.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import { resourcePath } from '../kube/discovery.ts';
 import { describeRef, objectKey, type KubeObject, type ObjectRef } from '../kube/object.ts';

@@ -1,4 +1,4 @@
-import type { ReconcileAppOutcome } from '../reconcile-app.ts';
+import { type AppRunOutcome } from '../app-run/types.ts';
 import type { ReconcileMessage } from '../queue/message.ts';
 import type { SyncTrigger } from '../state/history.ts';
 import type { SyncResult } from '../sync/result.ts';
@@ -55,7 +55,7 @@ function detailOf(
  * `Rollback Performed`, whose message is the reason.
  */
 export function eventsFor(
-  outcome: Extract<ReconcileAppOutcome, { status: 'done' }>,
+  outcome: Extract<AppRunOutcome, { status: 'done' }>,
   message: ReconcileMessage,
 ): DriftlessEvent[] {
   const { result } = outcome;
@@ -96,7 +96,7 @@ export function eventsFor(
  * rollback sync itself failed.
  */
 export function automatedRollbackEvent(
-  outcome: Extract<ReconcileAppOutcome, { status: 'done' }>,
+  outcome: Extract<AppRunOutcome, { status: 'done' }>,
 ): DriftlessEvent | undefined {
   const { rollback } = outcome;
   if (!rollback) return undefined;

@@ -1,5 +1,5 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { MessageOutcome } from '../reconciler/process-message.ts';
+import type { MessageOutcome } from '../worker/process-message.ts';
 
 /**
  * Fleet-level counts only: a metric per application would cost more than the

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, matchesGlob } from 'node:path';
-import { mapLimit } from '../concurrency.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import {
   describeLink,
   escapeOf,

@@ -2,11 +2,8 @@ import { forDestination } from '../config/destinations.ts';
 import { setSuspended } from '../control/suspend.ts';
 import { severity } from '../health/status.ts';
 import type { ClusterConnection } from '../kube/client.ts';
-import {
-  reconcileApp,
-  type ReconcileAppInput,
-  type ReconcileAppOutcome,
-} from '../reconcile-app.ts';
+import { runApplication } from '../app-run/run-application.ts';
+import { type AppRunInput, type AppRunOutcome } from '../app-run/types.ts';
 import { resolveRevision } from '../source/index.ts';
 import {
   writeState,
@@ -21,7 +18,7 @@ import { withLease } from '../state/with-lease.ts';
 import { destinationStates } from './destination-states.ts';
 import { planRollout, passed, recordStep, type DestinationView, type WaveAction } from './waves.ts';
 
-export interface RolloutInput extends Omit<ReconcileAppInput, 'connect' | 'stateKey' | 'head'> {
+export interface RolloutInput extends Omit<AppRunInput, 'connect' | 'stateKey' | 'head'> {
   /** How to reach one destination's cluster, by its name. */
   connect: (cluster: string) => Promise<ClusterConnection>;
 }
@@ -34,7 +31,7 @@ export interface DestinationRun {
   /** What the rollout decided for it; absent for a sync or diff someone asked for. */
   action?: WaveAction;
   trigger: SyncTrigger;
-  outcome: ReconcileAppOutcome;
+  outcome: AppRunOutcome;
 }
 
 export type RolloutOutcome =
@@ -198,9 +195,9 @@ async function runDestination(
   view: DestinationView,
   trigger: SyncTrigger,
   action?: WaveAction,
-  extra: Partial<ReconcileAppInput> = {},
+  extra: Partial<AppRunInput> = {},
 ): Promise<DestinationRun> {
-  const outcome = await reconcileApp({
+  const outcome = await runApplication({
     ...input,
     app: forDestination(input.app, view),
     stateKey: view.key,

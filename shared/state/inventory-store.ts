@@ -1,7 +1,7 @@
 import { DeleteItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
-import { mapLimit } from '../concurrency.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import type { Inventory } from '../sync/inventory.ts';
 import { binaryAttr, stringAttr } from './attributes.ts';
 import { call, queryItems, type StateTable } from './client.ts';

@@ -1,4 +1,4 @@
-import { mapLimit } from '../concurrency.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import { describeRef } from '../kube/object.ts';
 import { applyObject, getObject } from '../kube/operations.ts';

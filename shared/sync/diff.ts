@@ -1,6 +1,6 @@
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
-import { mapLimit } from '../concurrency.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import { describeRef, objectKey, type KubeObject } from '../kube/object.ts';
 import { applyObject, getObject, listMetadata } from '../kube/operations.ts';

@@ -1,4 +1,4 @@
-import { mapLimit } from '../concurrency.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import { describeRef, objectKey, type KubeObject } from '../kube/object.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import { deleteObject, getObject } from '../kube/operations.ts';

@@ -1,4 +1,4 @@
-import { mapLimit } from '../concurrency.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { listObjects } from '../kube/operations.ts';
 import type { SyncContext } from './context.ts';

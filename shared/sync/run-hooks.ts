@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mapLimit } from '../concurrency.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import { describeRef, type KubeObject } from '../kube/object.ts';
 import { applyObject, deleteObject, getObject } from '../kube/operations.ts';

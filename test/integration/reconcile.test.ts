@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Application, type ApplicationInput } from '../../shared/config/application.ts';
 import type { KubeObject } from '../../shared/kube/object.ts';
-import { reconcile, type ReconcileOptions } from '../../shared/reconcile.ts';
+import { reconcile, type ReconcileOptions } from '../../shared/engine/reconcile.ts';
 import type { Inventory } from '../../shared/sync/inventory.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
 import { commitTree, type FileTree } from '../harness/git-fixtures.ts';

@@ -15,11 +15,8 @@ import { Application, type ApplicationInput } from '../../shared/config/applicat
 import { setSuspended } from '../../shared/control/suspend.ts';
 import { eventsFor } from '../../shared/observability/events.ts';
 import { SnsNotifier } from '../../shared/observability/sns-notifier.ts';
-import {
-  reconcileApp,
-  type ReconcileAppInput,
-  type ReconcileAppOutcome,
-} from '../../shared/reconcile-app.ts';
+import { runApplication } from '../../shared/app-run/run-application.ts';
+import { type AppRunInput, type AppRunOutcome } from '../../shared/app-run/types.ts';
 import { CloudWatchAlarmSource } from '../../shared/rollout/alarms.ts';
 import { createStateTable, type StateTable } from '../../shared/state/client.ts';
 import { readApp } from '../../shared/state/head.ts';
@@ -49,7 +46,7 @@ ${stuck ? "      nodeSelector: { driftless.dev/no-such-node: 'true' }\n" : ''}  
 `;
 }
 
-type Done = Extract<ReconcileAppOutcome, { status: 'done' }>;
+type Done = Extract<AppRunOutcome, { status: 'done' }>;
 
 describe('rollback policy: bake, automated rollback and hold', () => {
   let git: GitServer;
@@ -86,7 +83,7 @@ describe('rollback policy: bake, automated rollback and hold', () => {
       },
     });
     const c = cluster('cluster-a');
-    const input = (extra: Partial<ReconcileAppInput> = {}): ReconcileAppInput => ({
+    const input = (extra: Partial<AppRunInput> = {}): AppRunInput => ({
       table,
       app,
       connect: async () => ({ server: c.server, ca: readFileSync(c.caFile), token: c.adminToken }),
@@ -101,7 +98,7 @@ describe('rollback policy: bake, automated rollback and hold', () => {
     /** Scheduler ticks, a second apart, until `revision` has passed its bake. */
     const bakeThrough = async (revision: string) => {
       for (let tick = 0; tick < 20; tick++) {
-        const outcome = await reconcileApp(input());
+        const outcome = await runApplication(input());
         expect(outcome.status).toBe('done');
         if ((await state())?.bakedRevisions?.includes(revision)) return;
         await sleep(1_000);
@@ -123,20 +120,20 @@ describe('rollback policy: bake, automated rollback and hold', () => {
       'app/deploy.yaml': deploymentYaml('nginx:1.27'),
       'app/cm.yaml': configMapYaml('settings', 'good'),
     });
-    const first = await reconcileApp(input());
+    const first = await runApplication(input());
     expect(first).toMatchObject({ status: 'done', result: { revision: good } });
     expect((await state())?.bake).toMatchObject({ revision: good });
     // Baking is judged on every tick: the unchanged skip must not hide it.
     await bakeThrough(good);
     expect(await state()).toMatchObject({ bakedRevisions: [good] });
     expect((await state())?.bake).toBeUndefined();
-    expect(await reconcileApp(input())).toMatchObject({ status: 'skipped', reason: 'unchanged' });
+    expect(await runApplication(input())).toMatchObject({ status: 'skipped', reason: 'unchanged' });
 
     const bad = commit({
       'app/deploy.yaml': deploymentYaml('nginx:1.27', true),
       'app/cm.yaml': configMapYaml('settings', 'bad'),
     });
-    const rolled = (await reconcileApp(input())) as Done;
+    const rolled = (await runApplication(input())) as Done;
     expect(rolled).toMatchObject({
       status: 'done',
       result: { revision: bad, health: { status: 'Degraded' } },
@@ -186,7 +183,7 @@ describe('rollback policy: bake, automated rollback and hold', () => {
 
     // Scheduled reconciles while the branch still points at the bad commit change nothing. The
     // first may look at the held revision again (health was still settling after the rollback).
-    const tick = await reconcileApp(input());
+    const tick = await runApplication(input());
     if (tick.status === 'done') {
       expect(tick.result).toMatchObject({
         revision: good,
@@ -200,7 +197,7 @@ describe('rollback policy: bake, automated rollback and hold', () => {
       });
     }
     for (let n = 0; n < 2; n++) {
-      expect(await reconcileApp(input())).toEqual({
+      expect(await runApplication(input())).toEqual({
         status: 'skipped',
         reason: `held at ${good} after a rollback`,
         revision: good,
@@ -212,7 +209,7 @@ describe('rollback policy: bake, automated rollback and hold', () => {
       'app/deploy.yaml': deploymentYaml('nginx:1.28'),
       'app/cm.yaml': configMapYaml('settings', 'fixed'),
     });
-    expect(await reconcileApp(input())).toMatchObject({
+    expect(await runApplication(input())).toMatchObject({
       status: 'done',
       result: { revision: fixed, health: { status: 'Healthy' } },
     });
@@ -235,7 +232,7 @@ describe('rollback policy: bake, automated rollback and hold', () => {
     await bakeThrough(good);
 
     const next = commit({ 'app/cm.yaml': configMapYaml('settings', 'next') });
-    expect(await reconcileApp(input())).toMatchObject({
+    expect(await runApplication(input())).toMatchObject({
       status: 'done',
       result: { revision: next, health: { status: 'Healthy' } },
     });
@@ -243,7 +240,7 @@ describe('rollback policy: bake, automated rollback and hold', () => {
     expect((await state())?.hold).toBeUndefined();
 
     await setAlarm('ALARM');
-    const rolled = (await reconcileApp(input())) as Done;
+    const rolled = (await runApplication(input())) as Done;
     expect(rolled).toMatchObject({
       status: 'done',
       result: { revision: next },
@@ -254,7 +251,7 @@ describe('rollback policy: bake, automated rollback and hold', () => {
       hold: { revision: good, headRevision: next, by: 'driftless', from: next },
     });
     expect(await configMapValue(cluster('cluster-a'), name, 'settings')).toBe('good');
-    expect(await reconcileApp(input())).toMatchObject({
+    expect(await runApplication(input())).toMatchObject({
       status: 'skipped',
       reason: `held at ${good} after a rollback`,
     });
@@ -298,7 +295,7 @@ describe('rollback policy: bake, automated rollback and hold', () => {
     // A person resuming lifts the hold; the branch still names `next`, which is synced and baked again.
     await setAlarm('OK');
     await setSuspended(table, name, false, { by: 'oncall', owner: uniqueName('resume') });
-    expect(await reconcileApp(input())).toMatchObject({
+    expect(await runApplication(input())).toMatchObject({
       status: 'done',
       result: { revision: next },
     });
@@ -311,16 +308,16 @@ describe('rollback policy: bake, automated rollback and hold', () => {
     const missing = uniqueName('no-such-alarm');
     const { input, state, commit } = setup({ alarms: [missing], bakeTime: '1s' });
     const sha = commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
-    await reconcileApp(input());
+    await runApplication(input());
     await sleep(1_500);
-    expect(await reconcileApp(input())).toMatchObject({ status: 'done' });
+    expect(await runApplication(input())).toMatchObject({ status: 'done' });
     const s = await state();
     expect(s?.bake).toMatchObject({ revision: sha });
     expect(s?.bakedRevisions).toBeUndefined();
     expect(s?.error).toBe(`rollback policy: alarm not found: ${missing}`);
 
     // Without an alarm source at all (local mode without AWS), the same: no silent pass.
-    expect(await reconcileApp(input({ alarms: undefined }))).toMatchObject({ status: 'done' });
+    expect(await runApplication(input({ alarms: undefined }))).toMatchObject({ status: 'done' });
     expect((await state())?.error).toBe(
       'rollback policy: alarms are named but this reconciler cannot read CloudWatch alarms',
     );

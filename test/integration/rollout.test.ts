@@ -15,7 +15,7 @@ import type { DriftlessEvent } from '../../shared/observability/events.ts';
 import type { SyncResult } from '../../shared/sync/result.ts';
 import { handleApi } from '../../shared/api/handle-api.ts';
 import type { ReconcileMessageInput } from '../../shared/queue/message.ts';
-import { processMessage } from '../../shared/reconciler/process-message.ts';
+import { processMessage } from '../../shared/worker/process-message.ts';
 import { putRegistryEntry } from '../../shared/state/registry.ts';
 import { createStateTable, type StateTable } from '../../shared/state/client.ts';
 import { ensureTable } from '../../shared/state/ensure-table.ts';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Application, type ApplicationInput } from '../../shared/config/application.ts';
-import { reconcile, type ReconcileOptions } from '../../shared/reconcile.ts';
+import { reconcile, type ReconcileOptions } from '../../shared/engine/reconcile.ts';
 import { repoCache } from '../../shared/source/cache.ts';
 import type { SyncResult } from '../../shared/sync/result.ts';
 import { cluster, uniqueName } from '../harness/context.ts';

@@ -9,8 +9,9 @@ import {
 import type { Notifier } from '../observability/sns-notifier.ts';
 import { ReconcileMessage } from '../queue/message.ts';
 import type { AlarmSource } from '../rollout/alarms.ts';
-import { reconcileApp, type ReconcileAppOutcome } from '../reconcile-app.ts';
-import type { ReconcileOptions } from '../reconcile.ts';
+import { runApplication } from '../app-run/run-application.ts';
+import { type AppRunOutcome } from '../app-run/types.ts';
+import type { ReconcileOptions } from '../engine/reconcile.ts';
 import type { SourceOptions } from '../source/index.ts';
 import type { StateTable } from '../state/client.ts';
 import { DEFAULT_LEASE_TTL_MS } from '../state/lease.ts';
@@ -41,7 +42,7 @@ export interface ReconcilerDeps {
  *   lease's expiry, or at once for a message left for another invocation).
  */
 export type MessageOutcome =
-  | { kind: 'done'; app: string; outcome: ReconcileAppOutcome; events: DriftlessEvent[] }
+  | { kind: 'done'; app: string; outcome: AppRunOutcome; events: DriftlessEvent[] }
   | {
       kind: 'rollout';
       app: string;
@@ -178,7 +179,7 @@ async function reconcileMessage(
       return { kind: 'rollout', app: message.app, outcome, events };
     }
     const cluster = entry.cluster!;
-    const outcome = await reconcileApp({ ...common, connect: () => deps.connect(cluster) });
+    const outcome = await runApplication({ ...common, connect: () => deps.connect(cluster) });
     if (outcome.status === 'busy') return busy(outcome);
     const events = outcome.status === 'done' ? eventsFor(outcome, message) : [];
     await deps.events.publish(events);

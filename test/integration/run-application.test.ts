@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Application } from '../../shared/config/application.ts';
-import { reconcileApp, type ReconcileAppInput } from '../../shared/reconcile-app.ts';
+import { runApplication } from '../../shared/app-run/run-application.ts';
+import { type AppRunInput } from '../../shared/app-run/types.ts';
 import { createStateTable, type StateTable } from '../../shared/state/client.ts';
 import { readApp } from '../../shared/state/head.ts';
 import { listHistory } from '../../shared/state/history.ts';
 import { setSuspended } from '../../shared/control/suspend.ts';
-import { DeadlineError } from '../../shared/reconciler/deadline.ts';
+import { DeadlineError } from '../../shared/worker/deadline.ts';
 import { ensureTable } from '../../shared/state/ensure-table.ts';
 import { LocalReconcileQueue } from '../../shared/queue/local-queue.ts';
 import { webhookDeps } from '../../shared/runtime/webhook-deps.ts';
@@ -31,7 +32,7 @@ import { toolPath } from '../harness/tools.ts';
 import { configMapValue, kubectl } from '../helpers/engine.ts';
 import { configMapYaml, githubPush, kustomizeOverlayTree } from '../helpers/manifests.ts';
 
-describe('reconcileApp: engine with lease, state and history', () => {
+describe('runApplication: engine with lease, state and history', () => {
   let git: GitServer;
   let cacheDir: string;
   let table: StateTable;
@@ -65,7 +66,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
       },
     });
     const c = cluster('cluster-a');
-    const input = (extra: Partial<ReconcileAppInput> = {}): ReconcileAppInput => ({
+    const input = (extra: Partial<AppRunInput> = {}): AppRunInput => ({
       table,
       app,
       connect: async () => ({ server: c.server, ca: readFileSync(c.caFile), token: c.adminToken }),
@@ -86,7 +87,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
   it('syncs, skips an unchanged commit without a fetch, records history, and rolls back', async () => {
     const { name, input, commit } = setup(true);
     const first = commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
-    const r1 = await reconcileApp(input());
+    const r1 = await runApplication(input());
     expect(r1).toMatchObject({
       status: 'done',
       historySeq: 1,
@@ -99,7 +100,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
     });
 
     const fetches = git.requests(name).fetches;
-    const r2 = await reconcileApp(input());
+    const r2 = await runApplication(input());
     expect(r2).toEqual({ status: 'skipped', reason: 'unchanged', revision: first });
     expect(git.requests(name).fetches).toBe(fetches);
 
@@ -107,7 +108,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
       'app/cm.yaml': configMapYaml('settings', 'two'),
       'app/more.yaml': configMapYaml('more', 'x'),
     });
-    const r3 = await reconcileApp(
+    const r3 = await runApplication(
       input({ trigger: { kind: 'webhook', by: 'github', deliveryId: 'd-1' } }),
     );
     expect(r3).toMatchObject({
@@ -116,7 +117,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
       result: { revision: second, counts: { Configured: 1, Created: 1 } },
     });
 
-    const back = await reconcileApp(
+    const back = await runApplication(
       input({
         mode: 'sync',
         revision: first,
@@ -144,14 +145,14 @@ describe('reconcileApp: engine with lease, state and history', () => {
   it('answers busy to a concurrent reconcile of the same application', async () => {
     const { input, commit } = setup(true);
     commit({ 'app/cm.yaml': configMapYaml('a', '1') });
-    const outcomes = await Promise.all([reconcileApp(input()), reconcileApp(input())]);
+    const outcomes = await Promise.all([runApplication(input()), runApplication(input())]);
     expect(outcomes.map((o) => o.status).sort()).toEqual(['busy', 'done']);
   });
 
   it('only records drift for an application without automated sync', async () => {
     const { name, input, commit } = setup(false);
     const sha = commit({ 'app/cm.yaml': configMapYaml('a', '1') });
-    const outcome = await reconcileApp(input());
+    const outcome = await runApplication(input());
     expect(outcome).toMatchObject({
       status: 'done',
       result: { dryRun: true, status: 'OutOfSync', counts: { Created: 1 } },
@@ -174,7 +175,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
   it('repairs drift on every reconcile when selfHeal is on', async () => {
     const { name, input, commit } = setup(true, true);
     commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
-    await reconcileApp(input());
+    await runApplication(input());
     await kubectl(
       cluster('cluster-a'),
       'patch',
@@ -186,10 +187,10 @@ describe('reconcileApp: engine with lease, state and history', () => {
       '-p',
       '{"data":{"value":"tampered"}}',
     );
-    const repaired = await reconcileApp(input());
+    const repaired = await runApplication(input());
     expect(repaired).toMatchObject({ status: 'done', result: { counts: { Configured: 1 } } });
     expect(await configMapValue(cluster('cluster-a'), name, 'settings')).toBe('one');
-    const quiet = await reconcileApp(input());
+    const quiet = await runApplication(input());
     expect(quiet).toMatchObject({ status: 'done', result: { counts: { Unchanged: 1 } } });
     expect((await listHistory(table, name)).length).toBe(2);
   });
@@ -197,10 +198,10 @@ describe('reconcileApp: engine with lease, state and history', () => {
   it('holds automated syncs at a rolled-back revision until a newer commit or a resume', async () => {
     const { name, input, commit } = setup(true);
     const first = commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
-    await reconcileApp(input());
+    await runApplication(input());
     const bad = commit({ 'app/cm.yaml': configMapYaml('settings', 'bad') });
-    await reconcileApp(input());
-    const back = await reconcileApp(
+    await runApplication(input());
+    const back = await runApplication(
       input({
         mode: 'sync',
         revision: first,
@@ -214,7 +215,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
       by: 'oncall',
     });
 
-    const held = await reconcileApp(input());
+    const held = await runApplication(input());
     expect(held).toEqual({
       status: 'skipped',
       reason: `held at ${first} after a rollback`,
@@ -224,12 +225,12 @@ describe('reconcileApp: engine with lease, state and history', () => {
     expect(await value()).toBe('one');
 
     const fixed = commit({ 'app/cm.yaml': configMapYaml('settings', 'fixed') });
-    const resumed = await reconcileApp(input());
+    const resumed = await runApplication(input());
     expect(resumed).toMatchObject({ status: 'done', result: { revision: fixed } });
     expect(await value()).toBe('fixed');
     expect((await readApp(table, name))?.state?.hold).toBeUndefined();
 
-    await reconcileApp(
+    await runApplication(
       input({ mode: 'sync', revision: first, trigger: { kind: 'rollback', by: 'oncall' } }),
     );
     expect((await readApp(table, name))?.state?.hold?.headRevision).toBe(fixed);
@@ -238,7 +239,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
       suspended: false,
     });
     expect((await readApp(table, name))?.state?.hold).toBeUndefined();
-    expect(await reconcileApp(input())).toMatchObject({
+    expect(await runApplication(input())).toMatchObject({
       status: 'done',
       result: { revision: fixed },
     });
@@ -248,7 +249,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
   it('skips a suspended application until it is resumed', async () => {
     const { name, input, commit } = setup(true);
     commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
-    await reconcileApp(input());
+    await runApplication(input());
     expect(
       await setSuspended(table, name, true, {
         by: 'oncall',
@@ -257,7 +258,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
       }),
     ).toEqual({ status: 'done', suspended: true });
     commit({ 'app/cm.yaml': configMapYaml('settings', 'two') });
-    expect(await reconcileApp(input())).toMatchObject({
+    expect(await runApplication(input())).toMatchObject({
       status: 'skipped',
       reason: expect.stringMatching(/^suspended by oncall/),
     });
@@ -266,7 +267,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
       reason: 'incident',
     });
     await setSuspended(table, name, false, { by: 'oncall', owner: 'resume-2' });
-    expect(await reconcileApp(input())).toMatchObject({ status: 'done' });
+    expect(await runApplication(input())).toMatchObject({ status: 'done' });
   });
 
   it('applies a changed Application definition even when the commit is unchanged', async () => {
@@ -276,21 +277,21 @@ describe('reconcileApp: engine with lease, state and history', () => {
       ...app,
       spec: { ...app.spec, render: { directory: { recurse: false, include: 'a.yaml' } } },
     };
-    expect(await reconcileApp(input({ app: narrow }))).toMatchObject({
+    expect(await runApplication(input({ app: narrow }))).toMatchObject({
       status: 'done',
       result: { counts: { Created: 1 } },
     });
-    expect(await reconcileApp(input({ app: narrow }))).toMatchObject({
+    expect(await runApplication(input({ app: narrow }))).toMatchObject({
       status: 'skipped',
       reason: 'unchanged',
     });
-    const wide = await reconcileApp(input());
+    const wide = await runApplication(input());
     expect(wide).toMatchObject({
       status: 'done',
       result: { counts: { Created: 1, Unchanged: 1 } },
     });
     expect(await configMapValue(cluster('cluster-a'), name, 'b')).toBe('1');
-    expect(await reconcileApp(input())).toMatchObject({ status: 'skipped', reason: 'unchanged' });
+    expect(await runApplication(input())).toMatchObject({ status: 'skipped', reason: 'unchanged' });
   });
 
   it("routes a push that changes only a Kustomize overlay's base to the overlay", async () => {
@@ -341,7 +342,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
     });
     expect(routed).toEqual([]);
 
-    const synced = await reconcileApp(input({ table: own, app: overlay, render }));
+    const synced = await runApplication(input({ table: own, app: overlay, render }));
     expect(synced, synced.status === 'done' ? synced.result.error : '').toMatchObject({
       status: 'done',
       result: { status: 'Synced', watchPaths: ['base'] },
@@ -354,7 +355,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
       statusCode: 202,
     });
     expect(routed).toEqual([name]);
-    expect(await reconcileApp(input({ table: own, app: overlay, render }))).toMatchObject({
+    expect(await runApplication(input({ table: own, app: overlay, render }))).toMatchObject({
       status: 'done',
       result: { status: 'Synced', revision: second, counts: { Configured: 1 } },
     });
@@ -362,7 +363,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
 
     // A render that fails keeps the paths, so the push that fixes the base still routes.
     const broken = commit({ ...tree, 'base/kustomization.yaml': 'resources: [cm.yaml\n' });
-    expect(await reconcileApp(input({ table: own, app: overlay, render }))).toMatchObject({
+    expect(await runApplication(input({ table: own, app: overlay, render }))).toMatchObject({
       result: { status: 'Failed', revision: broken },
     });
     expect((await getRegistryEntry(own, name))?.watchPaths).toEqual(['base']);
@@ -389,10 +390,10 @@ describe('reconcileApp: engine with lease, state and history', () => {
   it('keeps a rollback hold while suspended; only resume lifts it', async () => {
     const { name, input, commit } = setup(true);
     const first = commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
-    await reconcileApp(input());
+    await runApplication(input());
     commit({ 'app/cm.yaml': configMapYaml('settings', 'two') });
-    await reconcileApp(input());
-    await reconcileApp(
+    await runApplication(input());
+    await runApplication(
       input({ mode: 'sync', revision: first, trigger: { kind: 'rollback', by: 'oncall' } }),
     );
     await setSuspended(table, name, true, { by: 'oncall', owner: 'suspend-hold' });
@@ -409,7 +410,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
   it("a caller's abort (a Lambda near its deadline) writes nothing to the cluster, and the lease is still released", async () => {
     const { name, input, commit } = setup(true);
     commit({ 'app/cm.yaml': configMapYaml('settings', 'one') });
-    const stopped = await reconcileApp(
+    const stopped = await runApplication(
       input({ mode: 'sync', signal: AbortSignal.abort(new DeadlineError()) }),
     );
     expect(stopped).toMatchObject({ status: 'done', result: { status: 'Failed' } });
@@ -422,7 +423,7 @@ describe('reconcileApp: engine with lease, state and history', () => {
     const record = await readApp(table, name);
     expect(record?.lease).toBeUndefined();
     expect(record?.state).toMatchObject({ lastResult: { outcome: 'failed' } });
-    expect(await reconcileApp(input({ mode: 'sync' }))).toMatchObject({
+    expect(await runApplication(input({ mode: 'sync' }))).toMatchObject({
       status: 'done',
       result: { status: 'Synced' },
     });

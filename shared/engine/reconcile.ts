@@ -1,15 +1,15 @@
-import { syncOption, type Application } from './config/application.ts';
-import { destinationOf } from './config/destinations.ts';
-import type { ClusterConnection } from './kube/client.ts';
-import { KubeClient } from './kube/client.ts';
-import { Discovery } from './kube/discovery.ts';
-import { detectRenderer, render, type RenderOptions } from './render/index.ts';
-import { renderWithCache } from './render/render-cache.ts';
-import { kustomizeInputs } from './render/kustomize-inputs.ts';
-import { fetchSource, type SourceOptions } from './source/index.ts';
-import type { Inventory } from './sync/inventory.ts';
-import { countActions, type SyncResult } from './sync/result.ts';
-import { syncObjects, type SyncProgress } from './sync/sync-objects.ts';
+import { syncOption, type Application } from '../config/application.ts';
+import { destinationOf } from '../config/destinations.ts';
+import type { ClusterConnection } from '../kube/client.ts';
+import { KubeClient } from '../kube/client.ts';
+import { Discovery } from '../kube/discovery.ts';
+import { detectRenderer, render, type RenderOptions } from '../render/index.ts';
+import { renderWithCache } from '../render/render-cache.ts';
+import { kustomizeInputs } from '../render/kustomize-inputs.ts';
+import { fetchSource, type SourceOptions } from '../source/index.ts';
+import type { Inventory } from '../sync/inventory.ts';
+import { countActions, type SyncResult } from '../sync/result.ts';
+import { syncObjects, type SyncProgress } from '../sync/sync-objects.ts';
 
 export interface ReconcileProgress {
   phase: 'source' | 'render' | SyncProgress['phase'];

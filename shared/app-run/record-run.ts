@@ -1,0 +1,78 @@
+import { destinationOf } from '../config/destinations.ts';
+import { reconcile } from '../engine/reconcile.ts';
+import { appendHistory, type JsonValue, type SyncTrigger } from '../state/history.ts';
+import { writeInventory } from '../state/inventory-store.ts';
+import type { LeaseKeeper } from '../state/lease-keeper.ts';
+import type { Inventory } from '../sync/inventory.ts';
+import type { SyncResult } from '../sync/result.ts';
+import { summarize } from './summarize.ts';
+import type { AppRunInput } from './types.ts';
+
+/** What one engine run brought: its result and the history entry it committed. */
+export interface Run {
+  result: SyncResult;
+  historySeq?: number;
+}
+
+/**
+ * Runs the engine once and records what it did: inventory first (if we die
+ * after it, the next sync still knows every object this one applied and can
+ * prune them), then a history entry unless it was a no-op at the same revision.
+ */
+export async function recordRun(
+  input: AppRunInput,
+  keeper: LeaseKeeper,
+  run: {
+    revision: string | undefined;
+    trigger: SyncTrigger;
+    previous: Inventory | undefined;
+    previousRevision: string | undefined;
+    dryRun: boolean;
+  },
+): Promise<Run> {
+  const { table, app } = input;
+  const startedAt = Date.now();
+  let intentWritten = false;
+  const result = await reconcile(app, {
+    cluster: { name: destinationOf(app).cluster, connection: await input.connect() },
+    source: input.source,
+    previous: run.previous,
+    dryRun: run.dryRun,
+    ...(run.revision ? { revision: run.revision } : {}),
+    ...(input.prune !== undefined ? { prune: input.prune } : {}),
+    ...(input.render ? { render: input.render } : {}),
+    ...(input.concurrency ? { concurrency: input.concurrency } : {}),
+    ...(input.waitForHealth !== undefined ? { waitForHealth: input.waitForHealth } : {}),
+    ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+    signal: input.signal ? AbortSignal.any([keeper.signal, input.signal]) : keeper.signal,
+    ...(run.dryRun
+      ? {}
+      : {
+          beforeApply: async (intent: Inventory) => {
+            await writeInventory(table, keeper.current(), intent);
+            intentWritten = true;
+          },
+        }),
+  });
+  if (run.dryRun) return { result };
+  if (intentWritten || JSON.stringify(result.inventory) !== JSON.stringify(run.previous)) {
+    await writeInventory(table, keeper.current(), result.inventory);
+  }
+  const summary = summarize(result);
+  if (summary.outcome === 'noop' && result.revision === run.previousRevision) return { result };
+  const historySeq = await appendHistory(table, keeper.current(), {
+    revision: result.revision,
+    source: {
+      repoURL: app.spec.source.repoURL,
+      path: app.spec.source.path,
+      targetRevision: app.spec.source.targetRevision,
+    },
+    renderOptions: (app.spec.render ?? null) as JsonValue,
+    manifestDigest: result.manifestDigest,
+    result: summary,
+    trigger: run.trigger,
+    startedAt,
+    finishedAt: Date.now(),
+  });
+  return { result, historySeq };
+}

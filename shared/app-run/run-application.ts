@@ -1,0 +1,23 @@
+import { DEFAULT_LEASE_TTL_MS } from '../state/lease.ts';
+import { withLease } from '../state/with-lease.ts';
+import { runHeld } from './run-held.ts';
+import type { AppRunInput, AppRunOutcome } from './types.ts';
+
+/**
+ * One reconcile of one application with its state: takes the lease (or
+ * reports busy), skips cheaply when nothing changed, runs the engine, and
+ * records inventory, history and state under the lease's fencing token, so
+ * a reconciler that lost its lease cannot overwrite a newer one's work.
+ */
+export async function runApplication(input: AppRunInput): Promise<AppRunOutcome> {
+  const { table, app } = input;
+  const name = input.stateKey ?? app.metadata.name;
+  if (app.spec.suspend && input.mode === 'auto') return { status: 'skipped', reason: 'suspended' };
+  const startedAt = Date.now();
+  return withLease(
+    table,
+    name,
+    { owner: input.owner, ttlMs: input.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS },
+    (record, keeper) => runHeld(input, record, keeper, startedAt),
+  );
+}

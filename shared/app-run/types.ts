@@ -1,0 +1,85 @@
+import type { Application } from '../config/application.ts';
+import type { ClusterConnection } from '../kube/client.ts';
+import type { ReconcileOptions, ReconcileProgress } from '../engine/reconcile.ts';
+import type { SourceOptions } from '../source/index.ts';
+import type { SyncTrigger } from '../state/history.ts';
+import type { StateTable } from '../state/client.ts';
+import type { AlarmSource } from '../rollout/alarms.ts';
+import type { SyncResult } from '../sync/result.ts';
+
+/**
+ * - auto: what a schedule or webhook does, following the app's syncPolicy
+ *   (sync when automated, otherwise only record drift);
+ * - sync: apply now, whatever the policy (CLI `sync`, API "sync now", rollback);
+ * - diff: compare and record, write nothing to the cluster.
+ */
+export type RunMode = 'auto' | 'sync' | 'diff';
+
+export interface AppRunInput {
+  table: StateTable;
+  app: Application;
+  /** Resolved only when the cluster is actually needed. */
+  connect: () => Promise<ClusterConnection>;
+  /**
+   * Where lease, state, inventory and history live. Default: the application's
+   * name; one destination of a rollout has its own (`NAME@cluster`).
+   */
+  stateKey?: string;
+  /** Unique per attempt (a Lambda request id, a CLI run id): the lease owner. */
+  owner: string;
+  trigger: SyncTrigger;
+  mode: RunMode;
+  /** Sync this revision instead of the spec's target (rollback). */
+  revision?: string;
+  /** Override the app's prune policy (CLI `--prune`). */
+  prune?: boolean;
+  source: SourceOptions;
+  render?: ReconcileOptions['render'];
+  concurrency?: number;
+  /** Wait for the applied objects to become healthy. Default true. */
+  waitForHealth?: boolean;
+  /** Lease time-to-live; renewed at a third of it while the sync runs. Default `DEFAULT_LEASE_TTL_MS`. */
+  leaseTtlMs?: number;
+  /**
+   * Aborted when the caller must stop writing to the cluster (a Lambda near
+   * its deadline); the engine stops as it does when the lease is lost.
+   */
+  signal?: AbortSignal;
+  onProgress?: (progress: ReconcileProgress) => void;
+  /** Where the rollback policy's alarms are read; only apps whose policy names alarms need it. */
+  alarms?: AlarmSource;
+  /**
+   * The commit automated syncs follow, and that a rollback's hold waits to
+   * move from, when the caller resolved it already (a rollout decides it for
+   * each wave). Default: the head of spec.source.targetRevision.
+   */
+  head?: string;
+  /**
+   * The paths the registry routes webhooks on for this application now, when
+   * the caller read its registry entry; a reconcile whose render read other
+   * paths records them. Default: compared with the paths in the last state.
+   */
+  registeredWatchPaths?: string[];
+}
+
+/** A failed bake rolled the application back within this reconcile. */
+export interface AutomatedRollback {
+  from: string;
+  to: string;
+  reason: string;
+  /** The sync of `to`. */
+  result: SyncResult;
+  historySeq?: number;
+}
+
+export type AppRunOutcome =
+  | { status: 'busy'; holder?: string; retryAfterMs: number }
+  | { status: 'skipped'; reason: string; revision?: string }
+  | {
+      status: 'done';
+      result: SyncResult;
+      historySeq?: number;
+      /** The revision synced before this reconcile: tells a drift repair from a new commit. */
+      previousRevision?: string;
+      rollback?: AutomatedRollback;
+    };
