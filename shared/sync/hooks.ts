@@ -5,7 +5,6 @@ import { describeRef, groupOf, type KubeObject } from '../kube/object.ts';
 import { kindRank } from './order.ts';
 import { HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION } from './ownership.ts';
 import type { DesiredObject, PrepareProblem } from './prepare.ts';
-import type { HookResult } from './result.ts';
 
 /**
  * When a hook runs: `PreSync` before the main apply (it must succeed for the
@@ -15,7 +14,8 @@ import type { HookResult } from './result.ts';
 export type HookPhase = 'PreSync' | 'PostSync' | 'SyncFail';
 export type HookDeletePolicy = 'BeforeHookCreation' | 'HookSucceeded' | 'HookFailed';
 
-const PHASES: readonly HookPhase[] = ['PreSync', 'PostSync', 'SyncFail'];
+/** In the order a sync runs them. */
+export const HOOK_PHASES: readonly HookPhase[] = ['PreSync', 'PostSync', 'SyncFail'];
 const DELETE_POLICIES: readonly HookDeletePolicy[] = [
   'BeforeHookCreation',
   'HookSucceeded',
@@ -67,10 +67,10 @@ export function selectHooks(desired: DesiredObject[]): {
       problems.push({ ref: d.ref, source: d.source, message: `${describeRef(d.ref)}: ${message}` });
     };
     const phases = csv(phaseText);
-    const badPhase = phases.find((p) => !PHASES.includes(p as HookPhase));
+    const badPhase = phases.find((p) => !HOOK_PHASES.includes(p as HookPhase));
     if (badPhase !== undefined || phases.length === 0) {
       fail(
-        `annotation ${HOOK_ANNOTATION} must list ${PHASES.join(', ')}; got "${badPhase ?? phaseText}"`,
+        `annotation ${HOOK_ANNOTATION} must list ${HOOK_PHASES.join(', ')}; got "${badPhase ?? phaseText}"`,
       );
       continue;
     }
@@ -114,22 +114,6 @@ export function hookWaves(hooks: Hook[], phase: HookPhase): Hook[][] {
     else waves.push([hook]);
   }
   return waves;
-}
-
-/** What a dry run reports for hooks a sync would run, in the order it would run them. */
-export function hooksThatWouldRun(hooks: Hook[]): HookResult[] {
-  return PHASES.flatMap((phase) =>
-    hookWaves(hooks, phase)
-      .flat()
-      .map((h): HookResult => ({
-        ref: h.desired.ref,
-        phase,
-        status: 'WouldRun',
-        source: h.desired.source,
-        ...(phase === 'SyncFail' ? { message: 'runs only if the sync fails' } : {}),
-        deletePolicies: h.deletePolicies,
-      })),
-  );
 }
 
 /**

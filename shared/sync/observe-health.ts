@@ -3,11 +3,11 @@ import { mapLimit } from '../util/map-limit.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
 import { resourcePath } from '../kube/discovery.ts';
 import { describeRef, objectKey, type KubeObject, type ObjectRef } from '../kube/object.ts';
-import type { SyncContext } from '../sync/context.ts';
-import { APP_LABEL } from '../sync/ownership.ts';
-import { aggregateHealth } from './aggregate.ts';
-import { assessHealth, needsLiveHealth } from './assess.ts';
-import type { Health } from './status.ts';
+import { aggregateHealth } from '../health/aggregate.ts';
+import { assessHealth, needsLiveHealth } from '../health/assess.ts';
+import type { Health } from '../health/status.ts';
+import type { SyncContext } from './context.ts';
+import { APP_LABEL } from './ownership.ts';
 
 export interface Watched {
   ref: ObjectRef;
