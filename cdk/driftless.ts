@@ -16,8 +16,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { appPartition, deliveryKey } from '../shared/state/keys.ts';
-import { REGISTRY_PARTITION, WATCH_PARTITION } from '../shared/state/registry.ts';
+import {
+  appPartition,
+  deliveryKey,
+  REGISTRY_PARTITION,
+  WATCH_PARTITION,
+} from '../shared/state/keys.ts';
 import { createTableInput, TTL_ATTRIBUTE } from '../shared/state/table-definition.ts';
 import { ClusterAccess, type DriftlessCluster } from './access.ts';
 import { DriftlessAlarms } from './alarms.ts';

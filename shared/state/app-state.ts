@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { StateTable } from './client.ts';
 import { updateHeadFenced } from './fence.ts';
-import type { Lease } from './lease.ts';
+import type { Lease } from './lease-proof.ts';
 
 export type SyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';
 export type HealthStatus =

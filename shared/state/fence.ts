@@ -2,7 +2,7 @@ import { UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb
 import { call, type StateTable } from './client.ts';
 import { isConditionalFailure, LeaseLostError } from './errors.ts';
 import { headKey } from './keys.ts';
-import type { Lease } from './lease.ts';
+import type { Lease } from './lease-proof.ts';
 
 export interface FenceCondition {
   condition: string;

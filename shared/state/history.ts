@@ -13,7 +13,7 @@ import { CorruptStateError, isConditionalFailure, LeaseLostError, StateError } f
 import { fenced } from './fence.ts';
 import { readApp } from './head.ts';
 import { appPartition, headKey, HISTORY_PREFIX, historyKey, pad } from './keys.ts';
-import type { Lease } from './lease.ts';
+import type { Lease } from './lease-proof.ts';
 
 /** Entries kept per application; older ones are deleted as new ones land. */
 export const HISTORY_LIMIT = 50;

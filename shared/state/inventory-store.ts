@@ -9,7 +9,7 @@ import { CorruptStateError } from './errors.ts';
 import { updateHeadFenced } from './fence.ts';
 import { readApp, type InventoryPointer } from './head.ts';
 import { appPartition, INVENTORY_PREFIX, inventoryChunkKey, pad } from './keys.ts';
-import type { Lease } from './lease.ts';
+import type { Lease } from './lease-proof.ts';
 import { CHUNK_BYTES, decodeInventory, encodeInventory } from './inventory-codec.ts';
 
 export interface InventoryWrite {

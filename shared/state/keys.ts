@@ -4,6 +4,8 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
  * Every key in the table. One partition per application keeps its head
  * item, inventory chunks and history together, so one Query reads any of them;
  * webhook deliveries get a partition each because they are looked up alone.
+ * The layout lives here alone, apart from the code that reads and writes it,
+ * because cdk/ builds its IAM dynamodb:LeadingKeys conditions from it.
  */
 export type Key = Record<'pk' | 'sk', AttributeValue>;
 
@@ -11,6 +13,18 @@ export const HEAD_SK = 'STATE';
 export const INVENTORY_PREFIX = 'INV#';
 export const HISTORY_PREFIX = 'HIST#';
 export const DELIVERY_SK = 'DELIVERY';
+
+/**
+ * The registry of applications (registry.ts), written by the scheduler: one
+ * partition, so the webhook and `status` list every application with one Query.
+ */
+export const REGISTRY_PARTITION = 'REGISTRY';
+/**
+ * Paths an application's render read, written by reconcilers: a partition of
+ * its own, so the scheduler's items are never overwritten and readers of the
+ * registry (of this version or an older one) see only registry items.
+ */
+export const WATCH_PARTITION = 'WATCH';
 
 /** Wide enough for any fencing token or history sequence, so keys sort numerically. */
 const NUMBER_WIDTH = 12;

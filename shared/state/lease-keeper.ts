@@ -1,6 +1,7 @@
 import type { StateTable } from './client.ts';
 import { LeaseLostError } from './errors.ts';
-import { renewLease, type Lease } from './lease.ts';
+import type { Lease } from './lease-proof.ts';
+import { renewLease } from './lease.ts';
 
 export interface KeepAliveOptions {
   ttlMs: number;

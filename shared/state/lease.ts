@@ -4,6 +4,7 @@ import { isConditionalFailure } from './errors.ts';
 import { updateHeadFenced } from './fence.ts';
 import { parseHead, type AppRecord } from './head.ts';
 import { headKey } from './keys.ts';
+import type { Lease } from './lease-proof.ts';
 
 /**
  * How long a lease outlives its holder's last renewal. The holder renews at a
@@ -12,18 +13,6 @@ import { headKey } from './keys.ts';
  * timeout) blocks the application for at most this long.
  */
 export const DEFAULT_LEASE_TTL_MS = 15_000;
-
-/**
- * Proof of holding an application's lease. `token` is the fencing token: it
- * grows with every acquisition and every write made with this lease carries it.
- */
-export interface Lease {
-  app: string;
-  owner: string;
-  token: number;
-  /** Epoch ms, by the holder's clock, after which others may take over. */
-  expiresAt: number;
-}
 
 export type AcquireResult =
   | { status: 'acquired'; lease: Lease; record: AppRecord }

@@ -6,19 +6,16 @@ import { normalizeRepoURL } from '../config/repo-url.ts';
 import { jsonAttr, numberAttr, stringAttr } from './attributes.ts';
 import { call, queryAll, type StateTable } from './client.ts';
 import { CorruptStateError } from './errors.ts';
+import { REGISTRY_PARTITION, WATCH_PARTITION } from './keys.ts';
 
 /**
  * The registry of applications declared in the configuration repository, kept
  * current by the scheduler so the webhook can route a push by repository URL
  * and `status` can list every application, each with one Query and without
- * reading Git.
+ * reading Git. Its partitions (REGISTRY_PARTITION, WATCH_PARTITION) are named
+ * in keys.ts, with the rest of the table's layout.
  */
-export const REGISTRY_PARTITION = 'REGISTRY';
 const APP_PREFIX = 'APP#';
-// Paths an application's render read, written by reconcilers: a partition of
-// its own, so the scheduler's items are never overwritten and readers of the
-// registry (of this version or an older one) see only registry items.
-export const WATCH_PARTITION = 'WATCH';
 
 export interface RegistryEntry {
   name: string;

@@ -5,7 +5,8 @@ import type { Inventory } from '../../shared/sync/inventory.ts';
 import { readApp } from '../../shared/state/head.ts';
 import { readInventory, writeInventory } from '../../shared/state/inventory-store.ts';
 import { inventoryChunkKey } from '../../shared/state/keys.ts';
-import { acquireLease, type Lease } from '../../shared/state/lease.ts';
+import type { Lease } from '../../shared/state/lease-proof.ts';
+import { acquireLease } from '../../shared/state/lease.ts';
 import { uniqueName } from '../harness/context.ts';
 import { inventoryEntries, localStateTable } from './fixtures/state-table.ts';
 

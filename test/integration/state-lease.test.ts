@@ -6,8 +6,8 @@ import {
   DEFAULT_LEASE_TTL_MS,
   releaseLease,
   renewLease,
-  type Lease,
 } from '../../shared/state/lease.ts';
+import type { Lease } from '../../shared/state/lease-proof.ts';
 import { keepLeaseAlive } from '../../shared/state/lease-keeper.ts';
 import { withLease } from '../../shared/state/with-lease.ts';
 import { readApp } from '../../shared/state/head.ts';

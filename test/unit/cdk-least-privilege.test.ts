@@ -3,8 +3,14 @@ import { join } from 'node:path';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { PROJECT_ROOT } from '../../cdk/function.ts';
-import { deliveryKey, headKey, historyKey, inventoryChunkKey } from '../../shared/state/keys.ts';
-import { REGISTRY_PARTITION, WATCH_PARTITION } from '../../shared/state/registry.ts';
+import {
+  deliveryKey,
+  headKey,
+  historyKey,
+  inventoryChunkKey,
+  REGISTRY_PARTITION,
+  WATCH_PARTITION,
+} from '../../shared/state/keys.ts';
 import {
   actions,
   logicalId,
