@@ -1,4 +1,5 @@
 import { Application } from '../shared/config/application.ts';
+import { engineSettings } from '../shared/engine/settings.ts';
 import { mapLimit } from '../shared/util/map-limit.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
 import { runApplication } from '../shared/app-run/run-application.ts';
@@ -50,9 +51,9 @@ const outcomes = await mapLimit(names, input.concurrency, async (name) => {
     owner: `bench/${name}`,
     trigger: { kind: 'schedule', by: 'bench' },
     mode: 'auto',
-    source: { cacheDir: input.cacheDir },
+    settings: engineSettings({ source: { cacheDir: input.cacheDir } }),
     // Flux's Kustomization default (wait: false), as in its benchmark.
-    waitForHealth: false,
+    request: { waitForHealth: false },
   });
   if (outcome.status !== 'done') return `${name}: ${outcome.status}`;
   const { status, counts, error } = outcome.result;

@@ -5,15 +5,19 @@ import { connectCluster } from '../shared/kube/connect.ts';
 import type { ReconcileProgress } from '../shared/engine/reconcile.ts';
 import { CredentialScope, inScope } from '../shared/secrets/credential-scope.ts';
 import { defaultCacheDir } from '../shared/source/cache-root.ts';
+import { engineSettings, type EngineSettings } from '../shared/engine/settings.ts';
 import type { SourceOptions } from '../shared/source/index.ts';
 import { CliError, EXIT } from './errors.ts';
 
-/** Where fetched repositories are cached between runs: `--cache-dir`, or the user's cache folder. */
-export function sourceOptions(cacheDir: string | undefined): SourceOptions {
-  return {
-    cacheDir: resolve(cacheDir ?? defaultCacheDir()),
-    ...gitAuthFromEnv(process.env),
-  };
+/**
+ * The engine's settings for one command, built once: the Git cache
+ * (`--cache-dir`, or the user's cache folder) with credentials from the
+ * environment, and the engine's defaults for the rest.
+ */
+export function cliSettings(cacheDir: string | undefined): EngineSettings {
+  return engineSettings({
+    source: { cacheDir: resolve(cacheDir ?? defaultCacheDir()), ...gitAuthFromEnv(process.env) },
+  });
 }
 
 const EXAMPLE_PREFIX = 'https://github.com/acme';

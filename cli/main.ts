@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
 import { ConfigError } from '../shared/config/errors.ts';
 import { CliError, EXIT, type ExitCode } from './errors.ts';
@@ -26,6 +27,8 @@ Commands:
   serve      local mode: scheduler, webhooks, API and reconcilers in one process
   help CMD   details of one command
 
+Options: --version prints the version; COMMAND --help the command's details.
+
 Exit codes: 0 ok, 1 differences found (diff --exit-code), 2 bad usage or
 configuration, 3 the diff/sync failed, 4 application busy (still being
 reconciled after a minute of waiting).`;
@@ -41,6 +44,16 @@ const HELP: Record<string, string> = {
   serve: SERVE_USAGE,
 };
 
+// Replaced by the package version when scripts/build.ts bundles the CLI.
+declare const __DRIFTLESS_VERSION__: string | undefined;
+
+/** The version built into the bundle; run from source, the checkout's package.json. */
+function version(): string {
+  if (typeof __DRIFTLESS_VERSION__ === 'string') return __DRIFTLESS_VERSION__;
+  const pkg = new URL('../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
 // A dependency's url.parse() call makes Node print a deprecation warning on
 // every run; it says nothing a user of the CLI can act on.
 process.noDeprecation = true;
@@ -52,6 +65,10 @@ enableCompileCache();
 // Commands are imported when run, so each loads only the modules it needs.
 async function run(argv: string[]): Promise<ExitCode> {
   const [command, ...rest] = argv;
+  if (command === '--version') {
+    process.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${HELP[command ?? ''] ?? USAGE}\n`);
     return EXIT.ok;

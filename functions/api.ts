@@ -14,6 +14,7 @@ import { connectCluster } from '../shared/kube/connect.ts';
 import { SqsReconcileQueue } from '../shared/queue/sqs-queue.ts';
 import { reconcile } from '../shared/engine/reconcile.ts';
 import { readEnv } from '../shared/runtime/env.ts';
+import { functionSettings } from '../shared/runtime/function-settings.ts';
 import { gitAuth } from '../shared/runtime/git-auth.ts';
 import { powertools } from '../shared/runtime/powertools.ts';
 import { SecretCache } from '../shared/secrets/secret-cache.ts';
@@ -22,7 +23,7 @@ import { createDynamoClient, createStateTable } from '../shared/state/client.ts'
 const env = readEnv(['TABLE_NAME', 'QUEUE_URL']);
 const { logger, metrics, tracer } = powertools('driftless-api');
 const secrets = new SecretCache(tracer.captureAWSv3Client(new SecretsManagerClient({})));
-const auth = gitAuth(secrets, env.GIT_CREDENTIALS_SECRET_ARN);
+const settings = functionSettings(env, gitAuth(secrets, env.GIT_CREDENTIALS_SECRET_ARN));
 const deps: ApiDeps = {
   table: createStateTable({
     tableName: env.TABLE_NAME,
@@ -32,10 +33,9 @@ const deps: ApiDeps = {
   diff: async (app, cluster, previous) =>
     reconcile(app, {
       cluster: { name: cluster.metadata.name, connection: await connectCluster(cluster) },
-      source: { cacheDir: env.SOURCE_CACHE_DIR, ...(auth ? { auth } : {}) },
+      settings,
+      request: { dryRun: true },
       previous,
-      dryRun: true,
-      concurrency: env.RECONCILE_CONCURRENCY,
     }),
 };
 

@@ -17,6 +17,7 @@ import { requeueLater } from '../shared/queue/sqs-retry.ts';
 import { processMessage, type ReconcilerDeps } from '../shared/worker/process-message.ts';
 import { CloudWatchAlarmSource } from '../shared/rollout/alarms.ts';
 import { readEnv } from '../shared/runtime/env.ts';
+import { functionSettings } from '../shared/runtime/function-settings.ts';
 import { gitAuth } from '../shared/runtime/git-auth.ts';
 import { powertools } from '../shared/runtime/powertools.ts';
 import { SecretCache } from '../shared/secrets/secret-cache.ts';
@@ -27,13 +28,12 @@ const env = readEnv(['TABLE_NAME', 'QUEUE_URL']);
 const { logger, metrics, tracer } = powertools('driftless-reconciler');
 const sqs = tracer.captureAWSv3Client(new SQSClient({}));
 const secrets = new SecretCache(tracer.captureAWSv3Client(new SecretsManagerClient({})));
-const auth = gitAuth(secrets, env.GIT_CREDENTIALS_SECRET_ARN);
 const deps: ReconcilerDeps = {
   table: createStateTable({
     tableName: env.TABLE_NAME,
     client: tracer.captureAWSv3Client(createDynamoClient()),
   }),
-  source: { cacheDir: env.SOURCE_CACHE_DIR, ...(auth ? { auth } : {}) },
+  settings: functionSettings(env, gitAuth(secrets, env.GIT_CREDENTIALS_SECRET_ARN)),
   connect: connectCluster,
   events: new EventBridgePublisher(
     tracer.captureAWSv3Client(new EventBridgeClient({})),
@@ -48,7 +48,6 @@ const deps: ReconcilerDeps = {
         ),
       }
     : {}),
-  concurrency: env.RECONCILE_CONCURRENCY,
 };
 
 const queue = new SqsReconcileQueue(sqs, env.QUEUE_URL!);

@@ -1,7 +1,7 @@
 import { reconcile } from '../../shared/engine/reconcile.ts';
 import { readInventory } from '../../shared/state/inventory-store.ts';
 import { COMMON_OPTIONS, parse, TARGET_OPTIONS } from '../args.ts';
-import { connect, progressPrinter, sourceOptions } from '../context.ts';
+import { connect, progressPrinter, cliSettings } from '../context.ts';
 import { EXIT, type ExitCode } from '../errors.ts';
 import { formatDiff, formatSummary, resultJson, styleFor } from '../output.ts';
 import { openState } from '../state-store.ts';
@@ -29,13 +29,11 @@ export async function diffCommand(argv: string[]): Promise<ExitCode> {
     const previous = state ? await readInventory(state.table, target.stateKey) : undefined;
     const result = await reconcile(target.app, {
       cluster: { name: target.cluster.metadata.name, connection: connected.value },
-      source: sourceOptions(values['cache-dir']),
+      settings: cliSettings(values['cache-dir']),
+      request: { dryRun: true, revision: values.revision },
       previous,
-      dryRun: true,
-      ...(values.revision ? { revision: values.revision } : {}),
-      ...(process.stderr.isTTY && values.output !== 'json'
-        ? { onProgress: progressPrinter(false)! }
-        : {}),
+      onProgress:
+        process.stderr.isTTY && values.output !== 'json' ? progressPrinter(false) : undefined,
     });
     if (values.output === 'json')
       process.stdout.write(`${JSON.stringify(resultJson(result), null, 2)}\n`);

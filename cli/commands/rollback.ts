@@ -9,7 +9,7 @@ import { runApplication } from '../../shared/app-run/run-application.ts';
 import { reconcileRollout } from '../../shared/rollout/rollout.ts';
 import { getRegistryEntry } from '../../shared/state/registry.ts';
 import { COMMON_OPTIONS, parse } from '../args.ts';
-import { connect, progressPrinter, sourceOptions } from '../context.ts';
+import { connect, progressPrinter, cliSettings } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { requireState } from '../state-store.ts';
 import { exitFor, printResult, whoami } from './sync.ts';
@@ -54,6 +54,7 @@ export async function rollbackCommand(argv: string[]): Promise<ExitCode> {
       throw err;
     }
     const onProgress = progressPrinter(values.quiet || values.output === 'json');
+    const settings = cliSettings(values['cache-dir']);
     if (isRollout(entry.app)) {
       // Every destination goes back at once, held there like any rollback.
       const clusters = entry.clusters ?? [];
@@ -64,9 +65,9 @@ export async function rollbackCommand(argv: string[]): Promise<ExitCode> {
         owner: `${whoami()}/${randomUUID()}`,
         trigger: { kind: 'rollback', by: whoami() },
         mode: 'sync',
-        revision: target.revision,
-        source: sourceOptions(values['cache-dir']),
-        ...(onProgress ? { onProgress } : {}),
+        settings,
+        request: { revision: target.revision },
+        onProgress,
       });
       const results = outcome.status === 'done' ? outcome.runs : [];
       const busy = results.find((r) => r.outcome.status !== 'done');
@@ -95,9 +96,9 @@ export async function rollbackCommand(argv: string[]): Promise<ExitCode> {
           owner: `${whoami()}/${randomUUID()}`,
           trigger: { kind: 'rollback', by: whoami(), rollbackOf: target.seq },
           mode: 'sync',
-          revision: target.revision,
-          source: sourceOptions(values['cache-dir']),
-          ...(onProgress ? { onProgress } : {}),
+          settings,
+          request: { revision: target.revision },
+          onProgress,
         }),
       values.quiet || values.output === 'json',
     );

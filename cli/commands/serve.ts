@@ -20,7 +20,7 @@ import { webhookDeps } from '../../shared/runtime/webhook-deps.ts';
 import { runSchedule } from '../../shared/scheduler/run-schedule.ts';
 import { handleWebhook, MAX_BODY_BYTES } from '../../shared/webhooks/index.ts';
 import { COMMON_OPTIONS, parse, parseDuration } from '../args.ts';
-import { sourceOptions } from '../context.ts';
+import { cliSettings } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { shortSha } from '../output.ts';
 import { serveGuard, type ServeGuard } from '../serve-guard.ts';
@@ -88,7 +88,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
   }
   const unpublish = publishSocket(stateDir, state.socket);
   const apiSecret = createServeSecret(stateDir);
-  const source = sourceOptions(values['cache-dir']);
+  const settings = cliSettings(values['cache-dir']);
   const events: EventPublisher = {
     publish: async (list) => {
       for (const e of list)
@@ -110,10 +110,10 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
     process: async (body) => {
       const outcome = await processMessage(body, `serve/${randomUUID()}`, {
         table: state.table,
-        source,
+        settings,
         connect: connectCluster,
         events,
-        ...(alarms ? { alarms } : {}),
+        alarms,
       });
       if (outcome.kind === 'dropped') log(`[reconcile] dropped: ${outcome.reason}`);
       else if (outcome.kind === 'retry')
@@ -217,9 +217,9 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
             diff: async (app, cluster, previous) =>
               reconcile(app, {
                 cluster: { name: cluster.metadata.name, connection: await connectCluster(cluster) },
-                source,
+                settings,
+                request: { dryRun: true },
                 previous,
-                dryRun: true,
               }),
           },
         );

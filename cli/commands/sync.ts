@@ -5,7 +5,7 @@ import { reconcile } from '../../shared/engine/reconcile.ts';
 import { putRegistryEntry } from '../../shared/state/registry.ts';
 import type { SyncResult } from '../../shared/sync/result.ts';
 import { COMMON_OPTIONS, parse, parseDuration, TARGET_OPTIONS } from '../args.ts';
-import { connect, progressPrinter, sourceOptions } from '../context.ts';
+import { connect, progressPrinter, cliSettings } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import {
   formatDiff,
@@ -62,22 +62,24 @@ export async function syncCommand(argv: string[]): Promise<ExitCode> {
     'no-wait': { type: 'boolean', default: false },
   });
   const target = resolveTarget(values);
-  if (values.timeout) target.app.spec.healthTimeout = parseDuration('--timeout', values.timeout);
-  const timeoutMs = values.timeout ? target.app.spec.healthTimeout : undefined;
+  // One bound for applying and for the health wait, on every path; the
+  // Application itself is recorded as declared.
+  const request = {
+    revision: values.revision,
+    prune: values.prune,
+    waitForHealth: !values['no-wait'],
+    timeoutMs: values.timeout ? parseDuration('--timeout', values.timeout) : undefined,
+  };
   const onProgress = progressPrinter(values.quiet || values.output === 'json');
-  const source = sourceOptions(values['cache-dir']);
+  const settings = cliSettings(values['cache-dir']);
   const state = await openState(values, { create: true });
   try {
     if (!state) {
       const result = await reconcile(target.app, {
         cluster: { name: target.cluster.metadata.name, connection: await connect(target.cluster) },
-        source,
-        dryRun: values['dry-run'],
-        ...(values.prune !== undefined ? { prune: values.prune } : {}),
-        ...(values.revision ? { revision: values.revision } : {}),
-        ...(timeoutMs ? { applyTimeoutMs: timeoutMs } : {}),
-        ...(values['no-wait'] ? { waitForHealth: false } : {}),
-        ...(onProgress ? { onProgress } : {}),
+        settings,
+        request: { ...request, dryRun: values['dry-run'] },
+        onProgress,
       });
       printResult(result, values.output, values['dry-run']);
       return exitFor(result);
@@ -98,11 +100,9 @@ export async function syncCommand(argv: string[]): Promise<ExitCode> {
           owner: `${whoami()}/${randomUUID()}`,
           trigger: { kind: 'manual', by: whoami() },
           mode: values['dry-run'] ? 'diff' : 'sync',
-          ...(values.revision ? { revision: values.revision } : {}),
-          ...(values.prune !== undefined ? { prune: values.prune } : {}),
-          source,
-          ...(values['no-wait'] ? { waitForHealth: false } : {}),
-          ...(onProgress ? { onProgress } : {}),
+          settings,
+          request,
+          onProgress,
         }),
       values.quiet || values.output === 'json',
     );

@@ -35,24 +35,17 @@ export async function recordRun(
   let intentWritten = false;
   const result = await reconcile(app, {
     cluster: { name: destinationOf(app).cluster, connection: await input.connect() },
-    source: input.source,
+    settings: input.settings,
+    request: { ...input.request, revision: run.revision, dryRun: run.dryRun },
     previous: run.previous,
-    dryRun: run.dryRun,
-    ...(run.revision ? { revision: run.revision } : {}),
-    ...(input.prune !== undefined ? { prune: input.prune } : {}),
-    ...(input.render ? { render: input.render } : {}),
-    ...(input.concurrency ? { concurrency: input.concurrency } : {}),
-    ...(input.waitForHealth !== undefined ? { waitForHealth: input.waitForHealth } : {}),
-    ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+    onProgress: input.onProgress,
     signal: input.signal ? AbortSignal.any([keeper.signal, input.signal]) : keeper.signal,
-    ...(run.dryRun
-      ? {}
-      : {
-          beforeApply: async (intent: Inventory) => {
-            await writeInventory(table, keeper.current(), intent);
-            intentWritten = true;
-          },
-        }),
+    beforeApply: run.dryRun
+      ? undefined
+      : async (intent: Inventory) => {
+          await writeInventory(table, keeper.current(), intent);
+          intentWritten = true;
+        },
   });
   if (run.dryRun) return { result };
   if (intentWritten || JSON.stringify(result.inventory) !== JSON.stringify(run.previous)) {

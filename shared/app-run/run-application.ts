@@ -1,4 +1,3 @@
-import { DEFAULT_LEASE_TTL_MS } from '../state/lease.ts';
 import { withLease } from '../state/with-lease.ts';
 import { runHeld } from './run-held.ts';
 import type { AppRunInput, AppRunOutcome } from './types.ts';
@@ -17,7 +16,7 @@ export async function runApplication(input: AppRunInput): Promise<AppRunOutcome>
   return withLease(
     table,
     name,
-    { owner: input.owner, ttlMs: input.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS },
+    { owner: input.owner, ttlMs: input.settings.leaseTtlMs },
     (record, keeper) => runHeld(input, record, keeper, startedAt),
   );
 }

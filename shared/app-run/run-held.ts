@@ -29,11 +29,11 @@ export async function runHeld(
   }
   // The revision to reconcile: one given (rollback, CLI --revision), the
   // rollback hold's while the branch still points where it did, or the head.
-  let revision = input.revision;
+  let revision = input.request?.revision;
   let hold = record.state?.hold;
   let head: string | undefined;
   if (input.mode === 'auto' && !revision) {
-    head = input.head ?? (await resolveRevision(app.spec.source, input.source)).revision;
+    head = input.head ?? (await resolveRevision(app.spec.source, input.settings.source)).revision;
     if (hold && head === hold.headRevision) revision = hold.revision;
     else {
       hold = undefined;
@@ -51,7 +51,7 @@ export async function runHeld(
     hold = undefined;
   }
   const branchHead = async (): Promise<string> =>
-    head ?? input.head ?? (await resolveRevision(app.spec.source, input.source)).revision;
+    head ?? input.head ?? (await resolveRevision(app.spec.source, input.settings.source)).revision;
   const previousState = record.state;
   const previous = await readInventory(table, name);
   const dryRun = input.mode === 'diff' || (input.mode === 'auto' && !app.spec.syncPolicy.automated);

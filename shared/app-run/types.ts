@@ -1,7 +1,7 @@
 import type { Application } from '../config/application.ts';
 import type { ClusterConnection } from '../kube/client.ts';
-import type { ReconcileOptions, ReconcileProgress } from '../engine/reconcile.ts';
-import type { SourceOptions } from '../source/index.ts';
+import type { ReconcileProgress } from '../engine/reconcile.ts';
+import type { EngineSettings, RunRequest } from '../engine/settings.ts';
 import type { SyncTrigger } from '../state/history.ts';
 import type { StateTable } from '../state/client.ts';
 import type { AlarmSource } from '../rollout/alarms.ts';
@@ -17,6 +17,7 @@ export type RunMode = 'auto' | 'sync' | 'diff';
 
 export interface AppRunInput {
   table: StateTable;
+  settings: EngineSettings;
   app: Application;
   /** Resolved only when the cluster is actually needed. */
   connect: () => Promise<ClusterConnection>;
@@ -29,17 +30,8 @@ export interface AppRunInput {
   owner: string;
   trigger: SyncTrigger;
   mode: RunMode;
-  /** Sync this revision instead of the spec's target (rollback). */
-  revision?: string;
-  /** Override the app's prune policy (CLI `--prune`). */
-  prune?: boolean;
-  source: SourceOptions;
-  render?: ReconcileOptions['render'];
-  concurrency?: number;
-  /** Wait for the applied objects to become healthy. Default true. */
-  waitForHealth?: boolean;
-  /** Lease time-to-live; renewed at a third of it while the sync runs. Default `DEFAULT_LEASE_TTL_MS`. */
-  leaseTtlMs?: number;
+  /** Revision, prune, health wait and timeout for this run; whether to write follows from `mode`. */
+  request?: Omit<RunRequest, 'dryRun'>;
   /**
    * Aborted when the caller must stop writing to the cluster (a Lambda near
    * its deadline); the engine stops as it does when the lease is lost.

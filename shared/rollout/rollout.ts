@@ -13,7 +13,6 @@ import {
 } from '../state/app-state.ts';
 import type { SyncTrigger } from '../state/history.ts';
 import type { LeaseKeeper } from '../state/lease-keeper.ts';
-import { DEFAULT_LEASE_TTL_MS } from '../state/lease.ts';
 import { withLease } from '../state/with-lease.ts';
 import { destinationStates } from './destination-states.ts';
 import { planRollout, passed, recordStep, type DestinationView, type WaveAction } from './waves.ts';
@@ -67,7 +66,7 @@ export async function reconcileRollout(input: RolloutInput): Promise<RolloutOutc
   return withLease(
     table,
     app.metadata.name,
-    { owner: input.owner, ttlMs: input.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS },
+    { owner: input.owner, ttlMs: input.settings.leaseTtlMs },
     (record, keeper) => coordinate(input, record.state, keeper),
   );
 }
@@ -83,7 +82,7 @@ async function coordinate(
     return { status: 'skipped', reason: `suspended by ${by} at ${new Date(at).toISOString()}` };
   }
   const startedAt = Date.now();
-  const head = (await resolveRevision(app.spec.source, input.source)).revision;
+  const head = (await resolveRevision(app.spec.source, input.settings.source)).revision;
   const baking = Boolean(app.spec.rollback && app.spec.syncPolicy.automated);
   let stopped = state?.hold?.headRevision === head ? state.hold : undefined;
   let views = await destinationStates(table, app);
@@ -179,12 +178,12 @@ async function runPlan(
         const trigger: SyncTrigger = { kind: 'rollback', by: 'driftless', reason: action.reason };
         return runDestination(input, v, trigger, action, {
           mode: 'sync',
-          revision: action.to,
+          request: { ...input.request, revision: action.to },
           head: action.head,
         });
       }
       return runDestination(input, v, input.trigger, action, {
-        ...(action.kind === 'follow' ? { head: action.head } : {}),
+        head: action.kind === 'follow' ? action.head : undefined,
       });
     }),
   );

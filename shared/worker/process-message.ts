@@ -11,10 +11,8 @@ import { ReconcileMessage } from '../queue/message.ts';
 import type { AlarmSource } from '../rollout/alarms.ts';
 import { runApplication } from '../app-run/run-application.ts';
 import { type AppRunOutcome } from '../app-run/types.ts';
-import type { ReconcileOptions } from '../engine/reconcile.ts';
-import type { SourceOptions } from '../source/index.ts';
+import type { EngineSettings } from '../engine/settings.ts';
 import type { StateTable } from '../state/client.ts';
-import { DEFAULT_LEASE_TTL_MS } from '../state/lease.ts';
 import { getRegistryEntry } from '../state/registry.ts';
 import { isRollout } from '../config/destinations.ts';
 import { reconcileRollout, type RolloutOutcome } from '../rollout/rollout.ts';
@@ -22,16 +20,13 @@ import { deadlineSignal, startMarginMs } from './deadline.ts';
 
 export interface ReconcilerDeps {
   table: StateTable;
-  source: SourceOptions;
-  render?: ReconcileOptions['render'];
+  settings: EngineSettings;
   connect: (cluster: Cluster) => Promise<ClusterConnection>;
   events: EventPublisher;
   /** Told of every automated rollback (SNS in AWS). */
   notifier?: Notifier;
   /** Where rollback policies' alarms are read (CloudWatch in AWS). */
   alarms?: AlarmSource;
-  concurrency?: number;
-  leaseTtlMs?: number;
 }
 
 /**
@@ -81,7 +76,7 @@ export async function processMessage(
   const message = parsed.data;
   if (deadline === undefined) return reconcileMessage(message, owner, deps);
   const left = deadline - Date.now();
-  if (left < startMarginMs(deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS))
+  if (left < startMarginMs(deps.settings.leaseTtlMs))
     return {
       kind: 'retry',
       app: message.app,
@@ -123,18 +118,14 @@ async function reconcileMessage(
   const app = entry.app;
   const common = {
     table: deps.table,
+    settings: deps.settings,
     app,
     owner,
     trigger: message.trigger,
     mode: message.mode,
-    ...(message.revision ? { revision: message.revision } : {}),
-    ...(message.prune !== undefined ? { prune: message.prune } : {}),
-    source: deps.source,
-    ...(deps.render ? { render: deps.render } : {}),
-    ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
-    ...(deps.leaseTtlMs ? { leaseTtlMs: deps.leaseTtlMs } : {}),
-    ...(deps.alarms ? { alarms: deps.alarms } : {}),
-    ...(signal ? { signal } : {}),
+    request: { revision: message.revision, prune: message.prune },
+    alarms: deps.alarms,
+    signal,
     registeredWatchPaths: entry.watchPaths ?? [],
   };
   const busy = (outcome: { holder?: string; retryAfterMs: number }): MessageOutcome => ({

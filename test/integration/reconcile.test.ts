@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { engineSettings } from '../../shared/engine/settings.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,9 +58,11 @@ describe('reconcile from Git to cluster-a', () => {
         name: c.name,
         connection: { server: c.server, ca: readFileSync(c.caFile), token: c.adminToken },
       },
-      source: { cacheDir },
+      settings: engineSettings({
+        source: { cacheDir },
+        render: { binaries: { kustomize: toolPath('kustomize'), helm: toolPath('helm') } },
+      }),
       previous,
-      render: { binaries: { kustomize: toolPath('kustomize'), helm: toolPath('helm') } },
       ...extra,
     };
   }

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { engineSettings } from '../../shared/engine/settings.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -90,7 +91,7 @@ describe('rollback policy: bake, automated rollback and hold', () => {
       owner: uniqueName('owner'),
       trigger: { kind: 'schedule', by: 'test' },
       mode: 'auto',
-      source: { cacheDir },
+      settings: engineSettings({ source: { cacheDir } }),
       alarms: new CloudWatchAlarmSource(cloudwatch),
       ...extra,
     });

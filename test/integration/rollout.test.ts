@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { engineSettings } from '../../shared/engine/settings.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -139,7 +140,7 @@ describe('progressive rollout across clusters', () => {
         uniqueName('owner'),
         {
           table,
-          source: { cacheDir },
+          settings: engineSettings({ source: { cacheDir } }),
           connect: connectCluster,
           events: { publish: async (list) => void events.push(...list) },
           notifier: { notify: async (event) => void notices.push(event) },
@@ -354,7 +355,7 @@ describe('progressive rollout across clusters', () => {
     ]);
     const handled = await processMessage(JSON.stringify(queued[0]), uniqueName('owner'), {
       table,
-      source: { cacheDir },
+      settings: engineSettings({ source: { cacheDir } }),
       connect: connectCluster,
       events: { publish: async () => undefined },
     });

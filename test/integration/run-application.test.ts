@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { engineSettings } from '../../shared/engine/settings.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,7 +74,7 @@ describe('runApplication: engine with lease, state and history', () => {
       owner: uniqueName('owner'),
       trigger: { kind: 'schedule', by: 'test' },
       mode: 'auto',
-      source: { cacheDir },
+      settings: engineSettings({ source: { cacheDir } }),
       ...extra,
     });
     return {
@@ -120,7 +121,7 @@ describe('runApplication: engine with lease, state and history', () => {
     const back = await runApplication(
       input({
         mode: 'sync',
-        revision: first,
+        request: { revision: first },
         trigger: { kind: 'rollback', by: 'test', rollbackOf: 1 },
       }),
     );
@@ -204,7 +205,7 @@ describe('runApplication: engine with lease, state and history', () => {
     const back = await runApplication(
       input({
         mode: 'sync',
-        revision: first,
+        request: { revision: first },
         trigger: { kind: 'rollback', by: 'oncall', rollbackOf: 1 },
       }),
     );
@@ -231,7 +232,11 @@ describe('runApplication: engine with lease, state and history', () => {
     expect((await readApp(table, name))?.state?.hold).toBeUndefined();
 
     await runApplication(
-      input({ mode: 'sync', revision: first, trigger: { kind: 'rollback', by: 'oncall' } }),
+      input({
+        mode: 'sync',
+        request: { revision: first },
+        trigger: { kind: 'rollback', by: 'oncall' },
+      }),
     );
     expect((await readApp(table, name))?.state?.hold?.headRevision).toBe(fixed);
     expect(await setSuspended(table, name, false, { by: 'oncall', owner: 'resume-1' })).toEqual({
@@ -322,7 +327,10 @@ describe('runApplication: engine with lease, state and history', () => {
         return 'done';
       },
     });
-    const render = { binaries: { kustomize: toolPath('kustomize') } };
+    const settings = engineSettings({
+      source: { cacheDir },
+      render: { binaries: { kustomize: toolPath('kustomize') } },
+    });
     const secret = 'route-secret';
     const deps = webhookDeps({ table: own, queue, secret: async () => secret });
     const pushOf = (after: string, changed: string[]) => {
@@ -342,7 +350,7 @@ describe('runApplication: engine with lease, state and history', () => {
     });
     expect(routed).toEqual([]);
 
-    const synced = await runApplication(input({ table: own, app: overlay, render }));
+    const synced = await runApplication(input({ table: own, app: overlay, settings }));
     expect(synced, synced.status === 'done' ? synced.result.error : '').toMatchObject({
       status: 'done',
       result: { status: 'Synced', watchPaths: ['base'] },
@@ -355,7 +363,7 @@ describe('runApplication: engine with lease, state and history', () => {
       statusCode: 202,
     });
     expect(routed).toEqual([name]);
-    expect(await runApplication(input({ table: own, app: overlay, render }))).toMatchObject({
+    expect(await runApplication(input({ table: own, app: overlay, settings }))).toMatchObject({
       status: 'done',
       result: { status: 'Synced', revision: second, counts: { Configured: 1 } },
     });
@@ -363,7 +371,7 @@ describe('runApplication: engine with lease, state and history', () => {
 
     // A render that fails keeps the paths, so the push that fixes the base still routes.
     const broken = commit({ ...tree, 'base/kustomization.yaml': 'resources: [cm.yaml\n' });
-    expect(await runApplication(input({ table: own, app: overlay, render }))).toMatchObject({
+    expect(await runApplication(input({ table: own, app: overlay, settings }))).toMatchObject({
       result: { status: 'Failed', revision: broken },
     });
     expect((await getRegistryEntry(own, name))?.watchPaths).toEqual(['base']);
@@ -394,7 +402,11 @@ describe('runApplication: engine with lease, state and history', () => {
     commit({ 'app/cm.yaml': configMapYaml('settings', 'two') });
     await runApplication(input());
     await runApplication(
-      input({ mode: 'sync', revision: first, trigger: { kind: 'rollback', by: 'oncall' } }),
+      input({
+        mode: 'sync',
+        request: { revision: first },
+        trigger: { kind: 'rollback', by: 'oncall' },
+      }),
     );
     await setSuspended(table, name, true, { by: 'oncall', owner: 'suspend-hold' });
     expect((await readApp(table, name))?.state).toMatchObject({

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { engineSettings } from '../../shared/engine/settings.ts';
 import {
   mkdirSync,
   mkdtempSync,
@@ -76,6 +77,12 @@ describe('hostile repositories (real Git server, real kustomize and helm, cluste
       },
     });
 
+  const settingsFor = (dir: string) =>
+    engineSettings({
+      source: { cacheDir: dir },
+      render: { binaries: { kustomize: toolPath('kustomize'), helm: toolPath('helm') } },
+    });
+
   const options = (): ReconcileOptions => {
     const c = clusterA();
     return {
@@ -83,8 +90,7 @@ describe('hostile repositories (real Git server, real kustomize and helm, cluste
         name: c.name,
         connection: { server: c.server, ca: readFileSync(c.caFile), token: c.adminToken },
       },
-      source: { cacheDir },
-      render: { binaries: { kustomize: toolPath('kustomize'), helm: toolPath('helm') } },
+      settings: settingsFor(cacheDir),
     };
   };
 
@@ -431,7 +437,7 @@ describe('hostile repositories (real Git server, real kustomize and helm, cluste
     commitTree(git.repoPath(name), 'main', { 'app/cm.yaml': cm('x', 'y') });
     const result = await reconcile(app(name, url, 'app'), {
       ...options(),
-      source: { cacheDir: join(open, 'c') },
+      settings: settingsFor(join(open, 'c')),
     });
     expect(result.error).toContain(`cache folder ${join(open, 'c')} is writable by other users`);
     rmSync(open, { recursive: true, force: true });

@@ -1,0 +1,72 @@
+import type { SourceOptions } from '../source/index.ts';
+import { DEFAULT_LEASE_TTL_MS } from '../state/lease.ts';
+
+/** Where the renderer binaries are and how long one run may take. */
+export interface RenderSettings {
+  /** Binary paths; otherwise DRIFTLESS_KUSTOMIZE / DRIFTLESS_HELM, then PATH. */
+  binaries?: { kustomize?: string; helm?: string };
+  /** Longest one kustomize or helm run may take. */
+  toolTimeoutMs: number;
+  /** The cluster version for Helm's `.Capabilities`, instead of asking the server (tests, benchmarks). */
+  kubeVersion?: string;
+}
+
+/**
+ * How the engine runs in this process: built once where the process starts
+ * (a Lambda container, a CLI command, `driftless serve`) and passed down
+ * unchanged; what one run is asked to do travels separately (RunRequest).
+ */
+export interface EngineSettings {
+  /** Git access: cache folder (on Lambda under /tmp), credentials, timeout. */
+  source: SourceOptions;
+  render: RenderSettings;
+  /** Requests in flight at once per reconcile: dry-runs, applies, reads. */
+  concurrency: number;
+  /** Bound on the apply phase when the run sets none. */
+  applyTimeoutMs: number;
+  /** An application's lease; renewed at a third of it while a run holds it. */
+  leaseTtlMs: number;
+}
+
+/** Every default of the engine, in one place. */
+export const ENGINE_DEFAULTS = {
+  concurrency: 16,
+  applyTimeoutMs: 5 * 60_000,
+  toolTimeoutMs: 60_000,
+  leaseTtlMs: DEFAULT_LEASE_TTL_MS,
+} as const;
+
+export interface EngineSettingsInput {
+  source: SourceOptions;
+  render?: Partial<RenderSettings>;
+  concurrency?: number;
+  applyTimeoutMs?: number;
+  leaseTtlMs?: number;
+}
+
+export function engineSettings(input: EngineSettingsInput): EngineSettings {
+  return {
+    source: input.source,
+    render: { toolTimeoutMs: ENGINE_DEFAULTS.toolTimeoutMs, ...input.render },
+    concurrency: input.concurrency ?? ENGINE_DEFAULTS.concurrency,
+    applyTimeoutMs: input.applyTimeoutMs ?? ENGINE_DEFAULTS.applyTimeoutMs,
+    leaseTtlMs: input.leaseTtlMs ?? ENGINE_DEFAULTS.leaseTtlMs,
+  };
+}
+
+/**
+ * What one run is asked to do beyond the application's spec. Nothing here
+ * edits the spec: state records the Application as declared.
+ */
+export interface RunRequest {
+  /** Sync this commit (or ref) instead of the spec's targetRevision: rollback, `--revision`. */
+  revision?: string;
+  /** Compute and report only; write nothing to the cluster. */
+  dryRun?: boolean;
+  /** Delete objects removed from the source. Default: the app's syncPolicy.automated.prune. */
+  prune?: boolean;
+  /** Wait for health after applying. Default true. */
+  waitForHealth?: boolean;
+  /** Bound on applying and on waiting for health (`--timeout`); default: the spec's healthTimeout and the settings' apply timeout. */
+  timeoutMs?: number;
+}
