@@ -1,5 +1,5 @@
 import { build } from 'esbuild';
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,14 +12,54 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const banner =
   "import { createRequire as __driftlessRequire } from 'node:module'; const require = __driftlessRequire(import.meta.url);";
 
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string;
+  bin: Record<string, string>;
+  engines: { node: string };
+};
+// The launcher's check compares majors, so engines must stay a plain ">=N".
+const nodeMajor = /^>=\s*(\d+)(\.0)*$/.exec(pkg.engines.node)?.[1];
+if (!nodeMajor)
+  throw new Error(`package.json engines.node must read ">=N", not ${pkg.engines.node}`);
+
+// The CLI's own code is the entry chunk dist/cli/chunks/main.mjs; the bin
+// (package.json "bin", dist/cli/driftless.mjs) is the launcher below.
+const CLI_DIR = 'dist/cli';
+const CLI_MAIN = 'chunks/main';
+const bin = pkg.bin['driftless'];
+if (bin !== `${CLI_DIR}/driftless.mjs`) throw new Error(`package.json bin is ${bin}`);
+
 const entries: { in: string; out: string; external?: string[] }[] = [
-  // dynalite loads a native LevelDB addon, so it stays a runtime dependency.
-  { in: 'cli/main.ts', out: 'dist/cli/driftless.mjs', external: ['dynalite'] },
+  // dynalite loads a native LevelDB addon (classic-level, through level), so it
+  // stays a runtime dependency that npm installs next to the bundle.
+  { in: 'cli/main.ts', out: `${CLI_DIR}/${CLI_MAIN}.mjs`, external: ['dynalite'] },
   ...['scheduler', 'webhook', 'reconciler', 'api'].map((f) => ({
     in: `functions/${f}.ts`,
     out: `dist/functions/${f}.mjs`,
   })),
 ];
+
+/**
+ * The bin: it checks the Node version before loading anything else. The
+ * bundle cannot check for itself, since ES modules are linked before any of
+ * their code runs, and on an older Node linking already fails (Node 20 has no
+ * `enableCompileCache` in node:module) with a SyntaxError that names neither
+ * driftless nor Node's version. So this file keeps to syntax any Node with ES
+ * modules parses, and loads the bundle with a dynamic import, which links it
+ * only after the check passed. Exit code 2: bad configuration (cli/errors.ts).
+ */
+const launcher = `#!/usr/bin/env node
+// driftless ${pkg.version}: checks the Node version, then loads the CLI.
+if (Number(process.versions.node.split('.')[0]) < ${nodeMajor}) {
+  process.stderr.write(
+    'error: driftless needs Node.js ${nodeMajor} or newer; this is Node.js ' + process.version +
+      ' (' + process.execPath + '). Put Node.js ${nodeMajor}+ first on PATH, or run it with that node.\\n',
+  );
+  process.exitCode = 2;
+} else {
+  import('./${CLI_MAIN}.mjs');
+}
+`;
 
 // `--only=cli` builds just the CLI (what its tests run).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -30,20 +70,21 @@ const selected = entries.filter(
 const started = Date.now();
 await Promise.all(
   selected.map(async (e) => {
+    const cli = e.out.startsWith(`${CLI_DIR}/`);
     // Old chunks would pile up next to new ones.
-    if (e.out.includes('/cli/'))
-      rmSync(dirname(join(root, e.out)), { recursive: true, force: true });
+    if (cli) rmSync(join(root, CLI_DIR), { recursive: true, force: true });
     mkdirSync(dirname(join(root, e.out)), { recursive: true });
-    const cli = e.out.includes('/cli/');
     await build({
       entryPoints: [join(root, e.in)],
       ...(cli
         ? {
-            outdir: dirname(join(root, e.out)),
-            entryNames: 'driftless',
+            outdir: join(root, CLI_DIR),
+            entryNames: CLI_MAIN,
             chunkNames: 'chunks/[name]-[hash]',
             outExtension: { '.js': '.mjs' },
             splitting: true,
+            // `driftless --version`: the version this bundle was built as.
+            define: { __DRIFTLESS_VERSION__: JSON.stringify(pkg.version) },
           }
         : { outfile: join(root, e.out) }),
       bundle: true,
@@ -52,13 +93,20 @@ await Promise.all(
       format: 'esm',
       minify: true,
       sourcemap: true,
-      banner: { js: cli ? `#!/usr/bin/env node\n${banner}` : banner },
+      banner: { js: banner },
       external: e.external ?? [],
       // As the CDK bundles the functions: the AWS SDK's ESM builds tree-shake,
       // its CommonJS builds pull in every protocol codec.
       ...(e.out.includes('/functions/') ? { mainFields: ['module', 'main'] } : {}),
       logLevel: 'warning',
     });
+    if (cli) {
+      // Written last: test/helpers/cli.ts takes the bin's mtime for the build's.
+      const binPath = join(root, bin);
+      writeFileSync(binPath, launcher);
+      // Executable, so `npx driftless` and a `driftless` on PATH run it.
+      chmodSync(binPath, 0o755);
+    }
   }),
 );
-console.log(`built ${selected.length} bundle(s) in ${Date.now() - started} ms`);
+console.error(`built ${selected.length} bundle(s) in ${Date.now() - started} ms`);
