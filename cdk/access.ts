@@ -40,7 +40,7 @@ export interface ClusterAccessProps {
 }
 
 /**
- * EKS access entries (not the aws-auth ConfigMap, see DESIGN.md §4) that map
+ * EKS access entries (not the aws-auth ConfigMap, see docs/aws.md#clusters) that map
  * each Driftless role to a Kubernetes identity on each cluster, and
  * `eks:DescribeCluster` (endpoint and CA) on exactly those clusters.
  */

@@ -271,7 +271,7 @@ const TABLE_ACCESS: Record<EntryName, TableAccess[]> = {
 /**
  * Driftless on AWS: a schedule and webhooks enqueue reconcile requests, a
  * reconciler drains the queue into EKS clusters, state lives in DynamoDB,
- * and alarms and a dashboard watch it (DESIGN.md §1).
+ * and alarms and a dashboard watch it (docs/architecture.md#the-flow).
  */
 export class Driftless extends Construct {
   readonly table: dynamodb.Table;

@@ -3,7 +3,7 @@ import type { MessageOutcome } from '../worker/process-message.ts';
 
 /**
  * Fleet-level counts only: a metric per application would cost more than the
- * compute (DESIGN.md §4), so per-app detail lives in DynamoDB and the logs.
+ * compute (docs/aws.md#cost), so per-app detail lives in DynamoDB and the logs.
  */
 export function recordReconcileMetrics(metrics: Metrics, outcome: MessageOutcome): void {
   if (outcome.kind === 'rollout') {
