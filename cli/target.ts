@@ -3,12 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Application } from '../shared/config/application.ts';
 import { Cluster } from '../shared/config/cluster.ts';
-import {
-  destinationKey,
-  destinationsOf,
-  forDestination,
-  isRollout,
-} from '../shared/config/destinations.ts';
+import { chooseDestination, isRollout } from '../shared/config/destinations.ts';
 import { ConfigError } from '../shared/config/errors.ts';
 import { loadApplicationFile, loadConfigDir } from '../shared/config/load.ts';
 import { CliError } from './errors.ts';
@@ -89,29 +84,13 @@ function oneDestination(
   app: Application,
   wanted: string | undefined,
 ): { app: Application; cluster: string; stateKey: string } {
-  const name = app.metadata.name;
-  const clusters = destinationsOf(app).map((d) => d.cluster);
-  if (!isRollout(app)) {
-    if (wanted !== undefined && wanted !== clusters[0])
-      throw new CliError(
-        `application ${name} deploys to cluster "${clusters[0]}" only; --destination ${wanted} is not one of its destinations`,
-      );
-    return { app, cluster: clusters[0]!, stateKey: name };
-  }
-  if (wanted === undefined)
-    throw new CliError(
-      `application ${name} rolls out to several clusters (${clusters.join(', ')}): diff one of them with --destination CLUSTER; sync works on single-destination applications, and driftless serve and the reconciler run the rollout`,
-    );
-  const chosen = destinationsOf(app).find((d) => d.cluster === wanted);
-  if (!chosen)
-    throw new CliError(
-      `application ${name} has no destination on cluster "${wanted}" (its destinations: ${clusters.join(', ')})`,
-    );
-  return {
-    app: forDestination(app, chosen),
-    cluster: chosen.cluster,
-    stateKey: destinationKey(name, chosen.cluster),
-  };
+  const choice = chooseDestination(app, wanted, 'diff one of them with --destination CLUSTER');
+  if (choice.ok) return choice;
+  const note =
+    isRollout(app) && wanted === undefined
+      ? '; sync works on single-destination applications, and driftless serve and the reconciler run the rollout'
+      : '';
+  throw new CliError(`${choice.message}${note}`);
 }
 
 /**

@@ -11,11 +11,12 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { connectCluster } from '../shared/kube/connect.ts';
 import { EventBridgePublisher } from '../shared/observability/eventbridge.ts';
 import { recordReconcileMetrics } from '../shared/observability/metrics.ts';
+import { describeOutcome, outcomeLines } from '../shared/worker/describe-outcome.ts';
 import { SnsNotifier } from '../shared/observability/sns-notifier.ts';
 import { SqsReconcileQueue } from '../shared/queue/sqs-queue.ts';
 import { requeueLater } from '../shared/queue/sqs-retry.ts';
 import { processMessage, type ReconcilerDeps } from '../shared/worker/process-message.ts';
-import { CloudWatchAlarmSource } from '../shared/rollout/alarms.ts';
+import { CloudWatchAlarmSource } from '../shared/rollback/alarms.ts';
 import { readEnv } from '../shared/runtime/env.ts';
 import { functionSettings } from '../shared/runtime/function-settings.ts';
 import { gitAuth } from '../shared/runtime/git-auth.ts';
@@ -85,65 +86,23 @@ async function reconcileBatch(event: SQSEvent, context: Context): Promise<SQSBat
         deps,
         deadline,
       );
-      recordReconcileMetrics(metrics, outcome);
+      const report = describeOutcome(outcome);
+      recordReconcileMetrics(metrics, report);
       const fields = {
         messageId: record.messageId,
         receiveCount: record.attributes.ApproximateReceiveCount,
+        ...report,
+        events: report.events.length,
       };
-      if (outcome.kind === 'dropped')
-        logger.error('message dropped', { ...fields, reason: outcome.reason });
-      else if (outcome.kind === 'retry') {
+      if (outcome.kind === 'dropped') {
+        logger.error('message dropped', fields);
+      } else if (outcome.kind === 'retry') {
         const retryInSeconds = await requeue(record, outcome.retryAfterMs);
-        logger.warn('reconcile will be retried', {
-          ...fields,
-          app: outcome.app,
-          reason: outcome.reason,
-          ...(retryInSeconds !== undefined ? { retryInSeconds } : {}),
-        });
+        logger.warn('reconcile will be retried', { ...fields, retryInSeconds });
         // Put back as a new message: this copy is done.
         if (retryInSeconds !== undefined) return { record, failed: false };
-      } else if (outcome.kind === 'rollout') {
-        const o = outcome.outcome;
-        logger.info(o.status === 'done' ? 'rollout reconciled' : 'rollout skipped', {
-          ...fields,
-          app: outcome.app,
-          ...(o.status === 'done'
-            ? {
-                step: o.step,
-                destinations: o.runs.map((r) => ({
-                  cluster: r.cluster,
-                  wave: r.wave,
-                  action: r.action,
-                  status: r.outcome.status,
-                  ...(r.outcome.status === 'done'
-                    ? {
-                        revision: r.outcome.result.revision,
-                        result: r.outcome.result.status,
-                        health: r.outcome.result.health.status,
-                        rollback: r.outcome.rollback?.reason,
-                      }
-                    : r.outcome.status === 'skipped'
-                      ? { reason: r.outcome.reason }
-                      : {}),
-                })),
-              }
-            : { reason: o.reason }),
-        });
-      } else if (outcome.outcome.status === 'done') {
-        const r = outcome.outcome.result;
-        logger.info('reconciled', {
-          ...fields,
-          app: r.app,
-          cluster: r.cluster,
-          revision: r.revision,
-          status: r.status,
-          health: r.health.status,
-          counts: r.counts,
-          error: r.error,
-          timings: r.timings,
-        });
       } else {
-        logger.info('reconcile skipped', { ...fields, app: outcome.app, outcome: outcome.outcome });
+        logger.info(outcomeLines(report).join('; '), fields);
       }
       return { record, failed: outcome.kind === 'retry' };
     }),

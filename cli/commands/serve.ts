@@ -13,9 +13,10 @@ import { loadConfigDir } from '../../shared/config/load.ts';
 import { connectCluster } from '../../shared/kube/connect.ts';
 import type { EventPublisher } from '../../shared/observability/events.ts';
 import { LocalReconcileQueue } from '../../shared/queue/local-queue.ts';
+import { describeOutcome, outcomeLines } from '../../shared/worker/describe-outcome.ts';
 import { processMessage } from '../../shared/worker/process-message.ts';
 import { reconcile } from '../../shared/engine/reconcile.ts';
-import { CloudWatchAlarmSource } from '../../shared/rollout/alarms.ts';
+import { CloudWatchAlarmSource } from '../../shared/rollback/alarms.ts';
 import { webhookDeps } from '../../shared/runtime/webhook-deps.ts';
 import { runSchedule } from '../../shared/scheduler/run-schedule.ts';
 import { handleWebhook, MAX_BODY_BYTES } from '../../shared/webhooks/index.ts';
@@ -115,27 +116,9 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
         events,
         alarms,
       });
-      if (outcome.kind === 'dropped') log(`[reconcile] dropped: ${outcome.reason}`);
-      else if (outcome.kind === 'retry')
-        log(`[reconcile] ${outcome.app}: will retry (${outcome.reason})`);
-      else if (outcome.outcome.status === 'skipped')
-        log(`[reconcile] ${outcome.app}: ${outcome.outcome.reason}`);
-      else if (outcome.kind === 'rollout' && outcome.outcome.status === 'done') {
-        const { step, runs } = outcome.outcome;
-        const where = runs.map(
-          (r) =>
-            `${r.cluster}: ${r.outcome.status === 'done' ? `${r.outcome.result.status} at ${shortSha(r.outcome.result.revision)}` : r.outcome.status}`,
-        );
-        log(
-          `[rollout] ${outcome.app}: ${step ? `${shortSha(step.revision)} ${step.status}, reached wave ${step.reachedWave ?? 'none'}` : ''}${where.length > 0 ? ` (${where.join('; ')})` : ''}`,
-        );
-      } else if (outcome.kind === 'done' && outcome.outcome.status === 'done') {
-        const r = outcome.outcome.result;
-        const c = r.counts;
-        log(
-          `[reconcile] ${r.app}: ${r.status}${r.dryRun ? ' (drift only recorded)' : ''} at ${shortSha(r.revision)}, ${c.Created} created, ${c.Configured} configured, ${c.Pruned} pruned, health ${r.health.status}${r.error ? `: ${r.error.split('\n')[0]}` : ''}`,
-        );
-      }
+      const report = describeOutcome(outcome);
+      const tag = report.kind === 'rollout' ? '[rollout]' : '[reconcile]';
+      for (const line of outcomeLines(report)) log(`${tag} ${line}`);
       return outcome.kind === 'retry' ? outcome : 'done';
     },
     onDeadLetter: (m, attempts) => log(`[reconcile] ${m.app}: gave up after ${attempts} attempts`),

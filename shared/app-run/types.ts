@@ -1,19 +1,14 @@
 import type { Application } from '../config/application.ts';
+import type { RunMode } from '../config/run-trigger.ts';
 import type { ClusterConnection } from '../kube/client.ts';
 import type { ReconcileProgress } from '../engine/reconcile.ts';
 import type { EngineSettings, RunRequest } from '../engine/settings.ts';
 import type { SyncTrigger } from '../state/history.ts';
 import type { StateTable } from '../state/client.ts';
-import type { AlarmSource } from '../rollout/alarms.ts';
+import type { AlarmSource } from '../rollback/alarms.ts';
 import type { SyncResult } from '../sync/result.ts';
 
-/**
- * - auto: what a schedule or webhook does, following the app's syncPolicy
- *   (sync when automated, otherwise only record drift);
- * - sync: apply now, whatever the policy (CLI `sync`, API "sync now", rollback);
- * - diff: compare and record, write nothing to the cluster.
- */
-export type RunMode = 'auto' | 'sync' | 'diff';
+export type { RunMode };
 
 export interface AppRunInput {
   table: StateTable;

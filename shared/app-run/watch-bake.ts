@@ -1,6 +1,6 @@
 import type { AppState } from '../state/app-state.ts';
 import type { LeaseKeeper } from '../state/lease-keeper.ts';
-import { bakeAfterSync, judgeBake, rollbackTarget, withBaked } from '../rollout/bake.ts';
+import { bakeAfterSync, judgeBake, rollbackTarget, withBaked } from '../rollback/bake.ts';
 import { nextState } from './next-state.ts';
 import { recordRun, type Run } from './record-run.ts';
 import type { AppRunInput, AutomatedRollback } from './types.ts';

@@ -59,3 +59,47 @@ export function forDestination(app: Application, d: Destination): Application {
 export function destinationKey(app: string, cluster: string): string {
   return `${app}@${cluster}`;
 }
+
+/** The destination a command or request works on, or why there is none to work on. */
+export type DestinationChoice =
+  | { ok: true; app: Application; cluster: string; stateKey: string }
+  | { ok: false; message: string };
+
+/**
+ * One destination of an application, as that destination's reconcile sees
+ * it: the only one, or for a rollout the one `wanted` names. `ask` tells the
+ * person how to name one (`diff one of them with --destination CLUSTER`).
+ */
+export function chooseDestination(
+  app: Application,
+  wanted: string | undefined,
+  ask: string,
+): DestinationChoice {
+  const name = app.metadata.name;
+  const clusters = destinationsOf(app).map((d) => d.cluster);
+  if (!isRollout(app)) {
+    if (wanted !== undefined && wanted !== clusters[0])
+      return {
+        ok: false,
+        message: `application ${name} deploys to cluster "${clusters[0]}" only, not to "${wanted}"`,
+      };
+    return { ok: true, app, cluster: clusters[0]!, stateKey: name };
+  }
+  if (wanted === undefined)
+    return {
+      ok: false,
+      message: `application ${name} rolls out to several clusters (${clusters.join(', ')}): ${ask}`,
+    };
+  const chosen = destinationsOf(app).find((d) => d.cluster === wanted);
+  if (!chosen)
+    return {
+      ok: false,
+      message: `application ${name} has no destination on cluster "${wanted}" (its destinations: ${clusters.join(', ')})`,
+    };
+  return {
+    ok: true,
+    app: forDestination(app, chosen),
+    cluster: chosen.cluster,
+    stateKey: destinationKey(name, chosen.cluster),
+  };
+}

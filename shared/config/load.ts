@@ -55,11 +55,6 @@ export function loadApplicationFile(file: string): Application {
   return applicationFrom(file, readDocuments(file));
 }
 
-/** Reads and validates one Cluster file. */
-export function loadClusterFile(file: string): Cluster {
-  return clusterFrom(file, readDocuments(file));
-}
-
 export interface ConfigSet {
   applications: Map<string, { app: Application; file: string }>;
   clusters: Map<string, { cluster: Cluster; file: string }>;

@@ -1,4 +1,3 @@
-import { describeRef, type ObjectRef } from './object.ts';
 
 /** The `Status` body the API server returns with an error. */
 export interface ApiStatus {
@@ -114,14 +113,4 @@ export class KubeUnreachableError extends Error {
     this.name = 'KubeUnreachableError';
     this.server = server;
   }
-}
-
-/** Rewords an API error for a person, naming the object it was about. */
-export function explainObjectError(ref: ObjectRef, err: unknown): string {
-  const what = describeRef(ref);
-  if (err instanceof KubeApiError) {
-    if (err.forbidden) return `${what}: permission denied: ${err.message}`;
-    return `${what}: ${err.message}`;
-  }
-  return `${what}: ${err instanceof Error ? err.message : String(err)}`;
 }

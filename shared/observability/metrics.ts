@@ -1,24 +1,21 @@
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { MessageOutcome } from '../worker/process-message.ts';
+import type { DriftlessEvent } from './events.ts';
 
 /**
  * Fleet-level counts only: a metric per application would cost more than the
  * compute (docs/aws.md#cost), so per-app detail lives in DynamoDB and the logs.
  */
-export function recordReconcileMetrics(metrics: Metrics, outcome: MessageOutcome): void {
-  if (outcome.kind === 'rollout') {
-    // One reconcile per destination the rollout ran.
-    for (const run of outcome.outcome.status === 'done' ? outcome.outcome.runs : [])
-      if (run.outcome.status === 'done')
-        metrics.addMetric(
-          'ReconcileDuration',
-          MetricUnit.Milliseconds,
-          run.outcome.result.timings.totalMs,
-        );
-  } else if (outcome.kind === 'done' && outcome.outcome.status === 'done') {
-    const { result } = outcome.outcome;
-    metrics.addMetric('ReconcileDuration', MetricUnit.Milliseconds, result.timings.totalMs);
-  } else return;
+/** What metrics need of a message's outcome (the worker's OutcomeReport has it). */
+export interface CountedOutcome {
+  /** One per application run; `timings` for those that ran the engine. */
+  runs: { timings?: { totalMs: number } }[];
+  events: DriftlessEvent[];
+}
+
+export function recordReconcileMetrics(metrics: Metrics, outcome: CountedOutcome): void {
+  for (const run of outcome.runs)
+    if (run.timings)
+      metrics.addMetric('ReconcileDuration', MetricUnit.Milliseconds, run.timings.totalMs);
   for (const event of outcome.events) {
     switch (event.detailType) {
       case 'Sync Succeeded':

@@ -1,20 +1,15 @@
 import * as z from 'zod';
 import { ResourceName } from '../config/names.ts';
+import { RunMode, SyncTrigger } from '../config/run-trigger.ts';
 
 /** One request to reconcile one application; the body of every queue message. */
 export const ReconcileMessage = z.strictObject({
   app: ResourceName,
-  mode: z.enum(['auto', 'sync', 'diff']).default('auto'),
+  mode: RunMode.default('auto'),
   /** Pin a revision (rollback). */
   revision: z.string().min(1).optional(),
   prune: z.boolean().optional(),
-  trigger: z.strictObject({
-    kind: z.enum(['schedule', 'webhook', 'manual', 'rollback']),
-    by: z.string().optional(),
-    deliveryId: z.string().optional(),
-    rollbackOf: z.number().int().optional(),
-    reason: z.string().optional(),
-  }),
+  trigger: SyncTrigger,
   enqueuedAt: z.number().int(),
   /** When this request first met a lease someone else held; set on the copies put back for it. */
   busySince: z.number().int().optional(),

@@ -5,7 +5,7 @@ import {
   type RollbackHold,
   type RolloutStep,
 } from '../state/app-state.ts';
-import { rollbackTarget } from './bake.ts';
+import { rollbackTarget } from '../rollback/bake.ts';
 
 /** One destination of a rollout with the state it keeps under its own key. */
 export interface DestinationView extends Destination {

@@ -6,6 +6,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
+import { SyncTrigger } from '../config/run-trigger.ts';
 import { syncSummarySchema, type SyncSummary } from './app-state.ts';
 import { jsonAttr, numberAttr, stringAttr } from './attributes.ts';
 import { call, queryAll, type StateTable } from './client.ts';
@@ -28,18 +29,10 @@ export interface SyncSource {
   targetRevision?: string;
 }
 
-export interface SyncTrigger {
-  kind: 'schedule' | 'webhook' | 'manual' | 'rollback';
-  /** Who or what asked: a user, a webhook provider, the scheduler. */
-  by?: string;
-  deliveryId?: string;
-  /** For a rollback, the history entry it re-synced. */
-  rollbackOf?: number;
-  /** Why an automated rollback happened (failed bake: health or alarm). */
-  reason?: string;
-}
 
 /** One sync, with everything needed to re-sync exactly the same manifests later. */
+export type { SyncTrigger };
+
 export interface HistoryEntry {
   revision: string;
   source: SyncSource;
@@ -69,13 +62,7 @@ const historyEntrySchema = z.object({
   renderOptions: z.json(),
   manifestDigest: z.string(),
   result: syncSummarySchema,
-  trigger: z.object({
-    kind: z.enum(['schedule', 'webhook', 'manual', 'rollback']),
-    by: z.string().optional(),
-    deliveryId: z.string().optional(),
-    rollbackOf: z.number().int().optional(),
-    reason: z.string().optional(),
-  }),
+  trigger: SyncTrigger,
   startedAt: z.number(),
   finishedAt: z.number(),
 }) satisfies z.ZodType<HistoryEntry>;

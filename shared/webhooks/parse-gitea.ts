@@ -1,19 +1,13 @@
 import * as z from 'zod';
-import { decodeBody } from './decode-body.ts';
-import { requireDeliveryId } from './headers.ts';
-import { PayloadError } from './payload-error.ts';
 import {
   changedPaths,
   CommitFiles,
   isNullSha,
-  parsePayload,
-  parseRef,
-  refDeleted,
   repoURLs,
-  unroutableRef,
   type Ignored,
   type PushEvent,
 } from './push-event.ts';
+import { readPush } from './read-push.ts';
 
 export const GITEA_DELIVERY_HEADERS = ['x-gitea-delivery'] as const;
 
@@ -35,15 +29,14 @@ const GiteaPush = z.object({
 });
 
 export function parseGitea(headers: Headers, rawBody: Buffer): PushEvent | Ignored {
-  const event = headers.get('x-gitea-event');
-  if (event === null) throw new PayloadError(['missing X-Gitea-Event header']);
-  if (event !== 'push') return { ignored: `${event} event` };
-
-  const deliveryId = requireDeliveryId(headers, GITEA_DELIVERY_HEADERS);
-  const push = parsePayload(GiteaPush, decodeBody(headers, rawBody));
-  const ref = parseRef(push.ref);
-  if (!ref) return unroutableRef(push.ref);
-  if (isNullSha(push.after)) return refDeleted(ref);
+  const read = readPush(headers, rawBody, {
+    eventHeader: 'X-Gitea-Event',
+    pushEvents: ['push'],
+    deliveryHeaders: GITEA_DELIVERY_HEADERS,
+    payload: GiteaPush,
+  });
+  if ('ignored' in read) return read;
+  const { deliveryId, push, ref } = read;
 
   const repo = push.repository;
   const result: PushEvent = {

@@ -1,19 +1,13 @@
 import * as z from 'zod';
-import { decodeBody } from './decode-body.ts';
-import { requireDeliveryId } from './headers.ts';
-import { PayloadError } from './payload-error.ts';
 import {
   changedPaths,
   CommitFiles,
   isNullSha,
-  parsePayload,
-  parseRef,
-  refDeleted,
   repoURLs,
-  unroutableRef,
   type Ignored,
   type PushEvent,
 } from './push-event.ts';
+import { readPush } from './read-push.ts';
 
 export const GITHUB_DELIVERY_HEADERS = ['x-github-delivery'] as const;
 
@@ -43,16 +37,16 @@ const GithubPush = z.object({
 });
 
 export function parseGithub(headers: Headers, rawBody: Buffer): PushEvent | Ignored {
-  const event = headers.get('x-github-event');
-  if (event === null) throw new PayloadError(['missing X-GitHub-Event header']);
-  if (event === 'ping') return { ignored: 'ping' };
-  if (event !== 'push') return { ignored: `${event} event` };
-
-  const deliveryId = requireDeliveryId(headers, GITHUB_DELIVERY_HEADERS);
-  const push = parsePayload(GithubPush, decodeBody(headers, rawBody));
-  const ref = parseRef(push.ref);
-  if (!ref) return unroutableRef(push.ref);
-  if (push.deleted || isNullSha(push.after)) return refDeleted(ref);
+  const read = readPush(headers, rawBody, {
+    eventHeader: 'X-GitHub-Event',
+    pushEvents: ['push'],
+    quietEvents: ['ping'],
+    deliveryHeaders: GITHUB_DELIVERY_HEADERS,
+    payload: GithubPush,
+    deleted: (push) => Boolean(push.deleted),
+  });
+  if ('ignored' in read) return read;
+  const { deliveryId, push, ref } = read;
 
   const repo = push.repository;
   const result: PushEvent = {

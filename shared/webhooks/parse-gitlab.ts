@@ -1,25 +1,19 @@
 import * as z from 'zod';
-import { decodeBody } from './decode-body.ts';
-import { requireDeliveryId } from './headers.ts';
-import { PayloadError } from './payload-error.ts';
 import {
   changedPaths,
   CommitFiles,
   isNullSha,
-  parsePayload,
-  parseRef,
-  refDeleted,
   repoURLs,
-  unroutableRef,
   type Ignored,
   type PushEvent,
 } from './push-event.ts';
+import { readPush } from './read-push.ts';
 
 // Idempotency-Key (GitLab 17.4+) stays the same when GitLab retries a
 // delivery; X-Gitlab-Event-UUID is what older versions send.
 export const GITLAB_DELIVERY_HEADERS = ['idempotency-key', 'x-gitlab-event-uuid'] as const;
 
-const PUSH_EVENTS = new Set(['Push Hook', 'Tag Push Hook']);
+const PUSH_EVENTS = ['Push Hook', 'Tag Push Hook'];
 
 const urls = {
   git_http_url: z.string().nullish(),
@@ -45,15 +39,14 @@ const GitlabPush = z.object({
 });
 
 export function parseGitlab(headers: Headers, rawBody: Buffer): PushEvent | Ignored {
-  const event = headers.get('x-gitlab-event');
-  if (event === null) throw new PayloadError(['missing X-Gitlab-Event header']);
-  if (!PUSH_EVENTS.has(event)) return { ignored: `${event} event` };
-
-  const deliveryId = requireDeliveryId(headers, GITLAB_DELIVERY_HEADERS);
-  const push = parsePayload(GitlabPush, decodeBody(headers, rawBody));
-  const ref = parseRef(push.ref);
-  if (!ref) return unroutableRef(push.ref);
-  if (isNullSha(push.after)) return refDeleted(ref);
+  const read = readPush(headers, rawBody, {
+    eventHeader: 'X-Gitlab-Event',
+    pushEvents: PUSH_EVENTS,
+    deliveryHeaders: GITLAB_DELIVERY_HEADERS,
+    payload: GitlabPush,
+  });
+  if ('ignored' in read) return read;
+  const { deliveryId, push, ref } = read;
 
   const sources = [push.project, push.repository];
   const result: PushEvent = {

@@ -8,7 +8,7 @@ import {
 } from '../observability/events.ts';
 import type { Notifier } from '../observability/sns-notifier.ts';
 import { ReconcileMessage } from '../queue/message.ts';
-import type { AlarmSource } from '../rollout/alarms.ts';
+import type { AlarmSource } from '../rollback/alarms.ts';
 import { runApplication } from '../app-run/run-application.ts';
 import { type AppRunOutcome } from '../app-run/types.ts';
 import type { EngineSettings } from '../engine/settings.ts';

@@ -18,7 +18,7 @@ import { eventsFor } from '../../shared/observability/events.ts';
 import { SnsNotifier } from '../../shared/observability/sns-notifier.ts';
 import { runApplication } from '../../shared/app-run/run-application.ts';
 import { type AppRunInput, type AppRunOutcome } from '../../shared/app-run/types.ts';
-import { CloudWatchAlarmSource } from '../../shared/rollout/alarms.ts';
+import { CloudWatchAlarmSource } from '../../shared/rollback/alarms.ts';
 import { createStateTable, type StateTable } from '../../shared/state/client.ts';
 import { readApp } from '../../shared/state/head.ts';
 import { listHistory } from '../../shared/state/history.ts';

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Application } from '../../shared/config/application.ts';
-import { CloudWatchAlarmSource } from '../../shared/rollout/alarms.ts';
+import { CloudWatchAlarmSource } from '../../shared/rollback/alarms.ts';
 import { destinationStates } from '../../shared/rollout/destination-states.ts';
 import type { RolloutOutcome } from '../../shared/rollout/rollout.ts';
 import { Cluster } from '../../shared/config/cluster.ts';

@@ -1,0 +1,28 @@
+import { isRollout } from '../config/destinations.ts';
+import { destinationStates } from '../rollout/destination-states.ts';
+import { readApp } from '../state/head.ts';
+import type { RegistryEntry } from '../state/registry.ts';
+import type { ApiDeps } from './types.ts';
+
+/** One application as the list and show routes return it: its definition's essentials and its state. */
+export async function appSummary(
+  deps: ApiDeps,
+  entry: RegistryEntry,
+): Promise<Record<string, unknown>> {
+  const record = await readApp(deps.table, entry.name);
+  const app = entry.app;
+  return {
+    name: entry.name,
+    file: entry.file,
+    cluster: app?.spec.destination?.cluster,
+    namespace: app?.spec.destination?.namespace,
+    destinations: app && isRollout(app) ? await destinationStates(deps.table, app) : undefined,
+    repoURL: app?.spec.source.repoURL,
+    path: app?.spec.source.path,
+    targetRevision: app?.spec.source.targetRevision,
+    automated: app ? Boolean(app.spec.syncPolicy.automated) : undefined,
+    disabled: entry.error,
+    state: record?.state ?? null,
+    syncing: Boolean(record?.lease && record.lease.expiresAt > (deps.now ?? Date.now)()),
+  };
+}
