@@ -3,7 +3,8 @@ import { mapLimit } from '../util/map-limit.ts';
 import { describeRef, type KubeObject } from '../kube/object.ts';
 import { applyObject, deleteObject, getObject } from '../kube/operations.ts';
 import type { SyncContext } from './context.ts';
-import { describeError, type PlannedObject } from './diff.ts';
+import { describeError } from './describe-error.ts';
+import type { PlannedObject } from './diff.ts';
 import { orderBatches, type Stage } from './order.ts';
 import { FIELD_MANAGER, ownerOf } from './ownership.ts';
 
@@ -92,72 +93,21 @@ export async function applyPlan(
   let crdsReady = true;
 
   for (const batch of batches) {
-    if (!stopped && ctx.signal?.aborted)
-      // The reason names why: a LeaseLostError, or the reconciler's deadline.
-      stopped = `the sync was stopped: ${(ctx.signal.reason as Error | undefined)?.message ?? String(ctx.signal.reason)}`;
-    if (stopped) {
-      for (const planned of batch.items) {
-        results.push({ planned, ok: false, message: `not applied: ${stopped}` });
-      }
-      continue;
-    }
-    if (batch.stage !== 'definitions' && !crdsReady) {
-      const crdNames = results
-        .filter((r) => r.ok && r.planned.desired.object.kind === 'CustomResourceDefinition')
-        .map((r) => r.planned.desired.ref.name);
-      try {
-        await waitForCrdsEstablished(ctx, crdNames, deadline);
-        await ctx.discovery.refresh();
-      } catch (err) {
-        stopped = (err as Error).message;
-        for (const planned of batch.items)
-          results.push({ planned, ok: false, message: `not applied: ${stopped}` });
-        continue;
-      }
+    stopped ??= stopReason(ctx);
+    if (!stopped && batch.stage !== 'definitions' && !crdsReady) {
+      stopped = await awaitNewKinds(ctx, results, deadline);
       crdsReady = true;
     }
-    const outcomes = await mapLimit(
-      batch.items,
-      ctx.concurrency,
-      async (planned): Promise<AppliedObject> => {
-        const d = planned.desired;
-        try {
-          const unplanned = !d.info;
-          d.info ??= await ctx.discovery.find(d.object.apiVersion, d.object.kind);
-          if (!d.info)
-            throw new Error(
-              `kind ${d.object.kind} in ${d.object.apiVersion} is still not served after its CRD was created`,
-            );
-          // Its kind was not served when the sync was planned (a CRD version
-          // added in this sync), so ownership is checked now: the object may
-          // exist already under another version, made by another application.
-          if (unplanned) {
-            const live = await getObject(ctx.client, d.info, d.ref.namespace, d.ref.name);
-            const owner = live && ownerOf(live);
-            if (owner && owner !== ctx.app)
-              throw new Error(`belongs to application "${owner}"; it is not taken over`);
-          }
-          if (planned.recreate) {
-            await deleteObject(ctx.client, d.info, d.ref.namespace, d.ref.name, {
-              propagationPolicy: 'Foreground',
-              uid: planned.live?.metadata.uid,
-            });
-            await waitForDeletion(ctx, planned, deadline);
-          }
-          const result = await applyObject(ctx.client, d.info, d.object, {
-            fieldManager: FIELD_MANAGER,
-            force: true,
-          });
-          return { planned, ok: true, result };
-        } catch (err) {
-          return { planned, ok: false, message: describeError(d, err) };
-        }
-      },
-    );
-    for (const outcome of outcomes) {
-      results.push(outcome);
-      if (outcome.ok) applied++;
+    if (stopped) {
+      for (const planned of batch.items)
+        results.push({ planned, ok: false, message: `not applied: ${stopped}` });
+      continue;
     }
+    const outcomes = await mapLimit(batch.items, ctx.concurrency, (planned) =>
+      applyOne(ctx, planned, deadline),
+    );
+    results.push(...outcomes);
+    applied += outcomes.filter((o) => o.ok).length;
     options.onProgress?.({
       stage: batch.stage,
       wave: batch.wave,
@@ -167,12 +117,80 @@ export async function applyPlan(
     });
     const failure = outcomes.find((o) => !o.ok);
     if (failure) stopped = `an earlier object failed: ${failure.message}`;
-    if (
-      batch.stage === 'definitions' &&
-      outcomes.some((o) => o.ok && o.planned.desired.object.kind === 'CustomResourceDefinition')
-    ) {
+    if (batch.stage === 'definitions' && outcomes.some((o) => o.ok && isCrd(o.planned))) {
       crdsReady = false;
     }
   }
   return results;
+}
+
+function isCrd(planned: PlannedObject): boolean {
+  return planned.desired.object.kind === 'CustomResourceDefinition';
+}
+
+/** Why a run told to stop (a LeaseLostError, the reconciler's deadline) stops applying. */
+function stopReason(ctx: SyncContext): string | undefined {
+  if (!ctx.signal?.aborted) return undefined;
+  const reason = ctx.signal.reason as Error | undefined;
+  return `the sync was stopped: ${reason?.message ?? String(ctx.signal.reason)}`;
+}
+
+/**
+ * Waits for the CRDs applied so far to be Established, then reads discovery
+ * again so that their kinds resolve; why it could not, if so.
+ */
+async function awaitNewKinds(
+  ctx: SyncContext,
+  results: AppliedObject[],
+  deadline: number,
+): Promise<string | undefined> {
+  const names = results
+    .filter((r) => r.ok && isCrd(r.planned))
+    .map((r) => r.planned.desired.ref.name);
+  try {
+    await waitForCrdsEstablished(ctx, names, deadline);
+    await ctx.discovery.refresh();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+async function applyOne(
+  ctx: SyncContext,
+  planned: PlannedObject,
+  deadline: number,
+): Promise<AppliedObject> {
+  const d = planned.desired;
+  try {
+    const unplanned = !d.info;
+    d.info ??= await ctx.discovery.find(d.object.apiVersion, d.object.kind);
+    if (!d.info)
+      throw new Error(
+        `kind ${d.object.kind} in ${d.object.apiVersion} is still not served after its CRD was created`,
+      );
+    // Its kind was not served when the sync was planned (a CRD version
+    // added in this sync), so ownership is checked now: the object may
+    // exist already under another version, made by another application.
+    if (unplanned) {
+      const live = await getObject(ctx.client, d.info, d.ref.namespace, d.ref.name);
+      const owner = live && ownerOf(live);
+      if (owner && owner !== ctx.app)
+        throw new Error(`belongs to application "${owner}"; it is not taken over`);
+    }
+    if (planned.recreate) {
+      await deleteObject(ctx.client, d.info, d.ref.namespace, d.ref.name, {
+        propagationPolicy: 'Foreground',
+        uid: planned.live?.metadata.uid,
+      });
+      await waitForDeletion(ctx, planned, deadline);
+    }
+    const result = await applyObject(ctx.client, d.info, d.object, {
+      fieldManager: FIELD_MANAGER,
+      force: true,
+    });
+    return { planned, ok: true, result };
+  } catch (err) {
+    return { planned, ok: false, message: describeError(d, err) };
+  }
 }

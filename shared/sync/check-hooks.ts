@@ -3,7 +3,7 @@ import { KubeApiError } from '../kube/errors.ts';
 import { describeRef } from '../kube/object.ts';
 import { applyObject, getObject } from '../kube/operations.ts';
 import type { SyncContext } from './context.ts';
-import { describeError } from './diff.ts';
+import { describeError } from './describe-error.ts';
 import type { Hook } from './hooks.ts';
 import { FIELD_MANAGER, ownerOf } from './ownership.ts';
 

@@ -1,17 +1,18 @@
-import { createTwoFilesPatch } from 'diff';
-import { stringify } from 'yaml';
 import { mapLimit } from '../util/map-limit.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import { describeRef, objectKey, type KubeObject } from '../kube/object.ts';
 import { applyObject, getObject, listMetadata } from '../kube/operations.ts';
 import type { SyncContext } from './context.ts';
+import { describeError } from './describe-error.ts';
 import { canonicalJson } from './digest.ts';
 import type { InventoryEntry } from './inventory.ts';
 import type { SecretMasker } from './mask-secrets.ts';
+import { namespaceExists } from './namespace.ts';
 import { normalizeForDiff } from './normalize.ts';
 import { APP_LABEL, FIELD_MANAGER, FORCE_ANNOTATION, ownerOf } from './ownership.ts';
 import type { DesiredObject } from './prepare.ts';
 import { readLiveInBulk } from './read-live.ts';
+import { unifiedDiff } from './unified-diff.ts';
 
 /** The decision for one desired object, before anything is written. */
 export interface PlannedObject {
@@ -24,23 +25,6 @@ export interface PlannedObject {
   liveResourceVersion?: string;
   diff?: string;
   message?: string;
-}
-
-export function yamlOf(object: KubeObject | undefined): string {
-  return object ? stringify(object, { sortMapEntries: true }) : '';
-}
-
-export function unifiedDiff(
-  name: string,
-  before: KubeObject | undefined,
-  after: KubeObject | undefined,
-  masker: SecretMasker,
-): string {
-  const a = masker.apply(before && normalizeForDiff(before));
-  const b = masker.apply(after && normalizeForDiff(after));
-  return createTwoFilesPatch(`live/${name}`, `desired/${name}`, yamlOf(a), yamlOf(b), '', '', {
-    context: 3,
-  });
 }
 
 /**
@@ -96,114 +80,155 @@ export async function planObjects(
   ctx: SyncContext,
   desired: DesiredObject[],
   previous: InventoryEntry[],
-  options: { masker: SecretMasker; namespacesCreatedBySync: Set<string> },
+  options: PlanOptions,
 ): Promise<PlannedObject[]> {
   const unchanged = await provenUnchanged(ctx, desired, previous);
   const prefetched = await readLiveInBulk(
     ctx,
     desired.filter((d) => !unchanged.has(d.key)),
   );
-  return mapLimit(desired, ctx.concurrency, async (d): Promise<PlannedObject> => {
-    const rv = unchanged.get(d.key);
-    if (rv) return { desired: d, action: 'Unchanged', recreate: false, liveResourceVersion: rv };
-    if (!d.info) {
-      return {
-        desired: d,
-        action: 'Created',
-        recreate: false,
-        diff: unifiedDiff(d.ref.name, undefined, d.object, options.masker),
-        message:
-          'its CustomResourceDefinition is created in this sync; checked by the server when applied',
-      };
-    }
-    const name = `${d.ref.namespace ? `${d.ref.namespace}/` : ''}${d.ref.kind.toLowerCase()}/${d.ref.name}`;
-    let live: KubeObject | undefined;
-    try {
-      live = prefetched.has(d.key)
-        ? prefetched.get(d.key)
-        : await getObject(ctx.client, d.info, d.ref.namespace, d.ref.name);
-    } catch (err) {
-      return failed(d, describeError(d, err));
-    }
-    const owner = live && ownerOf(live);
-    if (owner && owner !== ctx.app) {
-      return failed(
-        d,
-        `${describeRef(d.ref)} belongs to application "${owner}"; it is not taken over`,
-        live,
-      );
-    }
-    if (!live && d.ref.namespace && options.namespacesCreatedBySync.has(d.ref.namespace)) {
-      const namespaceExists = await getObject(
-        ctx.client,
-        { group: '', version: 'v1', kind: 'Namespace', resource: 'namespaces', namespaced: false },
-        undefined,
-        d.ref.namespace,
-      );
-      if (!namespaceExists) {
-        const invalid = await validateElsewhere(ctx, d);
-        if (invalid) return failed(d, invalid);
-        return {
-          desired: d,
-          action: 'Created',
-          recreate: false,
-          diff: unifiedDiff(name, undefined, d.object, options.masker),
-          message: `namespace ${d.ref.namespace} is created in this sync`,
-        };
-      }
-    }
-    let dryRun: KubeObject;
-    try {
-      dryRun = await applyObject(ctx.client, d.info, d.object, {
-        fieldManager: FIELD_MANAGER,
-        dryRun: true,
-        force: true,
-      });
-    } catch (err) {
-      if (err instanceof KubeApiError && err.immutableField && live) {
-        if (d.force) {
-          return {
-            desired: d,
-            action: 'Configured',
-            recreate: true,
-            live,
-            diff: unifiedDiff(name, live, d.object, options.masker),
-            message: `immutable field changed (${err.message}); will delete and recreate (annotation ${FORCE_ANNOTATION})`,
-          };
-        }
-        return failed(
-          d,
-          `${describeRef(d.ref)}: ${err.message}. To let Driftless delete and recreate it, annotate it ${FORCE_ANNOTATION}: "true"`,
-          live,
-        );
-      }
-      return failed(d, describeError(d, err), live);
-    }
-    if (!live) {
-      return {
-        desired: d,
-        action: 'Created',
-        recreate: false,
-        diff: unifiedDiff(name, undefined, dryRun, options.masker),
-      };
-    }
-    const same = canonicalJson(normalizeForDiff(dryRun)) === canonicalJson(normalizeForDiff(live));
-    if (same)
-      return {
-        desired: d,
-        action: 'Unchanged',
-        recreate: false,
-        live,
-        liveResourceVersion: live.metadata.resourceVersion,
-      };
+  return mapLimit(desired, ctx.concurrency, (d) =>
+    planObject(ctx, d, { ...options, unchanged, prefetched }),
+  );
+}
+
+export interface PlanOptions {
+  masker: SecretMasker;
+  namespacesCreatedBySync: Set<string>;
+}
+
+/** What planning one object knows already from the bulk reads. */
+interface Known extends PlanOptions {
+  /** resourceVersions of the objects proven unchanged, by key. */
+  unchanged: Map<string, string>;
+  prefetched: Map<string, KubeObject | undefined>;
+}
+
+async function planObject(
+  ctx: SyncContext,
+  d: DesiredObject,
+  known: Known,
+): Promise<PlannedObject> {
+  const rv = known.unchanged.get(d.key);
+  if (rv) return { desired: d, action: 'Unchanged', recreate: false, liveResourceVersion: rv };
+  if (!d.info) {
     return {
       desired: d,
-      action: 'Configured',
+      action: 'Created',
+      recreate: false,
+      diff: unifiedDiff(d.ref.name, undefined, d.object, known.masker),
+      message:
+        'its CustomResourceDefinition is created in this sync; checked by the server when applied',
+    };
+  }
+  let live: KubeObject | undefined;
+  try {
+    live = known.prefetched.has(d.key)
+      ? known.prefetched.get(d.key)
+      : await getObject(ctx.client, d.info, d.ref.namespace, d.ref.name);
+  } catch (err) {
+    return failed(d, describeError(d, err));
+  }
+  const owner = live && ownerOf(live);
+  if (owner && owner !== ctx.app) {
+    return failed(
+      d,
+      `${describeRef(d.ref)} belongs to application "${owner}"; it is not taken over`,
+      live,
+    );
+  }
+  const namespace = d.ref.namespace;
+  if (
+    !live &&
+    namespace &&
+    known.namespacesCreatedBySync.has(namespace) &&
+    !(await namespaceExists(ctx, namespace))
+  ) {
+    const invalid = await validateElsewhere(ctx, d);
+    if (invalid) return failed(d, invalid);
+    return {
+      desired: d,
+      action: 'Created',
+      recreate: false,
+      diff: unifiedDiff(diffName(d), undefined, d.object, known.masker),
+      message: `namespace ${namespace} is created in this sync`,
+    };
+  }
+  return compareDryRun(ctx, d, live, known.masker);
+}
+
+/** `namespace/kind/name`, as a diff names its two sides. */
+function diffName(d: DesiredObject): string {
+  return `${d.ref.namespace ? `${d.ref.namespace}/` : ''}${d.ref.kind.toLowerCase()}/${d.ref.name}`;
+}
+
+/** Compares the server's dry-run of the object with the live object. */
+async function compareDryRun(
+  ctx: SyncContext,
+  d: DesiredObject,
+  live: KubeObject | undefined,
+  masker: SecretMasker,
+): Promise<PlannedObject> {
+  let dryRun: KubeObject;
+  try {
+    dryRun = await applyObject(ctx.client, d.info!, d.object, {
+      fieldManager: FIELD_MANAGER,
+      dryRun: true,
+      force: true,
+    });
+  } catch (err) {
+    return dryRunFailed(d, live, err, masker);
+  }
+  if (!live) {
+    return {
+      desired: d,
+      action: 'Created',
+      recreate: false,
+      diff: unifiedDiff(diffName(d), undefined, dryRun, masker),
+    };
+  }
+  if (canonicalJson(normalizeForDiff(dryRun)) === canonicalJson(normalizeForDiff(live))) {
+    return {
+      desired: d,
+      action: 'Unchanged',
       recreate: false,
       live,
-      diff: unifiedDiff(name, live, dryRun, options.masker),
+      liveResourceVersion: live.metadata.resourceVersion,
     };
-  });
+  }
+  return {
+    desired: d,
+    action: 'Configured',
+    recreate: false,
+    live,
+    diff: unifiedDiff(diffName(d), live, dryRun, masker),
+  };
+}
+
+/** An immutable field blocks the apply unless the object lets us delete and recreate it. */
+function dryRunFailed(
+  d: DesiredObject,
+  live: KubeObject | undefined,
+  err: unknown,
+  masker: SecretMasker,
+): PlannedObject {
+  if (!(err instanceof KubeApiError && err.immutableField && live))
+    return failed(d, describeError(d, err), live);
+  if (!d.force) {
+    return failed(
+      d,
+      `${describeRef(d.ref)}: ${err.message}. To let Driftless delete and recreate it, annotate it ${FORCE_ANNOTATION}: "true"`,
+      live,
+    );
+  }
+  return {
+    desired: d,
+    action: 'Configured',
+    recreate: true,
+    live,
+    diff: unifiedDiff(diffName(d), live, d.object, masker),
+    message: `immutable field changed (${err.message}); will delete and recreate (annotation ${FORCE_ANNOTATION})`,
+  };
 }
 
 /**
@@ -227,13 +252,4 @@ async function validateElsewhere(ctx: SyncContext, d: DesiredObject): Promise<st
   } catch (err) {
     return err instanceof KubeApiError && err.invalidObject ? describeError(d, err) : undefined;
   }
-}
-
-export function describeError(d: DesiredObject, err: unknown): string {
-  const where = `${d.source.file}#${d.source.index}`;
-  if (err instanceof KubeApiError) {
-    const denied = err.forbidden ? 'permission denied: ' : '';
-    return `${describeRef(d.ref)} (${where}): ${denied}${err.message}`;
-  }
-  return `${describeRef(d.ref)} (${where}): ${err instanceof Error ? err.message : String(err)}`;
 }

@@ -81,66 +81,72 @@ export async function prepareObjects(
   const objects: DesiredObject[] = [];
   const problems: PrepareProblem[] = [];
   for (const item of rendered) {
-    const original = item.object;
-    const fail = (message: string): void => {
-      problems.push({
-        ref: refOf(original),
-        source: item.source,
-        message: `${describeRef(refOf(original))}: ${message}`,
-      });
-    };
-    let info = await ctx.discovery.find(original.apiVersion, original.kind);
-    let namespaced: boolean;
-    let pendingCrd = false;
-    if (info) {
-      namespaced = info.namespaced;
-    } else {
-      const crd = crds.get(`${groupOf(original.apiVersion)}/${original.kind}`);
-      const version = original.apiVersion.slice(original.apiVersion.indexOf('/') + 1);
-      if (!crd || !crd.versions.has(version)) {
-        fail(
-          `the cluster does not serve kind ${original.kind} in ${original.apiVersion}, and no CustomResourceDefinition in this sync defines it`,
-        );
-        continue;
-      }
-      namespaced = crd.namespaced;
-      pendingCrd = true;
-      info = undefined;
-    }
-    const object = structuredClone(original);
-    if (namespaced) {
-      object.metadata.namespace ??= ctx.namespace;
-      if (!object.metadata.namespace) {
-        fail(
-          'namespaced object without metadata.namespace, and the application has no destination namespace',
-        );
-        continue;
-      }
-    } else {
-      delete object.metadata.namespace;
-    }
-    const marked = withOwnerMarks(object, ctx.app);
-    let wave: number;
-    try {
-      wave = waveOf(marked);
-    } catch (err) {
-      fail((err as Error).message);
+    const prepared = await prepareObject(ctx, item, crds);
+    if (typeof prepared !== 'string') {
+      objects.push(prepared);
       continue;
     }
-    const ref = refOf(marked);
-    objects.push({
-      object: marked,
-      ref,
-      key: objectKey(ref),
-      source: item.source,
-      info,
-      pendingCrd,
-      digest: objectDigest(marked),
-      wave,
-      force: marked.metadata.annotations?.[FORCE_ANNOTATION] === 'true',
-    });
+    const ref = refOf(item.object);
+    problems.push({ ref, source: item.source, message: `${describeRef(ref)}: ${prepared}` });
   }
+  return { objects, problems: [...problems, ...duplicatesIn(objects)] };
+}
+
+/** The object ready to send, or what is wrong with it. */
+async function prepareObject(
+  ctx: SyncContext,
+  item: RenderedObject,
+  crds: Map<string, CrdDefinition>,
+): Promise<DesiredObject | string> {
+  const kind = await resolveKind(ctx, item.object, crds);
+  if (typeof kind === 'string') return kind;
+  const object = structuredClone(item.object);
+  if (kind.namespaced) {
+    object.metadata.namespace ??= ctx.namespace;
+    if (!object.metadata.namespace)
+      return 'namespaced object without metadata.namespace, and the application has no destination namespace';
+  } else {
+    delete object.metadata.namespace;
+  }
+  const marked = withOwnerMarks(object, ctx.app);
+  let wave: number;
+  try {
+    wave = waveOf(marked);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const ref = refOf(marked);
+  return {
+    object: marked,
+    ref,
+    key: objectKey(ref),
+    source: item.source,
+    info: kind.info,
+    pendingCrd: kind.info === undefined,
+    digest: objectDigest(marked),
+    wave,
+    force: marked.metadata.annotations?.[FORCE_ANNOTATION] === 'true',
+  };
+}
+
+/** Where the server serves the kind, or the CRD in this sync that will define it. */
+async function resolveKind(
+  ctx: SyncContext,
+  object: KubeObject,
+  crds: Map<string, CrdDefinition>,
+): Promise<{ info?: ResourceInfo; namespaced: boolean } | string> {
+  const info = await ctx.discovery.find(object.apiVersion, object.kind);
+  if (info) return { info, namespaced: info.namespaced };
+  const crd = crds.get(`${groupOf(object.apiVersion)}/${object.kind}`);
+  const version = object.apiVersion.slice(object.apiVersion.indexOf('/') + 1);
+  if (!crd || !crd.versions.has(version))
+    return `the cluster does not serve kind ${object.kind} in ${object.apiVersion}, and no CustomResourceDefinition in this sync defines it`;
+  return { namespaced: crd.namespaced };
+}
+
+function duplicatesIn(objects: DesiredObject[]): PrepareProblem[] {
   const seen = new Map<string, DesiredObject>();
+  const problems: PrepareProblem[] = [];
   for (const o of objects) {
     const first = seen.get(o.key);
     if (first) {
@@ -153,5 +159,5 @@ export async function prepareObjects(
       seen.set(o.key, o);
     }
   }
-  return { objects, problems };
+  return problems;
 }
