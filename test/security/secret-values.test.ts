@@ -188,7 +188,7 @@ spec:
       const text = outputs.map((o) => `${o.stdout}\n${o.stderr}`).join('\n');
       if (shape.names) expect(text).toContain(shape.names);
       // A render problem names the file; a server problem the object.
-    expect(text).toMatch(/secret\.yaml|creds/);
+      expect(text).toMatch(/secret\.yaml|creds/);
       const needles = [value, b64(value), b64(`${value}{not json`).slice(0, 16)];
       for (const needle of needles) expect(text).not.toContain(needle);
 

@@ -1,0 +1,53 @@
+import { resolveRevision } from '../source/index.ts';
+import type { RollbackHold } from '../state/app-state.ts';
+import type { AppRecord } from '../state/head.ts';
+import { unchangedAt } from './skip-rule.ts';
+import type { AppRunInput, AppRunOutcome } from './types.ts';
+
+export interface ChosenRevision {
+  /** Undefined: the spec's targetRevision, resolved by the engine. */
+  revision: string | undefined;
+  /** The rollback hold that stays in force after this run. */
+  hold: RollbackHold | undefined;
+  /** The commit the branch points at now (resolved once, when first needed). */
+  branchHead: () => Promise<string>;
+}
+
+/**
+ * The revision to reconcile: one given (rollback, CLI --revision), the
+ * rollback hold's while the branch still points where it did, or the head;
+ * or the reason there is nothing to do (suspended, unchanged, held).
+ */
+export async function chooseRevision(
+  input: AppRunInput,
+  record: AppRecord,
+): Promise<ChosenRevision | { skip: AppRunOutcome }> {
+  const { app } = input;
+  if (input.mode === 'auto' && record.state?.suspended) {
+    const { by, at } = record.state.suspended;
+    return {
+      skip: { status: 'skipped', reason: `suspended by ${by} at ${new Date(at).toISOString()}` },
+    };
+  }
+  let head = input.head;
+  const branchHead = async (): Promise<string> =>
+    (head ??= (await resolveRevision(app.spec.source, input.settings.source)).revision);
+  let revision = input.request?.revision;
+  let hold = record.state?.hold;
+  if (input.mode === 'auto' && !revision) {
+    const now = await branchHead();
+    if (hold && now === hold.headRevision) revision = hold.revision;
+    else {
+      hold = undefined;
+      revision = now;
+    }
+    if (unchangedAt(record, app, revision)) {
+      const reason = hold ? `held at ${revision} after a rollback` : 'unchanged';
+      return { skip: { status: 'skipped', reason, revision } };
+    }
+  } else if (input.mode === 'sync') {
+    // A sync someone asked for (or a rollback, which sets its own hold) replaces any hold.
+    hold = undefined;
+  }
+  return { revision, hold, branchHead };
+}
