@@ -1,8 +1,72 @@
+import type { SyncContext } from './context.ts';
 import { HOOK_PHASES, hookWaves, type Hook } from './hooks.ts';
-import type { HookResult } from './result.ts';
+import { attachHealth, plannedResult, staleResult } from './object-results.ts';
+import { healthReport, observeHealth, watchedOf, type HealthReport } from './observe-health.ts';
+import type { DesiredObject } from './prepare.ts';
+import type { SyncPlan } from './plan.ts';
+import {
+  countActions,
+  type HookResult,
+  type SyncHeader,
+  type SyncObjectsResult,
+  type SyncStepTimings,
+} from './result.ts';
 
-/** What a dry run reports for hooks a sync would run, in the order it would run them. */
-export function hooksThatWouldRun(hooks: Hook[]): HookResult[] {
+export interface TimedHealth {
+  report: HealthReport;
+  ms: number;
+}
+
+/**
+ * Starts a dry run's health read while the plan is still being made: both
+ * only read, so neither need wait for the other.
+ */
+export function startHealthRead(ctx: SyncContext, desired: DesiredObject[]): Promise<TimedHealth> {
+  const started = Date.now();
+  const read = observeHealth(ctx, watchedOf(desired)).then((report) => ({
+    report,
+    ms: Date.now() - started,
+  }));
+  // Awaited by the report; a plan that is refused returns without it.
+  read.catch(() => {});
+  return read;
+}
+
+/** What a sync would do, and the health of the objects that exist already. */
+export function dryRunReport(
+  header: SyncHeader,
+  plan: SyncPlan,
+  health: TimedHealth,
+  timings: SyncStepTimings,
+): SyncObjectsResult {
+  // Read before the plan knew which objects do not exist yet.
+  const created = new Set(plan.objects.filter((p) => p.action === 'Created').map((p) => p.desired));
+  const report = healthReport(
+    watchedOf(plan.desired.filter((d) => !created.has(d))),
+    health.report.objects,
+  );
+  const objects = [
+    ...plan.objects.map(plannedResult),
+    ...plan.stale.map((s) => staleResult(s, s.prune)),
+  ];
+  attachHealth(objects, report);
+  const changed =
+    plan.objects.some((p) => p.action !== 'Unchanged') || plan.stale.some((s) => s.prune);
+  return {
+    ...header,
+    status: changed ? 'OutOfSync' : 'Synced',
+    objects,
+    counts: countActions(objects),
+    hooks: plan.writes ? hooksThatWouldRun(plan.hooks) : [],
+    health: report.health,
+    inventory: plan.previous,
+    manifestDigest: plan.manifestDigest,
+    timings: { ...timings, healthMs: health.ms },
+  };
+}
+
+/** In the order a sync would run them. */
+function hooksThatWouldRun(hooks: Hook[]): HookResult[] {
   return HOOK_PHASES.flatMap((phase) =>
     hookWaves(hooks, phase)
       .flat()

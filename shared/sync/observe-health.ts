@@ -8,6 +8,7 @@ import { assessHealth, needsLiveHealth } from '../health/assess.ts';
 import type { Health } from '../health/status.ts';
 import type { SyncContext } from './context.ts';
 import { APP_LABEL } from './ownership.ts';
+import type { DesiredObject } from './prepare.ts';
 
 export interface Watched {
   ref: ObjectRef;
@@ -17,6 +18,11 @@ export interface Watched {
 export interface HealthReport {
   health: Health;
   objects: Map<string, Health>;
+}
+
+/** The objects whose health can be read: a kind whose CRD is still to come has no resource to list. */
+export function watchedOf(desired: DesiredObject[]): Watched[] {
+  return desired.filter((d) => d.info).map((d) => ({ ref: d.ref, info: d.info! }));
 }
 
 /**

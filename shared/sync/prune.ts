@@ -1,83 +1,77 @@
 import { mapLimit } from '../util/map-limit.ts';
-import { describeRef, objectKey, type KubeObject } from '../kube/object.ts';
-import type { ResourceInfo } from '../kube/discovery.ts';
-import { deleteObject, getObject } from '../kube/operations.ts';
+import { describeRef, objectKey } from '../kube/object.ts';
+import { deleteObject } from '../kube/operations.ts';
 import type { SyncContext } from './context.ts';
-import type { InventoryEntry } from './inventory.ts';
+import { staleResult } from './object-results.ts';
+import type { SyncObjectsOptions } from './options.ts';
 import { orderBatches, waveOf } from './order.ts';
-import { ownerOf, PRUNE_ANNOTATION } from './ownership.ts';
+import { markFailed, type SyncOutcome } from './outcome.ts';
+import type { SyncPlan } from './plan.ts';
+import type { StaleObject } from './stale.ts';
 
-export interface StaleObject {
-  entry: InventoryEntry;
-  info?: ResourceInfo;
-  live?: KubeObject;
-  /** Deleted (or, in a dry run, would be). */
-  prune: boolean;
-  /** Kept in the inventory for a later prune (prune was off or the delete failed). */
-  keep: boolean;
-  failed?: boolean;
-  message?: string;
+/**
+ * Deletes the prunable stale objects when prune is on and nothing has failed
+ * so far, and reports every stale object. One not deleted stays in the
+ * inventory, so that a later sync can still prune it.
+ */
+export async function prune(
+  ctx: SyncContext,
+  options: SyncObjectsOptions,
+  plan: SyncPlan,
+  outcome: SyncOutcome,
+): Promise<void> {
+  const started = Date.now();
+  // Decided once: a delete failing part-way must not relabel the deletes that did happen.
+  const pruneRan = outcome.status !== 'Failed' && Boolean(options.prune);
+  const prunable = plan.stale.filter((s) => s.prune);
+  let failures = new Map<StaleObject, string>();
+  if (pruneRan && prunable.length) {
+    options.onProgress?.({
+      phase: 'prune',
+      message: `pruning ${prunable.length} object(s) removed from the source`,
+    });
+    ctx.signal?.throwIfAborted();
+    failures = await pruneStale(ctx, prunable);
+  }
+  for (const s of plan.stale) {
+    recordStale(outcome, s, failures.get(s), pruneRan, Boolean(options.prune));
+  }
+  outcome.timings.pruneMs = Date.now() - started;
+}
+
+function recordStale(
+  outcome: SyncOutcome,
+  s: StaleObject,
+  failure: string | undefined,
+  pruneRan: boolean,
+  pruneOn: boolean,
+): void {
+  if (failure) {
+    outcome.inventory.set(objectKey(s.entry), s.entry);
+    outcome.objects.push({ ...staleResult(s, false), action: 'Failed', message: failure });
+    markFailed(outcome, 'prune', failure);
+  } else if ((s.prune && !pruneRan) || s.keep) {
+    outcome.inventory.set(objectKey(s.entry), s.entry);
+    outcome.objects.push({
+      ...staleResult(s, false),
+      message:
+        s.message ??
+        `${describeRef(s.entry)} is no longer in the source; ${pruneOn ? 'not pruned: the sync failed' : 'prune is off'}`,
+    });
+    if (outcome.status === 'Synced') outcome.status = 'OutOfSync';
+  } else {
+    outcome.objects.push(staleResult(s, s.prune));
+  }
 }
 
 /**
- * Finds what the previous sync applied that the current revision no longer
- * has, and decides for each whether it may be deleted: only if it still
- * exists, still carries this application's marks, and is not annotated
- * `driftless.dev/prune: disabled`.
+ * Deletes in reverse apply order, dependents before what they depend on;
+ * why each delete that failed did.
  */
-export async function findStale(
+async function pruneStale(
   ctx: SyncContext,
-  previous: InventoryEntry[],
-  currentKeys: Set<string>,
-): Promise<StaleObject[]> {
-  const stale = previous.filter((e) => !currentKeys.has(objectKey(e)));
-  const found = await mapLimit(
-    stale,
-    ctx.concurrency,
-    async (entry): Promise<StaleObject | undefined> => {
-      const info = await ctx.discovery.find(entry.apiVersion, entry.kind);
-      // Not served right now (an aggregated API down, a version withdrawn):
-      // kept in the inventory so a later sync can still prune it.
-      if (!info) {
-        return {
-          entry,
-          prune: false,
-          keep: true,
-          message: `${describeRef(entry)}: ${entry.apiVersion} ${entry.kind} is not served by the cluster now; kept for a later prune`,
-        };
-      }
-      const live = await getObject(ctx.client, info, entry.namespace, entry.name);
-      if (!live) return undefined;
-      const owner = ownerOf(live);
-      if (owner !== ctx.app) {
-        return {
-          entry,
-          info,
-          live,
-          prune: false,
-          keep: false,
-          message: `${describeRef(entry)} no longer carries this application's marks; left in place`,
-        };
-      }
-      if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') {
-        return {
-          entry,
-          info,
-          live,
-          prune: false,
-          keep: false,
-          message: `${describeRef(entry)} has ${PRUNE_ANNOTATION}: disabled; left in place`,
-        };
-      }
-      return { entry, info, live, prune: true, keep: false };
-    },
-  );
-  return found.filter((s): s is StaleObject => s !== undefined);
-}
-
-/** Deletes the prunable stale objects in reverse apply order: dependents before what they depend on. */
-export async function pruneStale(ctx: SyncContext, stale: StaleObject[]): Promise<StaleObject[]> {
-  const prunable = stale.filter((s) => s.prune);
+  prunable: StaleObject[],
+): Promise<Map<StaleObject, string>> {
   const batches = orderBatches(
     prunable,
     (s) => s.live!,
@@ -89,6 +83,7 @@ export async function pruneStale(ctx: SyncContext, stale: StaleObject[]): Promis
       }
     },
   ).reverse();
+  const failures = new Map<StaleObject, string>();
   for (const batch of batches) {
     await mapLimit(batch.items, ctx.concurrency, async (s) => {
       try {
@@ -96,11 +91,9 @@ export async function pruneStale(ctx: SyncContext, stale: StaleObject[]): Promis
           uid: s.live?.metadata.uid,
         });
       } catch (err) {
-        s.failed = true;
-        s.keep = true;
-        s.message = `${describeRef(s.entry)}: prune failed: ${(err as Error).message}`;
+        failures.set(s, `${describeRef(s.entry)}: prune failed: ${(err as Error).message}`);
       }
     });
   }
-  return stale;
+  return failures;
 }

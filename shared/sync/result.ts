@@ -98,6 +98,61 @@ export interface SyncResult {
   timings: SyncTimings;
 }
 
+/** What a sync of rendered objects measures; the engine adds source, render and total. */
+export type SyncStepTimings = Omit<SyncTimings, 'sourceMs' | 'renderMs' | 'totalMs'>;
+
+/** A SyncResult whose timings cover only part of the run. */
+export type SyncResultWith<T> = Omit<SyncResult, 'timings'> & { timings: T };
+
+/** What `syncObjects` returns: a SyncResult before the engine adds its own timings. */
+export type SyncObjectsResult = SyncResultWith<SyncStepTimings>;
+
+/** Which sync a result is about. */
+export type SyncHeader = Pick<SyncResult, 'app' | 'cluster' | 'revision' | 'dryRun'>;
+
+export interface SyncFailure<T> extends SyncHeader {
+  error: string;
+  /** Undefined when the cluster failed mid-step. */
+  phase: SyncFailurePhase | undefined;
+  /**
+   * The inventory of the last successful sync. Required, as it becomes the
+   * result's inventory: a failed sync that forgot it would leave objects
+   * no later sync could prune.
+   */
+  previous: Inventory | undefined;
+  timings: T;
+  /** The objects to blame; none when the sync failed before it had any. */
+  objects?: ObjectResult[];
+  hooks?: HookResult[];
+  /** Empty when nothing was rendered. */
+  manifestDigest?: string;
+  watchPaths?: string[];
+}
+
+/** The one way a failed SyncResult is made, wherever the run failed. */
+export function failedResult<T extends Partial<SyncTimings>>(
+  failure: SyncFailure<T>,
+): SyncResultWith<T> {
+  const objects = failure.objects ?? [];
+  return {
+    app: failure.app,
+    cluster: failure.cluster,
+    revision: failure.revision,
+    dryRun: failure.dryRun,
+    status: 'Failed',
+    error: failure.error,
+    phase: failure.phase,
+    objects,
+    counts: countActions(objects),
+    hooks: failure.hooks ?? [],
+    health: { status: 'Unknown' },
+    inventory: failure.previous ?? { revision: '', entries: [] },
+    manifestDigest: failure.manifestDigest ?? '',
+    watchPaths: failure.watchPaths,
+    timings: failure.timings,
+  };
+}
+
 export function countActions(objects: ObjectResult[]): Record<ObjectAction, number> {
   const counts: Record<ObjectAction, number> = {
     Created: 0,

@@ -5,6 +5,8 @@ import { describeRef, type KubeObject } from '../kube/object.ts';
 import { applyObject, deleteObject, getObject } from '../kube/operations.ts';
 import type { SyncContext } from './context.ts';
 import { hookOutcome, hookWaves, type Hook, type HookOutcome, type HookPhase } from './hooks.ts';
+import type { SyncObjectsOptions } from './options.ts';
+import type { SyncOutcome } from './outcome.ts';
 import { FIELD_MANAGER, ownerOf } from './ownership.ts';
 import type { HookResult } from './result.ts';
 
@@ -157,7 +159,7 @@ export async function runHookPhase(
         phase,
         status: outcome.state === 'Succeeded' ? 'Succeeded' : 'Failed',
         source: d.source,
-        ...(outcome.message ? { message: outcome.message } : {}),
+        message: outcome.message,
         deletePolicies: hook.deletePolicies,
       };
       const policy = outcome.state === 'Succeeded' ? 'HookSucceeded' : 'HookFailed';
@@ -177,4 +179,26 @@ export async function runHookPhase(
     if (results.some((r) => r.status === 'Failed')) break;
   }
   return results;
+}
+
+/**
+ * Runs one hook phase of a sync, bounded by its health timeout, into its
+ * outcome; the first failed hook, described, if any.
+ */
+export async function runSyncHooks(
+  ctx: SyncContext,
+  options: SyncObjectsOptions,
+  hooks: Hook[],
+  phase: HookPhase,
+  outcome: SyncOutcome,
+): Promise<string | undefined> {
+  const started = Date.now();
+  const results = await runHookPhase(ctx, hooks, phase, {
+    timeoutMs: options.healthTimeoutMs,
+    onProgress: (message) => options.onProgress?.({ phase, message }),
+  });
+  outcome.hooks.push(...results);
+  outcome.timings.hooksMs += Date.now() - started;
+  const failed = results.find((r) => r.status === 'Failed');
+  return failed && `${phase} hook ${describeRef(failed.ref)} failed: ${failed.message ?? 'failed'}`;
 }

@@ -41,7 +41,8 @@ export function contextFor(
 /**
  * One `syncObjects` run of `objects` as application `app` in `namespace` on a
  * local cluster, with a client of its own (closed afterwards), creating the
- * namespace and pruning unless `options` says otherwise.
+ * namespace, pruning and bounding apply and health at the engine's defaults
+ * unless `options` says otherwise.
  */
 export async function syncOn(
   cluster: LocalCluster,
@@ -60,6 +61,8 @@ export async function syncOn(
       previous,
       createNamespace: true,
       prune: true,
+      healthTimeoutMs: 300_000,
+      applyTimeoutMs: 300_000,
       ...syncOptions,
     });
   } finally {

@@ -96,6 +96,8 @@ describe('sync lifecycle on cluster-a', () => {
           revision: 'r2',
           previous: first.inventory,
           prune: true,
+          healthTimeoutMs: 300_000,
+          applyTimeoutMs: 300_000,
           beforeApply: async (intent) => {
             intents.push(intent.entries.map((e) => e.name).sort());
             // Nothing is written yet when the intent is handed over.

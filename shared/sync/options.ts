@@ -1,0 +1,46 @@
+import type { ApplyProgress } from './apply.ts';
+import type { HookPhase } from './hooks.ts';
+import type { Inventory } from './inventory.ts';
+
+export type SyncPhase = 'diff' | 'apply' | 'prune' | 'health' | HookPhase;
+
+export interface SyncProgress {
+  phase: SyncPhase;
+  message: string;
+  apply?: ApplyProgress;
+}
+
+/**
+ * How one sync runs. The bounds have no default here: the engine's settings
+ * hold every default, so a caller cannot get a second, different one.
+ */
+export interface SyncObjectsOptions {
+  cluster: string;
+  revision: string;
+  previous?: Inventory;
+  dryRun?: boolean;
+  prune?: boolean;
+  allowEmpty?: boolean;
+  /** Create the destination namespace when it does not exist. */
+  createNamespace?: boolean;
+  /**
+   * Wait for the applied objects to become healthy (not in dry runs). A sync
+   * with PostSync hooks always waits: they run only once the objects are healthy.
+   */
+  waitForHealth?: boolean;
+  /**
+   * Bound on waiting for health, and on each hook phase (PreSync, PostSync,
+   * SyncFail) separately: a hook not finished by then fails the sync.
+   */
+  healthTimeoutMs: number;
+  /** Bound on the apply phase, including waiting for CRDs and recreations. */
+  applyTimeoutMs: number;
+  onProgress?: (progress: SyncProgress) => void;
+  /**
+   * Called with the inventory this sync may leave behind (the previous one
+   * plus every object about to be written) before the first apply, so the
+   * caller can store it: a reconciler killed mid-apply then still knows every
+   * object it may have created, and a later sync can prune them.
+   */
+  beforeApply?: (intent: Inventory) => Promise<void>;
+}
