@@ -29,6 +29,6 @@ export function summarize(result: SyncResult): SyncSummary {
     applied,
     pruned: result.counts.Pruned,
     unchanged: result.counts.Unchanged,
-    ...(result.error ? { message: result.error } : {}),
+    message: result.error,
   };
 }

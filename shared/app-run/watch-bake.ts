@@ -73,7 +73,7 @@ export async function watchBake(
           to: target,
           reason,
           result: back.result,
-          ...(back.historySeq !== undefined ? { historySeq: back.historySeq } : {}),
+          historySeq: back.historySeq,
         };
       }
     }
@@ -87,5 +87,5 @@ export async function watchBake(
       `bake of ${bake.revision} failed (${bake.failed}) but no earlier revision passed its bake: nothing to roll back to`,
   ].filter(Boolean);
   if (errors.length > 0) state.error = errors.join('\n');
-  return { state, ...(rollback ? { rollback } : {}) };
+  return { state, rollback };
 }

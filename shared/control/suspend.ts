@@ -36,12 +36,8 @@ export async function setSuspended(
         ? {
             ...rest,
             // Suspending keeps a rollback hold; only resuming lifts it.
-            ...(hold ? { hold } : {}),
-            suspended: {
-              by: who.by,
-              at: table.now(),
-              ...(who.reason ? { reason: who.reason } : {}),
-            },
+            hold,
+            suspended: { by: who.by, at: table.now(), reason: who.reason },
           }
         : rest,
     );

@@ -39,13 +39,13 @@ function detailOf(
     app: result.app,
     cluster: result.cluster,
     revision: result.revision,
-    ...(previousRevision ? { previousRevision } : {}),
+    previousRevision,
     trigger,
     status: result.status,
     health: result.health.status,
     counts: result.counts,
-    ...(result.error ? { error: result.error } : {}),
-    ...(message ? { message } : {}),
+    error: result.error,
+    message,
   };
 }
 

@@ -48,8 +48,8 @@ async function parse(
         {
           namespace: options.namespace,
           kubeVersion: options.kubeVersion,
-          ...(options.releaseName ? { releaseName: options.releaseName } : {}),
-          ...(options.binaries?.helm ? { binary: options.binaries.helm } : {}),
+          releaseName: options.releaseName,
+          binary: options.binaries?.helm,
         },
         limits,
         containment,

@@ -138,7 +138,7 @@ async function coordinate(
     },
     views,
     {
-      ...(stopped ? { stopped } : {}),
+      stopped,
       complete: views.every((v) => passed(v, head, baking)),
       now: Date.now(),
     },
@@ -209,7 +209,7 @@ async function runDestination(
     cluster: view.cluster,
     wave: view.wave,
     key: view.key,
-    ...(action ? { action } : {}),
+    action,
     trigger,
     outcome,
   };
@@ -239,14 +239,14 @@ function summaryState(
     .filter((v) => v.state?.error)
     .map((v) => `${v.cluster}: ${v.state!.error!.split('\n')[0]}`);
   return {
-    ...(previous?.suspended ? { suspended: previous.suspended } : {}),
-    ...(stopped ? { hold: stopped } : {}),
+    suspended: previous?.suspended,
+    hold: stopped,
     rollout,
     desiredRevision: head,
-    ...(shared ? { syncedRevision: shared } : {}),
+    syncedRevision: shared,
     syncStatus: states.every((s) => s?.syncStatus === 'Synced') ? 'Synced' : 'OutOfSync',
     health,
-    ...(errors.length > 0 ? { error: errors.join('\n') } : {}),
+    error: errors.length > 0 ? errors.join('\n') : undefined,
     timings: { startedAt, finishedAt: Date.now() },
   };
 }

@@ -107,9 +107,9 @@ export function recordStep(
   }
   const current: RolloutStep = {
     revision: step.revision,
-    ...(reachedWave !== undefined ? { reachedWave } : {}),
+    reachedWave,
     status: outcome.stopped ? 'RolledBack' : outcome.complete ? 'Complete' : 'Progressing',
-    ...(outcome.stopped?.reason ? { reason: outcome.stopped.reason } : {}),
+    reason: outcome.stopped?.reason,
     updatedAt: outcome.now,
   };
   return [current, ...(previous ?? []).filter((s) => s.revision !== step.revision)].slice(

@@ -28,7 +28,7 @@ export function webhookDeps(options: {
                 repoURL: entry.app.spec.source.repoURL,
                 targetRevision: entry.app.spec.source.targetRevision,
                 path: entry.app.spec.source.path,
-                ...(entry.watchPaths ? { watchPaths: entry.watchPaths } : {}),
+                watchPaths: entry.watchPaths,
                 suspended: entry.app.spec.suspend,
               },
             ]
@@ -45,6 +45,6 @@ export function webhookDeps(options: {
           },
         })),
       ),
-    ...(options.log ? { log: options.log } : {}),
+    log: options.log,
   };
 }

@@ -102,7 +102,7 @@ async function writeTree(
   while (queue.length > 0) {
     await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, queue.length) }, worker));
   }
-  return { nodes, ...(largestFile ? { largestFile } : {}) };
+  return { nodes, largestFile };
 }
 
 /**
@@ -152,7 +152,7 @@ async function checkOutAfresh(
       commit,
       listing: listingDigest(nodes),
       refusedLinks: refused,
-      ...(largestFile ? { largestFile } : {}),
+      largestFile,
     };
     await fs.promises.mkdir(join(target, '..'), { recursive: true, mode: 0o700 });
     await writeStamp(target, stamp);

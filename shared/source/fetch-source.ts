@@ -103,7 +103,7 @@ export async function fetchSource(spec: SourceSpec, options: SourceOptions): Pro
     await retireCheckouts(cache, resolved.revision);
     return {
       revision: resolved.revision,
-      ...(resolved.ref ? { ref: resolved.ref } : {}),
+      ref: resolved.ref,
       ...dirs,
       fetched,
       packBytes,
