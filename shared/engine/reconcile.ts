@@ -1,13 +1,13 @@
-import { syncOption, type Application } from '../config/application.ts';
-import { destinationOf } from '../config/destinations.ts';
+import type { Application } from '../config/application.ts';
 import type { ClusterConnection } from '../kube/client.ts';
 import type { Inventory } from '../sync/inventory.ts';
-import { countActions, type SyncResult } from '../sync/result.ts';
-import { syncObjects, type SyncProgress } from '../sync/sync-objects.ts';
+import { failedResult, type SyncResult, type SyncTimings } from '../sync/result.ts';
+import type { SyncProgress } from '../sync/sync-objects.ts';
 import { openCluster } from './cluster-session.ts';
 import { renderApp } from './render-step.ts';
 import type { EngineSettings, RunRequest } from './settings.ts';
 import { fetchAppSource, type FetchedSource } from './source-step.ts';
+import { syncRendered } from './sync-step.ts';
 
 export interface ReconcileProgress {
   phase: 'source' | 'render' | SyncProgress['phase'];
@@ -29,9 +29,7 @@ export interface ReconcileOptions {
   beforeApply?: (intent: Inventory) => Promise<void>;
 }
 
-type Timings = SyncResult['timings'];
-
-const NO_TIME: Timings = {
+const NO_TIME: SyncTimings = {
   sourceMs: 0,
   renderMs: 0,
   diffMs: 0,
@@ -51,27 +49,22 @@ const NO_TIME: Timings = {
 export async function reconcile(app: Application, options: ReconcileOptions): Promise<SyncResult> {
   const started = Date.now();
   const request = options.request ?? {};
-  const { settings } = options;
   const progress = (p: ReconcileProgress): void => options.onProgress?.(p);
   const timings = { ...NO_TIME };
   let revision = request.revision ?? app.spec.source.targetRevision;
-  const failed = (error: string, phase?: 'source' | 'render'): SyncResult => ({
-    app: app.metadata.name,
-    cluster: options.cluster.name,
-    revision,
-    dryRun: Boolean(request.dryRun),
-    status: 'Failed',
-    error,
-    phase,
-    objects: [],
-    counts: countActions([]),
-    hooks: [],
-    health: { status: 'Unknown' },
-    inventory: options.previous ?? { revision: '', entries: [] },
-    manifestDigest: '',
-    timings: { ...timings, totalMs: Date.now() - started },
-  });
-  const session = openCluster(options.cluster.connection, settings);
+  const failed = (error: string, phase?: 'source' | 'render', watchPaths?: string[]) =>
+    failedResult({
+      app: app.metadata.name,
+      cluster: options.cluster.name,
+      revision,
+      dryRun: Boolean(request.dryRun),
+      error,
+      phase,
+      previous: options.previous,
+      watchPaths,
+      timings: { ...timings, totalMs: Date.now() - started },
+    });
+  const session = openCluster(options.cluster.connection, options.settings);
   try {
     const { source } = app.spec;
     progress({
@@ -80,54 +73,37 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
     });
     let fetched: FetchedSource;
     try {
-      fetched = await fetchAppSource(app, revision, settings.source);
+      fetched = await fetchAppSource(app, revision, options.settings.source);
     } catch (err) {
       return failed(`source: ${(err as Error).message}`, 'source');
     }
     revision = fetched.source.revision;
     timings.sourceMs = Date.now() - started;
-
-    const renderStarted = Date.now();
     progress({ phase: 'render', message: `rendering ${fetched.source.appDir}` });
     let rendered;
     try {
-      rendered = await renderApp(app, fetched.source, settings, await session.kubeVersion());
+      rendered = await renderApp(
+        app,
+        fetched.source,
+        options.settings,
+        await session.kubeVersion(),
+      );
     } catch (err) {
       // The paths read are known even when the render fails: the push that
       // fixes a base must still reach this application.
-      return {
-        ...failed(`render: ${(err as Error).message}`, 'render'),
-        watchPaths: fetched.watchPaths,
-      };
+      return failed(`render: ${(err as Error).message}`, 'render', fetched.watchPaths);
     }
-    timings.renderMs = Date.now() - renderStarted;
-
-    const automated = app.spec.syncPolicy.automated;
-    const result = await syncObjects(
-      {
-        client: session.client,
-        discovery: session.discovery,
-        app: app.metadata.name,
-        namespace: destinationOf(app).namespace,
-        concurrency: settings.concurrency,
-        signal: options.signal,
-      },
-      rendered,
-      {
-        cluster: options.cluster.name,
-        revision,
-        previous: options.previous,
-        dryRun: request.dryRun,
-        prune: request.prune ?? automated?.prune ?? false,
-        allowEmpty: automated?.allowEmpty ?? false,
-        createNamespace: syncOption(app, 'CreateNamespace') ?? false,
-        waitForHealth: request.waitForHealth ?? true,
-        healthTimeoutMs: request.timeoutMs ?? app.spec.healthTimeout,
-        applyTimeoutMs: request.timeoutMs ?? settings.applyTimeoutMs,
-        onProgress: progress,
-        beforeApply: options.beforeApply,
-      },
-    );
+    timings.renderMs = Date.now() - started - timings.sourceMs;
+    const result = await syncRendered(app, session, rendered, {
+      cluster: options.cluster.name,
+      revision,
+      settings: options.settings,
+      request,
+      previous: options.previous,
+      onProgress: progress,
+      signal: options.signal,
+      beforeApply: options.beforeApply,
+    });
     return {
       ...result,
       watchPaths: fetched.watchPaths,
