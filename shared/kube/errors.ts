@@ -1,4 +1,3 @@
-
 /** The `Status` body the API server returns with an error. */
 export interface ApiStatus {
   kind?: 'Status';

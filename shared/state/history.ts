@@ -29,7 +29,6 @@ export interface SyncSource {
   targetRevision?: string;
 }
 
-
 /** One sync, with everything needed to re-sync exactly the same manifests later. */
 export type { SyncTrigger };
 
