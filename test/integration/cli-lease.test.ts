@@ -1,13 +1,14 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LEASE_TTL_MS } from '../../shared/state/lease.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
-import { commitTree } from '../harness/git-fixtures.ts';
+
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { ensureCliBuilt, startDriftless } from '../helpers/cli.ts';
+import { cliProject } from '../helpers/cli-project.ts';
 import { configMapValue, kubectl } from '../helpers/engine.ts';
 import { configMapYaml } from '../helpers/manifests.ts';
 
@@ -51,25 +52,10 @@ describe('driftless CLI and the lease (built bundle, run as a subprocess)', () =
 
   it('after kill -9 of a running sync, the next sync starts within about one lease TTL and converges', async () => {
     const name = uniqueName('cli-kill');
-    const url = git.createRepo(name);
-    const dir = join(work, name);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, 'app.yaml'),
-      `apiVersion: driftless.dev/v1alpha1
-kind: Application
-metadata: { name: ${name} }
-spec:
-  source: { repoURL: ${url}, targetRevision: main, path: app }
-  destination: { cluster: cluster-a, namespace: ${name} }
-  syncPolicy:
-    automated: { prune: true }
-    syncOptions: [CreateNamespace=true]
-  healthTimeout: 60s
-`,
-    );
+    const project = cliProject(git, work, name, { healthTimeout: '60s' });
+    const dir = project.dir;
     const commit = (stuck: boolean, value: string) =>
-      commitTree(git.repoPath(name), 'main', {
+      project.commit({
         'app/web.yaml': deploymentYaml(stuck),
         'app/cm.yaml': configMapYaml('settings', value),
       });

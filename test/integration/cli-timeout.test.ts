@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -8,9 +8,10 @@ import { runApplication } from '../../shared/app-run/run-application.ts';
 import { loadApplicationFile } from '../../shared/config/load.ts';
 import { engineSettings } from '../../shared/engine/settings.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
-import { commitTree } from '../harness/git-fixtures.ts';
+
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
-import { driftless, ensureCliBuilt } from '../helpers/cli.ts';
+import { ensureCliBuilt } from '../helpers/cli.ts';
+import { cliProject } from '../helpers/cli-project.ts';
 import { deployment } from '../helpers/engine.ts';
 import { configMapYaml } from '../helpers/manifests.ts';
 
@@ -28,27 +29,9 @@ describe('driftless sync --timeout (built CLI, local state, cluster-a)', () => {
   });
 
   function project(name: string, files: Record<string, string>) {
-    const url = git.createRepo(name);
-    commitTree(git.repoPath(name), 'main', files);
-    const dir = join(work, name);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, 'app.yaml'),
-      `apiVersion: driftless.dev/v1alpha1
-kind: Application
-metadata: { name: ${name} }
-spec:
-  source: { repoURL: ${url}, targetRevision: main, path: app }
-  destination: { cluster: cluster-a, namespace: ${name} }
-  syncPolicy:
-    automated: { prune: true }
-    syncOptions: [CreateNamespace=true]
-  healthTimeout: 5m
-`,
-    );
-    const kc = ['--kubeconfig', cluster('cluster-a').kubeconfig];
-    const run = (...args: string[]) => driftless([...args, ...kc], { cwd: dir });
-    return { dir, run };
+    const p = cliProject(git, work, name, { healthTimeout: '5m' });
+    p.commit(files);
+    return { dir: p.dir, run: (...args: string[]) => p.run(...args, ...p.kc) };
   }
 
   it('records the Application as declared: a later scheduled reconcile of the same commit is skipped', async () => {

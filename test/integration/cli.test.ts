@@ -16,6 +16,7 @@ import {
   servePort,
   startDriftless,
 } from '../helpers/cli.ts';
+import { cliProject } from '../helpers/cli-project.ts';
 import { configMapValue, kubectl } from '../helpers/engine.ts';
 import { configMapYaml, githubPush } from '../helpers/manifests.ts';
 
@@ -60,30 +61,8 @@ describe('driftless CLI (built bundle, run as a subprocess)', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  function project(name: string, options: { prune?: boolean } = {}) {
-    const url = git.createRepo(name);
-    const dir = join(work, name);
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'app.yaml');
-    writeFileSync(
-      file,
-      `apiVersion: driftless.dev/v1alpha1
-kind: Application
-metadata: { name: ${name} }
-spec:
-  source: { repoURL: ${url}, targetRevision: main, path: app }
-  destination: { cluster: cluster-a, namespace: ${name} }
-  syncPolicy:
-    automated: { prune: ${options.prune ?? true}, selfHeal: true }
-    syncOptions: [CreateNamespace=true]
-  healthTimeout: 20s
-`,
-    );
-    const commit = (files: Record<string, string>) => commitTree(git.repoPath(name), 'main', files);
-    const run = (...args: string[]) => driftless(args, { cwd: dir });
-    const kc = ['--kubeconfig', cluster('cluster-a').kubeconfig];
-    return { name, url, dir, file, commit, run, kc };
-  }
+  const project = (name: string, options: { prune?: boolean } = {}) =>
+    cliProject(git, work, name, { ...options, selfHeal: true });
 
   it('diff --exit-code is 1 when out of sync and 0 once synced; JSON follows the documented schema', async () => {
     const p = project(uniqueName('cli-diff'));

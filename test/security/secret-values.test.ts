@@ -1,5 +1,5 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openState } from '../../cli/state-store.ts';
 import { KubeApiError } from '../../shared/kube/errors.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
-import { commitTree } from '../harness/git-fixtures.ts';
+
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
-import { driftless, ensureCliBuilt } from '../helpers/cli.ts';
+import { ensureCliBuilt } from '../helpers/cli.ts';
+import { cliProject } from '../helpers/cli-project.ts';
 import { clientFor, kubectl } from '../helpers/engine.ts';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -147,32 +148,18 @@ describe('Secret values never leave (CLI with local state, cluster-a)', () => {
         ? String(100_000_000_000 + Math.floor(Math.random() * 800_000_000_000))
         : `SECRETVALUE${Math.random().toString(36).slice(2, 10)}`;
       const name = uniqueName('sv');
-      const url = git.createRepo(name);
-      const dir = join(work, name);
+      const project = cliProject(git, work, name);
+      const dir = project.dir;
       const cacheDir = join(dir, 'cache');
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(
-        join(dir, 'app.yaml'),
-        `apiVersion: driftless.dev/v1alpha1
-kind: Application
-metadata: { name: ${name} }
-spec:
-  source: { repoURL: ${url}, targetRevision: main, path: app }
-  destination: { cluster: cluster-a, namespace: ${name} }
-  syncPolicy: { automated: { prune: true }, syncOptions: [CreateNamespace=true] }
-  healthTimeout: 20s
-`,
-      );
       const body = shape.body
         .replace('B64VALUE', b64(`${value}{not json`))
         .replace('NUMBER', value)
         .replace('VALUE', value);
-      commitTree(git.repoPath(name), 'main', {
+      project.commit({
         'app/cm.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  a: b\n`,
         'app/secret.yaml': `apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n${body}\n`,
       });
-      const run = (...args: string[]) =>
-        driftless([...args, '--cache-dir', cacheDir], { cwd: dir });
+      const run = (...args: string[]) => project.run(...args, '--cache-dir', cacheDir);
       const kc = ['--kubeconfig', cluster('cluster-a').kubeconfig];
       const outputs = [
         await run('diff', '-f', 'app.yaml', ...kc),
