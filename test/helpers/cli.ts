@@ -30,7 +30,8 @@ function bundleIsFresh(): boolean {
   return sources.every((f) => statSync(f).mtimeMs < bundle);
 }
 
-async function withBuildLock(run: () => Promise<void>): Promise<void> {
+/** Runs `run` while no other test file builds (or packs) the CLI. */
+export async function withBuildLock<T>(run: () => Promise<T>): Promise<T> {
   mkdirSync(dirname(BUILD_LOCK), { recursive: true });
   for (;;) {
     try {
@@ -44,7 +45,7 @@ async function withBuildLock(run: () => Promise<void>): Promise<void> {
     }
   }
   try {
-    await run();
+    return await run();
   } finally {
     rmSync(BUILD_LOCK, { recursive: true, force: true });
   }

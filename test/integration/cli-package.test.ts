@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/errors.ts';
 import { repoRoot } from '../harness/tools.ts';
-import { CLI, ensureCliBuilt, servePort } from '../helpers/cli.ts';
+import { CLI, ensureCliBuilt, servePort, withBuildLock } from '../helpers/cli.ts';
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
   version: string;
@@ -26,10 +26,6 @@ const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as 
 const REQUIRED_NODE_MAJOR = 24;
 // The project's own Node 24 (the npm `node` package); the machine's may be older.
 const NODE = realpathSync(join(repoRoot, 'node_modules', '.bin', 'node'));
-// Same lock as test/helpers/cli.ts: a build empties dist/cli, so packing waits
-// for any build another test file runs and keeps new ones out while it reads.
-const BUILD_LOCK = join(repoRoot, 'dist', '.cli-build.lock');
-const STALE_LOCK_MS = 120_000;
 
 interface Run {
   code: number;
@@ -53,25 +49,6 @@ async function run(
     const e = err as { code?: number; stdout?: string; stderr?: string };
     if (typeof e.code !== 'number') throw err;
     return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-async function underBuildLock<T>(body: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      mkdirSync(BUILD_LOCK);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = Date.now() - (statSync(BUILD_LOCK, { throwIfNoEntry: false })?.mtimeMs ?? 0);
-      if (age > STALE_LOCK_MS) rmSync(BUILD_LOCK, { recursive: true, force: true });
-      else await sleep(100);
-    }
-  }
-  try {
-    return await body();
-  } finally {
-    rmSync(BUILD_LOCK, { recursive: true, force: true });
   }
 }
 
@@ -131,7 +108,7 @@ describe('the packed CLI, installed with npm install -g', () => {
     );
     // --ignore-scripts: prepack would rebuild dist/cli outside the build lock;
     // ensureCliBuilt has just built it from the current sources.
-    const packed = await underBuildLock(() =>
+    const packed = await withBuildLock(() =>
       run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], {
         cwd: repoRoot,
         env: npmEnv,
