@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { driftlessMetric } from './metrics.ts';
+import { driftlessMetric, type DriftlessMetricName } from './metrics.ts';
 
 export interface DriftlessAlarmsProps {
   readonly serviceName: string;
@@ -30,9 +30,19 @@ export class DriftlessAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: DriftlessAlarmsProps) {
     super(scope, id);
-    const m = (name: Parameters<typeof driftlessMetric>[1], statistic = 'Sum') =>
-      driftlessMetric(props.serviceName, name, { statistic, period: FIVE_MINUTES });
+    this.addReconcileAlarms(props);
+    this.addIntakeAlarms(props);
+    const action = new actions.SnsAction(props.topic);
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+  }
 
+  /** Reconciles that failed, degraded, repaired drift or ran slow. */
+  private addReconcileAlarms(props: DriftlessAlarmsProps): void {
+    const m = (name: DriftlessMetricName, statistic = 'Sum') =>
+      driftlessMetric(props.serviceName, name, { statistic, period: FIVE_MINUTES });
     this.add('DeadLetterQueueNotEmpty', {
       // Each message here is a reconcile request that failed every delivery.
       alarmDescription:
@@ -83,6 +93,10 @@ export class DriftlessAlarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
     });
+  }
+
+  /** Work that stopped coming in: webhooks rejected or failing, a failing scheduler. */
+  private addIntakeAlarms(props: DriftlessAlarmsProps): void {
     // The webhook API serves nothing but webhooks, so its own 4xx/5xx metrics
     // (dimension ApiId) are the webhook's: rejected signatures, unknown
     // providers, and failures to enqueue.
@@ -113,12 +127,6 @@ export class DriftlessAlarms extends Construct {
       evaluationPeriods: 3,
       datapointsToAlarm: 2,
     });
-
-    const action = new actions.SnsAction(props.topic);
-    for (const alarm of this.alarms) {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
   }
 
   private add(id: string, props: cloudwatch.AlarmProps): void {

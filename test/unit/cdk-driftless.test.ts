@@ -9,7 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { API_ROUTES, WEBHOOK_ROUTES } from '../../cdk/driftless.ts';
+import { API_ROUTES, WEBHOOK_ROUTES } from '../../cdk/http-apis.ts';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../shared/state/table-definition.ts';
 import {
   ACCOUNT,

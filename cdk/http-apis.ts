@@ -1,0 +1,112 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+// Two HTTP APIs rather than one, so the public webhook endpoint has its own
+// throttling and its own 4xx/5xx metrics, apart from the IAM-signed API.
+
+/** Routes of the management API (functions/api.ts), every one IAM-authorized. */
+export const API_ROUTES: { method: apigwv2.HttpMethod; path: string }[] = [
+  { method: apigwv2.HttpMethod.GET, path: '/apps' },
+  { method: apigwv2.HttpMethod.GET, path: '/apps/{name}' },
+  { method: apigwv2.HttpMethod.GET, path: '/apps/{name}/diff' },
+  { method: apigwv2.HttpMethod.POST, path: '/apps/{name}/sync' },
+  { method: apigwv2.HttpMethod.GET, path: '/apps/{name}/history' },
+  { method: apigwv2.HttpMethod.POST, path: '/apps/{name}/rollback' },
+  { method: apigwv2.HttpMethod.POST, path: '/apps/{name}/suspend' },
+  { method: apigwv2.HttpMethod.POST, path: '/apps/{name}/resume' },
+];
+
+/** Routes of the webhook API (functions/webhook.ts): public, verified by signature. */
+export const WEBHOOK_ROUTES = ['/webhooks/{provider}', '/webhook'];
+
+/** An HTTP API and the URL of its one stage. */
+export interface DriftlessHttpApi {
+  readonly api: apigwv2.HttpApi;
+  readonly url: string;
+}
+
+/** The public endpoint for Git providers' webhooks. */
+export function webhookHttpApi(
+  scope: Construct,
+  handler: lambda.IFunction,
+  logRetention: logs.RetentionDays,
+): DriftlessHttpApi {
+  const api = new apigwv2.HttpApi(scope, 'WebhookApi', {
+    description: 'Driftless webhooks from Git providers (signature-verified)',
+    createDefaultStage: false,
+  });
+  const integration = new HttpLambdaIntegration('Webhook', handler);
+  for (const path of WEBHOOK_ROUTES) {
+    for (const route of api.addRoutes({
+      path,
+      methods: [apigwv2.HttpMethod.POST],
+      integration,
+    })) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Git providers (GitHub, GitLab, Bitbucket, Gitea) cannot sign requests with AWS credentials or fetch tokens. The webhook function authenticates each request itself (HMAC-SHA256 of the raw body, or the GitLab token, compared in constant time) before parsing it, and the stage is throttled.',
+      });
+    }
+  }
+  const stage = addStage(api, logRetention, { rateLimit: 20, burstLimit: 50 });
+  return { api, url: stage.url };
+}
+
+/** The IAM-authorized management endpoint (the CLI's remote mode). */
+export function managementHttpApi(
+  scope: Construct,
+  handler: lambda.IFunction,
+  logRetention: logs.RetentionDays,
+): DriftlessHttpApi {
+  const api = new apigwv2.HttpApi(scope, 'ManagementApi', {
+    description: 'Driftless management API (IAM-authorized)',
+    createDefaultStage: false,
+  });
+  const integration = new HttpLambdaIntegration('Api', handler);
+  const authorizer = new HttpIamAuthorizer();
+  for (const route of API_ROUTES) {
+    api.addRoutes({ path: route.path, methods: [route.method], integration, authorizer });
+  }
+  const stage = addStage(api, logRetention, { rateLimit: 10, burstLimit: 20 });
+  return { api, url: stage.url };
+}
+
+/** The `$default` stage, with access logs (JSON, one line per request) and throttling. */
+function addStage(
+  api: apigwv2.HttpApi,
+  retention: logs.RetentionDays,
+  throttle: apigwv2.ThrottleSettings,
+): apigwv2.HttpStage {
+  const accessLogs = new logs.LogGroup(api, 'AccessLogs', {
+    retention,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  return api.addStage('DefaultStage', {
+    stageName: '$default',
+    autoDeploy: true,
+    throttle,
+    accessLogSettings: {
+      destination: new apigwv2.LogGroupLogDestination(accessLogs),
+      format: apigw.AccessLogFormat.custom(
+        JSON.stringify({
+          requestId: '$context.requestId',
+          ip: '$context.identity.sourceIp',
+          caller: '$context.identity.userArn',
+          requestTime: '$context.requestTime',
+          routeKey: '$context.routeKey',
+          status: '$context.status',
+          responseLength: '$context.responseLength',
+          latency: '$context.responseLatency',
+          integrationError: '$context.integrationErrorMessage',
+        }),
+      ),
+    },
+  });
+}

@@ -1,0 +1,51 @@
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ClusterAccess, type DriftlessCluster } from './access.ts';
+import type { DriftlessFunction, EntryName } from './function.ts';
+import { grantTableAccess } from './table-access.ts';
+
+export interface FunctionPermissionsProps {
+  readonly table: dynamodb.ITable;
+  readonly queue: sqs.IQueue;
+  readonly webhookSecrets: secretsmanager.ISecret;
+  readonly eventBus: events.IEventBus;
+  readonly credentials?: secretsmanager.ISecret;
+  readonly clusters: DriftlessCluster[];
+  readonly assumeRoleArns?: string[];
+}
+
+/**
+ * What each function's role may do beyond writing its logs, function by
+ * function: only what its code uses (docs/aws.md#iam).
+ */
+export function grantFunctionPermissions(
+  scope: Construct,
+  functions: Record<EntryName, DriftlessFunction>,
+  props: FunctionPermissionsProps,
+): void {
+  const { scheduler, webhook, reconciler, api } = functions;
+  grantTableAccess(props.table, functions);
+  // The reconciler puts requests that met a busy lease back on the queue, delayed (sqs-retry.ts).
+  for (const fn of [scheduler, webhook, api, reconciler]) props.queue.grantSendMessages(fn.role);
+  if (props.credentials) {
+    for (const fn of [scheduler, reconciler, api]) props.credentials.grantRead(fn.role);
+  }
+  props.webhookSecrets.grantRead(webhook.role);
+  props.eventBus.grantPutEventsTo(reconciler.role);
+  new ClusterAccess(scope, 'ClusterAccess', {
+    clusters: props.clusters,
+    principals: { Reconciler: reconciler.role, Api: api.role },
+  });
+  if (props.assumeRoleArns?.length) {
+    const assume = new iam.PolicyStatement({
+      actions: ['sts:AssumeRole'],
+      resources: props.assumeRoleArns,
+    });
+    reconciler.role.addToPolicy(assume);
+    api.role.addToPolicy(assume);
+  }
+}

@@ -1,0 +1,170 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { DriftlessCluster } from './access.ts';
+
+/** The Git repository that declares Driftless's Applications and Clusters. */
+export interface ConfigurationRepository {
+  /** HTTPS clone URL. */
+  readonly url: string;
+  /**
+   * Branch, tag or commit to follow.
+   *
+   * @default 'main'
+   */
+  readonly revision?: string;
+  /**
+   * Folder inside the repository that holds the configuration.
+   *
+   * @default '.'
+   */
+  readonly path?: string;
+  /**
+   * Secret with Git credentials for private repositories, as JSON
+   * `{ "<repo URL prefix>": { "username": "...", "password": "..." } }`. It
+   * serves every repository the Applications point at, not only this one.
+   *
+   * @default - no credentials: public repositories only
+   */
+  readonly credentials?: secretsmanager.ISecret;
+}
+
+/** Properties of the Driftless construct: everything but the configuration repository has a default. */
+export interface DriftlessProps {
+  /** Where the Applications and Clusters are declared. */
+  readonly configRepository: ConfigurationRepository;
+  /**
+   * How often every application is checked for drift and new commits.
+   *
+   * @default - every 3 minutes
+   */
+  readonly schedule?: events.Schedule;
+  /**
+   * Each tick spreads its reconciles over up to this long, so a fleet does not
+   * hit Git and the API servers in the same second.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly scheduleJitter?: Duration;
+  /**
+   * Webhook secrets, as JSON `{ "github": "...", "gitlab": "...", "bitbucket": "...", "gitea": "..." }`
+   * (only the providers you use). Requests for a provider without a secret are rejected.
+   *
+   * @default - a new secret with a generated `github` value; add the others with
+   *   `aws secretsmanager put-secret-value`
+   */
+  readonly webhookSecrets?: secretsmanager.ISecret;
+  /**
+   * Most reconciler instances running at once (the SQS event source's maximum
+   * concurrency). Each handles a batch of up to 5 applications. Between 2 and 1000.
+   *
+   * @default 20
+   */
+  readonly reconcileConcurrency?: number;
+  /**
+   * Deliveries of a reconcile request before it moves to the dead-letter queue.
+   *
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * The reconciler's timeout; the queue's visibility timeout is six times this
+   * (AWS guidance for SQS event sources).
+   *
+   * @default Duration.minutes(15)
+   */
+  readonly reconcilerTimeout?: Duration;
+  /**
+   * The reconciler's memory in MiB (CPU scales with it; Helm and Kustomize run in-process).
+   *
+   * @default 2048
+   */
+  readonly reconcilerMemorySize?: number;
+  /**
+   * Topic that alarm state changes (ALARM and OK) are sent to.
+   *
+   * @default - a new topic
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Email addresses subscribed to the alarm topic (each must confirm).
+   *
+   * @default - no subscriptions
+   */
+  readonly alarmEmails?: string[];
+  /**
+   * p95 reconcile duration above which the ReconcileDuration alarm fires.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly reconcileDurationThreshold?: Duration;
+  /**
+   * EKS clusters in this account and region that Driftless manages: each gets
+   * an access entry for the reconciler's and the API's roles.
+   *
+   * @default - none (add clusters here, or grant access yourself)
+   */
+  readonly clusters?: DriftlessCluster[];
+  /**
+   * Roles the reconciler and API may assume, for clusters in other accounts
+   * (a Cluster's `spec.eks.roleArn`).
+   *
+   * @default - none
+   */
+  readonly assumeRoleArns?: string[];
+  /**
+   * VPC for the functions that talk to clusters (reconciler and API), for
+   * clusters with a private endpoint. The subnets need a route to Git, STS,
+   * DynamoDB, SQS, EventBridge and Secrets Manager (NAT or VPC endpoints).
+   *
+   * @default - not in a VPC (public cluster endpoints)
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * @default - the VPC's private subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups for those functions; allow them to reach the clusters' endpoints on 443.
+   *
+   * @default - one new security group with all outbound traffic allowed
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Event bus for `driftless` events (Sync Succeeded, Sync Failed, Application
+   * Degraded, Drift Repaired, Rollback Performed).
+   *
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * Lambda layer with `bin/kustomize` and `bin/helm` for arm64.
+   *
+   * @default - a DriftlessToolsLayer, cross-compiled from Go on the synthesizing machine
+   */
+  readonly toolsLayer?: lambda.ILayerVersion;
+  /**
+   * The `service` dimension of the metrics (POWERTOOLS_SERVICE_NAME). Give each
+   * installation in one account and region its own, or their metrics merge.
+   *
+   * @default 'driftless'
+   */
+  readonly serviceName?: string;
+  /**
+   * Retention of the functions' and APIs' logs.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the state table when the stack is deleted. It holds sync
+   * history and rollback targets, so it is kept (with deletion protection) by default.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+}
