@@ -59,7 +59,7 @@ const WRITES = [
 ];
 const READS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan'];
 
-/** What each function's code does, by partition (see the TABLE_ACCESS notes in cdk/driftless.ts). */
+/** What each function's code does, by partition (see the TABLE_ACCESS notes in cdk/table-access.ts). */
 const USES: Record<Role, Partial<Record<Kind, string[]>>> = {
   webhook: {
     registry: ['dynamodb:Query'],
