@@ -8,6 +8,7 @@ import { defaultCacheDir } from '../shared/source/cache-root.ts';
 import { engineSettings, type EngineSettings } from '../shared/engine/settings.ts';
 import type { SourceOptions } from '../shared/source/index.ts';
 import { CliError, EXIT } from './errors.ts';
+import { cliSealKey } from './seal-key.ts';
 
 /**
  * The engine's settings for one command, built once: the Git cache
@@ -15,8 +16,10 @@ import { CliError, EXIT } from './errors.ts';
  * environment, and the engine's defaults for the rest.
  */
 export function cliSettings(cacheDir: string | undefined): EngineSettings {
+  const cacheSealKey = cliSealKey();
   return engineSettings({
     source: { cacheDir: resolve(cacheDir ?? defaultCacheDir()), ...gitAuthFromEnv(process.env) },
+    render: cacheSealKey ? { cacheSealKey } : {},
   });
 }
 

@@ -242,17 +242,20 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
     `[serve] listening on http://${address.address}:${address.port} (webhooks: /webhooks/<provider>${webhookSecret ? '' : ', no secret set: all deliveries will be refused'}; API: Authorization: Bearer <contents of ${serveSecretFile(stateDir)}>); state in ${state.where}; schedule every ${values.interval}`,
   );
 
-  await tick();
-  const timer = setInterval(() => void tick(), intervalMs);
-  await new Promise<void>((resolveStop) => {
-    const stop = (signal: string): void => {
-      log(`[serve] ${signal}: stopping (waiting for running reconciles)`);
-      resolveStop();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+  // Listened for before the first tick: Ctrl-C during it still cleans up.
+  const stopping = new Promise<string>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop('SIGINT'));
+    process.once('SIGTERM', () => resolveStop('SIGTERM'));
   });
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const first = tick().then(() => {
+    if (!stopped) timer = setInterval(() => void tick(), intervalMs);
+  });
+  log(`[serve] ${await stopping}: stopping (waiting for running reconciles)`);
+  stopped = true;
   clearInterval(timer);
+  await first;
   server.closeAllConnections();
   await new Promise<void>((ok) => server.close(() => ok()));
   await queue.stop();

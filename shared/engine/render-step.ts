@@ -46,6 +46,7 @@ export async function renderApp(
         maxObjects: app.spec.limits.maxObjects,
         containment: { root: source.root, refusedLinks: source.refusedLinks },
       }),
+    settings.render.cacheSealKey,
   );
   return cached.objects;
 }

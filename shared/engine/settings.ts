@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { SourceOptions } from '../source/index.ts';
 import { DEFAULT_LEASE_TTL_MS } from '../state/lease.ts';
 
@@ -9,6 +10,12 @@ export interface RenderSettings {
   toolTimeoutMs: number;
   /** The cluster version for Helm's `.Capabilities`, instead of asking the server (tests, benchmarks). */
   kubeVersion?: string;
+  /**
+   * Seals the Secrets of cached renders (32 bytes, AES-256-GCM). Kept out of
+   * the cache folder: a process's own random key (a Lambda container, whose
+   * /tmp cache lives as long), or the CLI's key in the user's config folder.
+   */
+  cacheSealKey: Buffer;
 }
 
 /**
@@ -27,6 +34,9 @@ export interface EngineSettings {
   /** An application's lease; renewed at a third of it while a run holds it. */
   leaseTtlMs: number;
 }
+
+// Lives as long as the process: renders cached by it are sealed for it alone.
+const processSealKey = randomBytes(32);
 
 /** Every default of the engine, in one place. */
 export const ENGINE_DEFAULTS = {
@@ -47,7 +57,11 @@ export interface EngineSettingsInput {
 export function engineSettings(input: EngineSettingsInput): EngineSettings {
   return {
     source: input.source,
-    render: { toolTimeoutMs: ENGINE_DEFAULTS.toolTimeoutMs, ...input.render },
+    render: {
+      toolTimeoutMs: ENGINE_DEFAULTS.toolTimeoutMs,
+      cacheSealKey: processSealKey,
+      ...input.render,
+    },
     concurrency: input.concurrency ?? ENGINE_DEFAULTS.concurrency,
     applyTimeoutMs: input.applyTimeoutMs ?? ENGINE_DEFAULTS.applyTimeoutMs,
     leaseTtlMs: input.leaseTtlMs ?? ENGINE_DEFAULTS.leaseTtlMs,

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RenderedObject } from './types.ts';
@@ -25,44 +25,54 @@ function digest(value: unknown): string {
 const isSecret = ({ object }: RenderedObject): boolean =>
   object.kind === 'Secret' && object.apiVersion === 'v1';
 
-/** What the file holds: every object but Secrets, which appear as their digest only. */
+/** What the file holds: every object but Secrets, and the Secrets sealed (AES-256-GCM). */
 interface StoredRender {
   key: string;
   objects: RenderedObject[];
-  secrets: { index: number; digest: string }[];
+  /** Where each Secret stood in the render. */
+  secretAt: number[];
+  /** The Secrets, encrypted: `iv.tag.ciphertext`, base64. */
+  sealed: string;
 }
 
-/**
- * Secret objects of recent renders, in this process's memory only: a warm
- * Lambda (whose /tmp the file shares the life of) still skips the render,
- * while the file on disk never holds a Secret value.
- */
-const heldSecrets = new Map<string, { key: string; byDigest: Map<string, RenderedObject> }>();
+function seal(sealKey: Buffer, value: unknown): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealKey, iv);
+  const text = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  return [iv, cipher.getAuthTag(), text].map((b) => b.toString('base64')).join('.');
+}
 
-function split(file: string, key: string, objects: RenderedObject[]): StoredRender {
-  const held = new Map<string, RenderedObject>();
-  const stored: StoredRender = { key, objects: [], secrets: [] };
+function unseal(sealKey: Buffer, sealed: string): RenderedObject[] | undefined {
+  try {
+    const [iv, tag, text] = sealed.split('.').map((p) => Buffer.from(p, 'base64'));
+    const decipher = createDecipheriv('aes-256-gcm', sealKey, iv!);
+    decipher.setAuthTag(tag!);
+    const plain = Buffer.concat([decipher.update(text!), decipher.final()]).toString('utf8');
+    return JSON.parse(plain) as RenderedObject[];
+  } catch {
+    // Another key (another process's, a rotated one): render again.
+    return undefined;
+  }
+}
+
+function store(key: string, objects: RenderedObject[], sealKey: Buffer): StoredRender {
+  const stored: StoredRender = { key, objects: [], secretAt: [], sealed: '' };
+  const secrets: RenderedObject[] = [];
   objects.forEach((rendered, index) => {
     if (!isSecret(rendered)) return stored.objects.push(rendered);
-    const secretDigest = digest(rendered);
-    held.set(secretDigest, rendered);
-    stored.secrets.push({ index, digest: secretDigest });
+    secrets.push(rendered);
+    stored.secretAt.push(index);
   });
-  // One entry per cache file, as on disk: the newest render replaces the last.
-  heldSecrets.set(file, { key, byDigest: held });
+  stored.sealed = seal(sealKey, secrets);
   return stored;
 }
 
-/** The whole render back, or undefined when a Secret it needs is not held in memory. */
-function restore(file: string, stored: StoredRender): RenderedObject[] | undefined {
-  const entry = heldSecrets.get(file);
-  const held = entry?.key === stored.key ? entry.byDigest : undefined;
+/** The whole render back, or undefined when its Secrets cannot be unsealed with this key. */
+function restore(stored: StoredRender, sealKey: Buffer): RenderedObject[] | undefined {
+  const secrets = stored.secretAt.length > 0 ? unseal(sealKey, stored.sealed) : [];
+  if (!secrets || secrets.length !== stored.secretAt.length) return undefined;
   const objects = [...stored.objects];
-  for (const { index, digest: secretDigest } of stored.secrets) {
-    const secret = held?.get(secretDigest);
-    if (!secret) return undefined;
-    objects.splice(index, 0, structuredClone(secret));
-  }
+  stored.secretAt.forEach((index, i) => objects.splice(index, 0, secrets[i]!));
   return objects;
 }
 
@@ -71,21 +81,23 @@ function restore(file: string, stored: StoredRender): RenderedObject[] | undefin
  * reconcile of an unchanged commit (every scheduled drift check of a
  * self-healing app) skips re-reading and re-parsing its manifests: 0.4 s
  * for 1,000 YAML files on a small machine. One file per application bounds
- * the cache; a new commit overwrites it. Secrets are kept out of the file
- * (see heldSecrets), so a render with Secrets is cached only within a process.
+ * the cache; a new commit overwrites it. No Secret value is in the file in
+ * plaintext: Secrets are sealed with `sealKey`, which lives elsewhere (the
+ * function's memory, the user's config folder; see EngineSettings).
  */
 export async function renderWithCache(
   cacheDir: string,
   inputs: RenderInputs,
   render: () => Promise<RenderedObject[]>,
+  sealKey: Buffer,
 ): Promise<{ objects: RenderedObject[]; cached: boolean }> {
   const dir = join(cacheDir, 'renders');
   const file = join(dir, `${digest([inputs.repoURL, inputs.path, inputs.app]).slice(0, 32)}.json`);
   const key = digest(inputs);
   try {
     const stored = JSON.parse(await readFile(file, 'utf8')) as Partial<StoredRender>;
-    if (stored.key === key && Array.isArray(stored.objects) && Array.isArray(stored.secrets)) {
-      const objects = restore(file, stored as StoredRender);
+    if (stored.key === key && Array.isArray(stored.objects) && Array.isArray(stored.secretAt)) {
+      const objects = restore(stored as StoredRender, sealKey);
       if (objects) return { objects, cached: true };
     }
   } catch {
@@ -95,7 +107,7 @@ export async function renderWithCache(
   await mkdir(dir, { recursive: true, mode: 0o700 });
   // Written whole and renamed, so a concurrent reader never sees half a file.
   const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, JSON.stringify(split(file, key, objects)), { mode: 0o600 });
+  await writeFile(temp, JSON.stringify(store(key, objects, sealKey)), { mode: 0o600 });
   await rename(temp, file);
   return { objects, cached: false };
 }
