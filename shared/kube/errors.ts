@@ -12,8 +12,12 @@ export interface ApiStatus {
   };
 }
 
-/** Core `secrets` requests: their error messages may quote a value. */
-const SECRETS_PATH = /^\/api\/v1\/(?:namespaces\/[^/]+\/)?secrets(?:[/?]|$)/;
+/**
+ * Core `secrets` requests: their error messages may quote a value. Not
+ * anchored: a server URL may carry a path of its own (a proxy's
+ * `/k8s/clusters/x`), and withholding one message too many costs nothing.
+ */
+const SECRETS_PATH = /\/api\/v1\/(?:namespaces\/[^/]+\/)?secrets(?:[/?]|$)/;
 
 /**
  * A Status about a Secret, reduced to what names the problem without the

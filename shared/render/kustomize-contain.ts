@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   describeLink,
@@ -9,7 +9,8 @@ import {
 } from './containment.ts';
 import { KUSTOMIZATION_FILES } from './detect.ts';
 import { RenderFailure } from './errors.ts';
-import { isRemote, readKustomization, referencesOf } from './kustomize-refs.ts';
+import { readKustomizationStrictly } from './kustomization-strict.ts';
+import { isRemote, referencesOf } from './kustomize-refs.ts';
 
 /** A kustomization names a remote base or resource and the application did not allow network reads. */
 export class RemoteResourceError extends RenderFailure {
@@ -49,7 +50,7 @@ export function checkKustomizeContainment(
         .filter((l) => KUSTOMIZATION_FILES.some((name) => l.path === own(name)))
         .map(describeLink),
     );
-    const read = readKustomization(dir);
+    const read = readKustomizationStrictly(dir);
     if (!read) return;
     if ('error' in read) {
       problems.push(`${where}: the kustomization cannot be read safely (${read.error})`);
@@ -67,10 +68,13 @@ export function checkKustomizeContainment(
         problems.push(`${where} refers to ${ref}: ${escape}`);
         continue;
       }
-      if (statSync(target, { throwIfNoEntry: false })?.isDirectory()) visit(target);
+      // Kustomize roots each folder's loader at its resolved path and resolves
+      // its references from there: so does this walk.
+      if (statSync(target, { throwIfNoEntry: false })?.isDirectory())
+        visit(realpathSync.native(target));
     }
   };
-  visit(resolve(appDir));
+  visit(realpathSync.native(appDir));
   const unique = [...new Set(problems)];
   if (unique.length > 0) throw new OutsideCheckoutError(unique);
   if (remote.length > 0) throw new RemoteResourceError(remote);

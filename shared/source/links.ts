@@ -20,8 +20,8 @@ type Resolution = { inside: true; resolved: string } | { inside: false; reason: 
 /**
  * Where a link of the tree ends up once every link on the way is followed,
  * decided on the tree itself: a target that leaves the root at any step,
- * names an absolute path, or loops is refused. Components through missing
- * entries are resolved as names, so `missing/../..` counts as leaving.
+ * names an absolute path, or loops is refused, and so is `..` after a name
+ * that is not a folder of the tree (`missing/..`, `file/..`).
  */
 function resolveLink(nodes: ReadonlyMap<string, TreeNode>, path: string): Resolution {
   const start = nodes.get(path);
@@ -44,6 +44,13 @@ function resolveLink(nodes: ReadonlyMap<string, TreeNode>, path: string): Resolu
     if (part === '' || part === '.') continue;
     if (part === '..') {
       if (resolved.length === 0) return { inside: false, reason: 'it leads outside the checkout' };
+      // `missing/..` fails on a case-sensitive file system, but on another
+      // the name may match a link in other case and climb elsewhere.
+      if (nodes.get(resolved.join('/'))?.type !== 'tree')
+        return {
+          inside: false,
+          reason: `it climbs out of ${resolved.join('/')}, which is not a folder of the tree`,
+        };
       resolved.pop();
       continue;
     }

@@ -47,7 +47,7 @@ export interface Remote {
   authHint: string | undefined;
 }
 
-const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_GIT_TIMEOUT_MS = 30_000;
 
 /**
  * isomorphic-git never asks for a thin pack, so an upload-pack server cannot
@@ -122,7 +122,7 @@ export async function openRemote(repoURL: string, options: RemoteOptions): Promi
   return {
     url: repoURL,
     http: httpClient(
-      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      options.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS,
       options.limits?.maxFetchBytes ?? DEFAULT_MAX_FETCH_BYTES,
     ),
     headers: (): Record<string, string> => (authorization ? { Authorization: authorization } : {}),

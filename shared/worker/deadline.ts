@@ -1,3 +1,6 @@
+import type { EngineSettings } from '../engine/settings.ts';
+import { DEFAULT_GIT_TIMEOUT_MS } from '../source/remote.ts';
+
 /**
  * Time kept back at the end of an invocation: once this close to the
  * deadline, a running reconcile writes nothing more to the cluster, so it can
@@ -7,12 +10,15 @@
 export const STOP_BEFORE_DEADLINE_MS = 10_000;
 
 /**
- * The least time left for a reconcile to start: its writes would be stopped
- * within about one lease TTL, leaving a partial sync for the next delivery to
- * finish anyway, when another invocation can take the message a second later.
+ * The least time left for a reconcile to start: the Git fetch and the render
+ * do not stop for the deadline (a renderer may run its full timeout), and its
+ * writes would then be stopped within about one lease TTL, leaving a partial
+ * sync for the next delivery to finish anyway, when another invocation can
+ * take the message a second later.
  */
-export function startMarginMs(leaseTtlMs: number): number {
-  return leaseTtlMs + STOP_BEFORE_DEADLINE_MS;
+export function startMarginMs(settings: EngineSettings): number {
+  const gitMs = settings.source.timeoutMs ?? DEFAULT_GIT_TIMEOUT_MS;
+  return settings.leaseTtlMs + settings.render.toolTimeoutMs + gitMs + STOP_BEFORE_DEADLINE_MS;
 }
 
 /** Why a reconcile stopped at the deadline: the reason of the signal, shown in the sync's messages. */

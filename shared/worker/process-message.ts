@@ -76,7 +76,7 @@ export async function processMessage(
   const message = parsed.data;
   if (deadline === undefined) return reconcileMessage(message, owner, deps);
   const left = deadline - Date.now();
-  if (left < startMarginMs(deps.settings.leaseTtlMs))
+  if (left < startMarginMs(deps.settings))
     return {
       kind: 'retry',
       app: message.app,
@@ -107,7 +107,17 @@ async function reconcileMessage(
   deps: ReconcilerDeps,
   signal?: AbortSignal,
 ): Promise<MessageOutcome> {
-  const entry = await getRegistryEntry(deps.table, message.app);
+  let entry;
+  try {
+    entry = await getRegistryEntry(deps.table, message.app);
+  } catch (err) {
+    // A throttled or unreachable table fails this message only, not its batch.
+    return {
+      kind: 'retry',
+      app: message.app,
+      reason: `registry: ${(err as Error).message}`,
+    };
+  }
   if (!entry) return { kind: 'dropped', reason: `application ${message.app} is not registered` };
   if (entry.error || !entry.app || !(entry.cluster || entry.clusters)) {
     return {

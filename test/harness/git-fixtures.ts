@@ -3,8 +3,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-/** File path (relative, `/`-separated) to content, or to a symbolic link's text. */
-export type FileTree = Record<string, string | { link: string }>;
+/** File path (relative, `/`-separated) to content (text or bytes), or to a symbolic link's text. */
+export type FileTree = Record<string, string | Buffer | { link: string }>;
 
 const identity = {
   GIT_AUTHOR_NAME: 'Driftless Test',
@@ -33,7 +33,8 @@ export function commitTree(
     } else {
       for (const [path, content] of Object.entries(files as FileTree)) {
         mkdirSync(dirname(join(work, path)), { recursive: true });
-        if (typeof content === 'string') writeFileSync(join(work, path), content);
+        if (typeof content === 'string' || Buffer.isBuffer(content))
+          writeFileSync(join(work, path), content);
         else symlinkSync(content.link, join(work, path));
       }
     }

@@ -168,7 +168,7 @@ describe('hostile repositories (real Git server, real kustomize and helm, cluste
       for (const [file, content] of Object.entries(chain)) {
         const at = join(root, appPath, file);
         mkdirSync(dirname(at), { recursive: true });
-        if (typeof content === 'string') writeFileSync(at, content);
+        if (typeof content === 'string' || Buffer.isBuffer(content)) writeFileSync(at, content);
         else symlinkSync(content.link, at);
       }
       mkdirSync(join(root, appPath, 'real'), { recursive: true });
@@ -331,6 +331,37 @@ describe('hostile repositories (real Git server, real kustomize and helm, cluste
       expect(result.status).toBe('Failed');
       expect(result.error).toContain('it is outside the checkout');
       expect(JSON.stringify(result)).not.toContain(OTHER_SECRET);
+    }
+  });
+
+  it('refuses kustomizations that kustomize would read differently from us', async () => {
+    const name = uniqueName('differ');
+    const url = git.createRepo(name);
+    const escape = `${'../'.repeat(2 + CHECKOUT_DEPTH)}${relative(cacheDir, otherAppDir)}`;
+    commitTree(git.repoPath(name), 'main', {
+      // Go's JSON decoder ignores case in field names: this is `resources` to kustomize.
+      'apps/case/kustomization.yaml': `Resources: [${escape}]\n`,
+      'apps/tag/kustomization.yaml': `resources: [!!binary ${Buffer.from(escape).toString('base64')}]\n`,
+      'apps/utf16/kustomization.yaml': Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(`resources: [${escape}]\n`, 'utf16le'),
+      ]),
+      // Two files: which one kustomize takes is not ours to guess.
+      'apps/two/kustomization.yaml': 'resources: []\n',
+      'apps/two/Kustomization': `resources: [${escape}]\n`,
+      // A linked kustomization outside its folder: kustomize skips it.
+      'apps/linked/kustomization.yaml': { link: '../two/kustomization.yaml' },
+      // Resolved through the link, ../ climbs from apps/folded/c, not from a/b/l.
+      'apps/folded/kustomization.yaml': 'resources: [a/b/l]\n',
+      'apps/folded/a/b/keep.txt': 'keep\n',
+      'apps/folded/a/b/l': { link: '../../c' },
+      'apps/folded/c/kustomization.yaml': `resources: [${'../'.repeat(5)}x]\n`,
+    });
+    for (const path of ['case', 'tag', 'utf16', 'two', 'linked', 'folded']) {
+      const result = await run(app(`${name}-${path}`, url, `apps/${path}`));
+      expect(result.status, path).toBe('Failed');
+      expect(result.error, path).toMatch(/cannot be read safely|outside the checkout|is refused/);
+      expect(JSON.stringify(result), path).not.toContain(OTHER_SECRET);
     }
   });
 
