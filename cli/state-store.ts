@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { chmodSync, existsSync, linkSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureTable } from '../shared/state/ensure-table.ts';
 import { createDynamoClient, createStateTable, type StateTable } from '../shared/state/client.ts';
@@ -29,6 +29,20 @@ export interface StateFlags {
 /** The socket a running `driftless serve` publishes in its state folder. */
 export function servedSocket(dir: string): string {
   return join(dir, 'state.sock');
+}
+
+/**
+ * Whether the folder's served socket is one this user's serve made: a real
+ * socket (not a link a cloned repository could ship, pointing at another
+ * user's listener) in a folder of this user that no one else can write.
+ */
+function ownSocket(dir: string): boolean {
+  const uid = process.getuid?.();
+  const folder = lstatSync(dir, { throwIfNoEntry: false });
+  const socket = lstatSync(servedSocket(dir), { throwIfNoEntry: false });
+  if (!folder?.isDirectory() || !socket?.isSocket()) return false;
+  if (uid === undefined) return true;
+  return folder.uid === uid && socket.uid === uid && (folder.mode & 0o022) === 0;
 }
 
 /** A DynamoDB client for the dynalite store behind a unix socket. */
@@ -64,7 +78,7 @@ export async function openState(
   }
   const dir = resolve(flags.state ?? DEFAULT_STATE_DIR);
   if (!options.create && !existsSync(join(dir, 'db'))) return undefined;
-  if (await isListening(servedSocket(dir))) {
+  if (ownSocket(dir) && (await isListening(servedSocket(dir)))) {
     const client = socketClient(servedSocket(dir));
     return {
       table: createStateTable({ tableName: LOCAL_TABLE, client }),

@@ -17,12 +17,36 @@ export class RemoteResourceError extends RenderFailure {
   constructor(refs: string[]) {
     super(
       'REMOTE_RESOURCE',
-      `kustomize would fetch ${refs.join(', ')} over the network from the reconciler; remote resources are refused unless the application sets render.kustomize.allowRemoteResources: true (only https:// and http:// remotes are then allowed)`,
+      `kustomize would fetch ${refs.join(', ')} over the network from the reconciler; remote resources are refused unless the application sets render.kustomize.allowRemoteResources: true (only https:// and http:// remotes outside the reconciler's own machine and private networks are then allowed)`,
     );
   }
 }
 
 const NETWORK_REMOTE = /^(https?:\/\/|github\.com\/)/i;
+
+/**
+ * A remote on the reconciler's own machine or private network (the Lambda
+ * runtime API on 127.0.0.1, hosts inside the VPC, the instance metadata
+ * address): never allowed, opt-in or not. Names are judged as written;
+ * one that resolves to such an address is not caught here.
+ */
+function isInternal(ref: string): boolean {
+  const host = URL.parse(ref)
+    ?.hostname.replace(/^\[|\]$/g, '')
+    .toLowerCase();
+  if (!host) return false;
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^(127|10|0)\./.test(host) ||
+    /^169\.254\./.test(host) ||
+    /^192\.168\./.test(host) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(host) ||
+    host === '::1' ||
+    /^f[cd][0-9a-f]{2}:/.test(host) ||
+    /^fe80:/.test(host)
+  );
+}
 
 /**
  * Walks every kustomization the build would load, before kustomize runs:
@@ -59,7 +83,7 @@ export function checkKustomizeContainment(
     const { dirsOrFiles, files } = referencesOf(read.value);
     for (const ref of [...dirsOrFiles, ...files]) {
       if (isRemote(ref)) {
-        if (!allowRemote || !NETWORK_REMOTE.test(ref)) remote.push(ref);
+        if (!allowRemote || !NETWORK_REMOTE.test(ref) || isInternal(ref)) remote.push(ref);
         continue;
       }
       const target = resolve(dir, ref);

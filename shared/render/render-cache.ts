@@ -35,18 +35,32 @@ interface StoredRender {
   sealed: string;
 }
 
-function seal(sealKey: Buffer, value: unknown): string {
+const TAG_BYTES = 16;
+
+/**
+ * The sealed Secrets are bound (as additional authenticated data) to the
+ * entry they belong to: its key and where each Secret stands, and the digest
+ * of the other objects, so neither can be moved or edited around them.
+ */
+function boundTo(stored: Omit<StoredRender, 'sealed'>): Buffer {
+  return Buffer.from(digest([stored.key, stored.secretAt, stored.objects]), 'hex');
+}
+
+function seal(sealKey: Buffer, value: unknown, aad: Buffer): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', sealKey, iv);
+  const cipher = createCipheriv('aes-256-gcm', sealKey, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad);
   const text = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
   return [iv, cipher.getAuthTag(), text].map((b) => b.toString('base64')).join('.');
 }
 
-function unseal(sealKey: Buffer, sealed: string): RenderedObject[] | undefined {
+function unseal(sealKey: Buffer, sealed: string, aad: Buffer): RenderedObject[] | undefined {
   try {
     const [iv, tag, text] = sealed.split('.').map((p) => Buffer.from(p, 'base64'));
-    const decipher = createDecipheriv('aes-256-gcm', sealKey, iv!);
-    decipher.setAuthTag(tag!);
+    if (tag?.length !== TAG_BYTES) return undefined;
+    const decipher = createDecipheriv('aes-256-gcm', sealKey, iv!, { authTagLength: TAG_BYTES });
+    decipher.setAAD(aad);
+    decipher.setAuthTag(tag);
     const plain = Buffer.concat([decipher.update(text!), decipher.final()]).toString('utf8');
     return JSON.parse(plain) as RenderedObject[];
   } catch {
@@ -63,13 +77,13 @@ function store(key: string, objects: RenderedObject[], sealKey: Buffer): StoredR
     secrets.push(rendered);
     stored.secretAt.push(index);
   });
-  stored.sealed = seal(sealKey, secrets);
+  stored.sealed = seal(sealKey, secrets, boundTo(stored));
   return stored;
 }
 
 /** The whole render back, or undefined when its Secrets cannot be unsealed with this key. */
 function restore(stored: StoredRender, sealKey: Buffer): RenderedObject[] | undefined {
-  const secrets = stored.secretAt.length > 0 ? unseal(sealKey, stored.sealed) : [];
+  const secrets = unseal(sealKey, stored.sealed, boundTo(stored));
   if (!secrets || secrets.length !== stored.secretAt.length) return undefined;
   const objects = [...stored.objects];
   stored.secretAt.forEach((index, i) => objects.splice(index, 0, secrets[i]!));

@@ -365,12 +365,15 @@ describe('hostile repositories (real Git server, real kustomize and helm, cluste
     }
   });
 
-  it('refuses Kustomize remote resources unless the application opts in, and file:// even then', async () => {
+  it('refuses Kustomize remote resources unless the application opts in, and file:// or internal addresses even then', async () => {
     const name = uniqueName('remote');
     const url = git.createRepo(name);
     commitTree(git.repoPath(name), 'main', {
       'apps/web/kustomization.yaml': 'resources: [https://example.invalid/base.yaml]\n',
       'apps/local/kustomization.yaml': `resources: [file://${repoCache(cacheDir, url).gitdir}//apps/web]\n`,
+      // The Lambda runtime API and the instance metadata address.
+      'apps/internal/kustomization.yaml':
+        'resources: [http://127.0.0.1:9001/2018-06-01/runtime/invocation/next, http://169.254.169.254/latest/meta-data/x.yaml]\n',
     });
     const refused = await run(app(`${name}-w`, url, 'apps/web'));
     expect(refused.status).toBe('Failed');
@@ -382,6 +385,14 @@ describe('hostile repositories (real Git server, real kustomize and helm, cluste
     );
     expect(local.status).toBe('Failed');
     expect(local.error).toContain('over the network');
+    const internal = await run(
+      app(`${name}-i`, url, 'apps/internal', {
+        render: { kustomize: { allowRemoteResources: true } },
+      }),
+    );
+    expect(internal.status).toBe('Failed');
+    expect(internal.error).toContain('http://127.0.0.1:9001');
+    expect(internal.error).toContain('http://169.254.169.254');
   });
 
   it('refuses a Helm value file that is a link out of the checkout', async () => {

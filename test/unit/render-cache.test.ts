@@ -109,4 +109,17 @@ describe('render cache', () => {
     expect((await renderWithCache(dir, sealed, render, randomBytes(32))).cached).toBe(false);
     expect(renders).toBe(2);
   });
+
+  it('renders again when the file was edited: the sealed part authenticates the whole entry', async () => {
+    const edited = { ...inputs, app: 'edited' };
+    let renders = 0;
+    const render = async () => (renders++, structuredClone(objects));
+    await renderWithCache(dir, edited, render, key);
+    for (const f of readdirSync(join(dir, 'renders'))) {
+      const path = join(dir, 'renders', f);
+      writeFileSync(path, readFileSync(path, 'utf8').replaceAll('"a":"1"', '"a":"planted"'));
+    }
+    expect(await renderWithCache(dir, edited, render, key)).toEqual({ objects, cached: false });
+    expect(renders).toBe(2);
+  });
 });
