@@ -119,6 +119,15 @@ export function formatSummary(result: SyncResult, style: Style): string {
   const lines = [
     `${status} ${result.app} at ${shortSha(result.revision)} on ${result.cluster}${result.dryRun ? ' (dry run)' : ''}: ${counts.join(', ')}; health ${health}${result.health.message ? ` (${result.health.message})` : ''}; ${(result.timings.totalMs / 1000).toFixed(1)} s`,
   ];
+  const heldBack = result.objects.filter((o) => o.heldBack);
+  if (heldBack.length)
+    lines.push(
+      paint(
+        style,
+        'yellow',
+        `held back from prune, as deleting them would delete objects outside the application: ${heldBack.map((o) => describeRef(o.ref)).join(', ')}`,
+      ),
+    );
   if (result.error)
     lines.push(
       paint(style, 'red', `error${result.phase ? ` (${result.phase})` : ''}: ${result.error}`),

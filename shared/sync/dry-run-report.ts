@@ -1,6 +1,7 @@
 import type { SyncContext } from './context.ts';
 import { HOOK_PHASES, hookWaves, type Hook } from './hooks.ts';
-import { attachHealth, plannedResult, staleResult } from './object-results.ts';
+import { staleResultWithContents } from './contents-result.ts';
+import { attachHealth, plannedResult } from './object-results.ts';
 import { healthReport, observeHealth, watchedOf, type HealthReport } from './observe-health.ts';
 import type { DesiredObject } from './prepare.ts';
 import type { SyncPlan } from './plan.ts';
@@ -47,11 +48,13 @@ export function dryRunReport(
   );
   const objects = [
     ...plan.objects.map(plannedResult),
-    ...plan.stale.map((s) => staleResult(s, s.prune)),
+    ...plan.stale.map((s) => staleResultWithContents(s, s.prune, false)),
   ];
   attachHealth(objects, report);
+  // A held-back object is out of sync as a real sync would report it.
   const changed =
-    plan.objects.some((p) => p.action !== 'Unchanged') || plan.stale.some((s) => s.prune);
+    plan.objects.some((p) => p.action !== 'Unchanged') ||
+    plan.stale.some((s) => s.prune || s.heldBack);
   return {
     ...header,
     status: changed ? 'OutOfSync' : 'Synced',

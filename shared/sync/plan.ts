@@ -9,6 +9,7 @@ import { SecretMasker } from './mask-secrets.ts';
 import { plannedResult, staleResult } from './object-results.ts';
 import type { SyncObjectsOptions } from './options.ts';
 import { prepareObjects, type DesiredObject, type PrepareProblem } from './prepare.ts';
+import { refuseDeletingRendered } from './refuse-dependents.ts';
 import type { HookResult, ObjectResult } from './result.ts';
 import { findStale, type StaleObject } from './stale.ts';
 
@@ -80,7 +81,8 @@ export async function planSync(
   const stale = await findStale(ctx, previous.entries, prepared.keys);
   const refusal =
     refuseFailedDryRuns(prepared, objects, hookFailures) ??
-    refuseEmptySource(prepared, stale, options.allowEmpty);
+    refuseEmptySource(prepared, stale, options.allowEmpty) ??
+    refuseDeletingRendered(stale, prepared.desired, options.prune, prepared.manifestDigest);
   if (refusal) return refusal;
   const writes =
     objects.some((p) => p.action !== 'Unchanged') ||

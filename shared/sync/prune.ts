@@ -2,6 +2,7 @@ import { mapLimit } from '../util/map-limit.ts';
 import { describeRef, objectKey } from '../kube/object.ts';
 import { deleteObject } from '../kube/operations.ts';
 import type { SyncContext } from './context.ts';
+import { staleResultWithContents } from './contents-result.ts';
 import { staleResult } from './object-results.ts';
 import type { SyncObjectsOptions } from './options.ts';
 import { orderBatches, waveOf } from './order.ts';
@@ -53,14 +54,14 @@ function recordStale(
   } else if ((s.prune && !pruneRan) || s.keep) {
     outcome.inventory.set(objectKey(s.entry), s.entry);
     outcome.objects.push({
-      ...staleResult(s, false),
+      ...staleResultWithContents(s, false, false),
       message:
         s.message ??
         `${describeRef(s.entry)} is no longer in the source; ${pruneOn ? 'not pruned: the sync failed' : 'prune is off'}`,
     });
     if (outcome.status === 'Synced') outcome.status = 'OutOfSync';
   } else {
-    outcome.objects.push(staleResult(s, s.prune));
+    outcome.objects.push(staleResultWithContents(s, s.prune, true));
   }
 }
 

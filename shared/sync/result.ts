@@ -5,7 +5,8 @@ import type { Inventory } from './inventory.ts';
 
 /**
  * What happened (or, in a dry run, would happen) to one object.
- * `Skipped`: stale but left in place (not ours any more, or prune disabled).
+ * `Skipped`: stale but left in place (not ours any more, prune disabled, or
+ * held back: a CRD or Namespace holding objects outside the application).
  */
 export type ObjectAction = 'Created' | 'Configured' | 'Unchanged' | 'Pruned' | 'Skipped' | 'Failed';
 
@@ -21,6 +22,13 @@ export interface ObjectResult {
   /** Deleted and created again because a field was immutable (annotation driftless.dev/force). */
   recreated?: boolean;
   health?: Health;
+  /**
+   * A stale CRD or Namespace: the objects outside the application that its
+   * deletion takes (or took, or would take) with it, a few by name.
+   */
+  takes?: { objects: ObjectRef[]; total: number };
+  /** Not pruned because of `takes`; kept in the inventory for a later prune. */
+  heldBack?: boolean;
 }
 
 /**

@@ -4,7 +4,9 @@ import type { ResourceInfo } from '../kube/discovery.ts';
 import { getObject } from '../kube/operations.ts';
 import type { SyncContext } from './context.ts';
 import type { InventoryEntry } from './inventory.ts';
+import { ContentsLister, type Contents } from './list-contents.ts';
 import { ownerOf, PRUNE_ANNOTATION } from './ownership.ts';
+import { guardPrune } from './prune-guard.ts';
 
 export interface StaleObject {
   entry: InventoryEntry;
@@ -15,13 +17,18 @@ export interface StaleObject {
   /** Kept in the inventory for a later prune: its kind is not served now. */
   keep: boolean;
   message?: string;
+  /** A CRD's or Namespace's objects outside the application, which deleting it takes along. */
+  takes?: Contents;
+  /** Kept because of `takes`: prune would delete what the application does not own. */
+  heldBack?: boolean;
 }
 
 /**
  * Finds what the previous sync applied that the current revision no longer
  * has, and decides for each whether it may be deleted: only if it still
- * exists, still carries this application's marks, and is not annotated
- * `driftless.dev/prune: disabled`.
+ * exists, still carries this application's marks, is not annotated
+ * `driftless.dev/prune: disabled`, and (a CRD or Namespace) holds nothing
+ * outside the application unless its manifest opted in to cascade.
  */
 export async function findStale(
   ctx: SyncContext,
@@ -29,6 +36,7 @@ export async function findStale(
   currentKeys: Set<string>,
 ): Promise<StaleObject[]> {
   const stale = previous.filter((e) => !currentKeys.has(objectKey(e)));
+  const lister = new ContentsLister(ctx, new Set(previous.map(objectKey)));
   const found = await mapLimit(
     stale,
     ctx.concurrency,
@@ -67,7 +75,21 @@ export async function findStale(
           message: `${describeRef(entry)} has ${PRUNE_ANNOTATION}: disabled; left in place`,
         };
       }
-      return { entry, info, live, prune: true, keep: false };
+      const { takes, heldBack } = await guardPrune(lister, entry, live);
+      if (heldBack) {
+        // Kept in the inventory, so a later sync prunes it once it is empty or opted in.
+        return {
+          entry,
+          info,
+          live,
+          prune: false,
+          keep: true,
+          message: heldBack,
+          takes,
+          heldBack: true,
+        };
+      }
+      return { entry, info, live, prune: true, keep: false, takes };
     },
   );
   return found.filter((s): s is StaleObject => s !== undefined);
