@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { RenderSpec } from '../render/spec.ts';
 import { SourceSpec } from '../source/spec.ts';
+import { IgnoreDifference } from './ignore-differences.ts';
 import { Limits } from './limits.ts';
 import { Metadata, ResourceName } from './names.ts';
 
@@ -93,6 +94,8 @@ export const ApplicationSpec = z
     rollback: RollbackPolicy.optional(),
     /** Bounds on what the repository may make us fetch, write and render (see limits.ts). */
     limits: Limits.prefault({}),
+    /** Fields left to other managers: not compared, not applied (see ignore-differences.ts). */
+    ignoreDifferences: z.array(IgnoreDifference).default([]),
   })
   .superRefine((spec, ctx) => {
     if (Boolean(spec.destination) === Boolean(spec.destinations))

@@ -48,6 +48,7 @@ export function syncRendered(
       dryRun: request.dryRun,
       prune: request.prune ?? automated?.prune ?? false,
       allowEmpty: automated?.allowEmpty ?? false,
+      ignoreDifferences: app.spec.ignoreDifferences,
       createNamespace: syncOption(app, 'CreateNamespace') ?? false,
       waitForHealth: request.waitForHealth ?? true,
       healthTimeoutMs: request.timeoutMs ?? app.spec.healthTimeout,

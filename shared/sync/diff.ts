@@ -10,6 +10,8 @@ import type { SecretMasker } from './mask-secrets.ts';
 import { namespaceExists } from './namespace.ts';
 import { normalizeForDiff } from './normalize.ts';
 import { APP_LABEL, FIELD_MANAGER, FORCE_ANNOTATION, ownerOf } from './ownership.ts';
+import { describeTakenFields, takenFields } from './field-owners.ts';
+import { rulesFor, withoutIgnored, type IgnoreRule } from './ignore-differences.ts';
 import type { DesiredObject } from './prepare.ts';
 import { readLiveInBulk } from './read-live.ts';
 import { unifiedDiff } from './unified-diff.ts';
@@ -95,6 +97,8 @@ export async function planObjects(
 export interface PlanOptions {
   masker: SecretMasker;
   namespacesCreatedBySync: Set<string>;
+  /** The application's spec.ignoreDifferences. */
+  ignoreDifferences: IgnoreRule[];
 }
 
 /** What planning one object knows already from the bulk reads. */
@@ -154,7 +158,34 @@ async function planObject(
       message: `namespace ${namespace} is created in this sync`,
     };
   }
-  return compareDryRun(ctx, d, live, known.masker);
+  return compareDryRun(ctx, withoutIgnoredFields(d, live, known), live, known.masker);
+}
+
+/**
+ * The object as we apply it: without the fields its ignoreDifferences rules
+ * select, so server-side apply leaves them to whoever owns them (Argo CD's
+ * RespectIgnoreDifferences=true). An object being created is sent whole, as
+ * Argo does: nobody else owns any of its fields yet.
+ */
+function withoutIgnoredFields(
+  d: DesiredObject,
+  live: KubeObject | undefined,
+  known: Known,
+): Subject {
+  const rules = rulesFor(known.ignoreDifferences, d.ref);
+  if (!live || !rules.length) return { desired: d, rules };
+  return { desired: { ...d, object: withoutIgnored(d.object, rules, live) }, rules };
+}
+
+/** An object to compare, with the rules that leave some of its fields out. */
+interface Subject {
+  desired: DesiredObject;
+  rules: IgnoreRule[];
+}
+
+/** The comparable form of an object: no server-owned fields, no ignored ones. */
+function comparable(object: KubeObject, s: Subject, live: KubeObject): KubeObject {
+  return normalizeForDiff(withoutIgnored(object, s.rules, live));
 }
 
 /** `namespace/kind/name`, as a diff names its two sides. */
@@ -162,13 +193,19 @@ function diffName(d: DesiredObject): string {
   return `${d.ref.namespace ? `${d.ref.namespace}/` : ''}${d.ref.kind.toLowerCase()}/${d.ref.name}`;
 }
 
-/** Compares the server's dry-run of the object with the live object. */
+/**
+ * Compares the server's dry-run of the object with the live object. Fields
+ * the apply would take from another manager are named in the message: a
+ * field written by someone else (an HPA's replicas) is otherwise re-applied
+ * by every sync without a word.
+ */
 async function compareDryRun(
   ctx: SyncContext,
-  d: DesiredObject,
+  subject: Subject,
   live: KubeObject | undefined,
   masker: SecretMasker,
 ): Promise<PlannedObject> {
+  const d = subject.desired;
   let dryRun: KubeObject;
   try {
     dryRun = await applyObject(ctx.client, d.info!, d.object, {
@@ -187,7 +224,9 @@ async function compareDryRun(
       diff: unifiedDiff(diffName(d), undefined, dryRun, masker),
     };
   }
-  if (canonicalJson(normalizeForDiff(dryRun)) === canonicalJson(normalizeForDiff(live))) {
+  const before = comparable(live, subject, live);
+  const after = comparable(dryRun, subject, live);
+  if (canonicalJson(after) === canonicalJson(before)) {
     return {
       desired: d,
       action: 'Unchanged',
@@ -196,12 +235,14 @@ async function compareDryRun(
       liveResourceVersion: live.metadata.resourceVersion,
     };
   }
+  const message = describeTakenFields(takenFields(live, dryRun));
   return {
     desired: d,
     action: 'Configured',
     recreate: false,
     live,
-    diff: unifiedDiff(diffName(d), live, dryRun, masker),
+    diff: unifiedDiff(diffName(d), before, after, masker),
+    ...(message && { message }),
   };
 }
 

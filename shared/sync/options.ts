@@ -1,5 +1,6 @@
 import type { ApplyProgress } from './apply.ts';
 import type { HookPhase } from './hooks.ts';
+import type { IgnoreRule } from './ignore-differences.ts';
 import type { Inventory } from './inventory.ts';
 
 export type SyncPhase = 'diff' | 'apply' | 'prune' | 'health' | HookPhase;
@@ -21,6 +22,8 @@ export interface SyncObjectsOptions {
   dryRun?: boolean;
   prune?: boolean;
   allowEmpty?: boolean;
+  /** The application's spec.ignoreDifferences: fields neither compared nor applied. */
+  ignoreDifferences?: IgnoreRule[];
   /** Create the destination namespace when it does not exist. */
   createNamespace?: boolean;
   /**

@@ -76,6 +76,7 @@ export async function planSync(
   const objects = await planObjects(ctx, prepared.desired, previous.entries, {
     masker: new SecretMasker(),
     namespacesCreatedBySync: namespacesCreated,
+    ignoreDifferences: options.ignoreDifferences ?? [],
   });
   const hookFailures = await checkHooks(ctx, prepared.hooks, namespacesCreated);
   const stale = await findStale(ctx, previous.entries, prepared.keys);
