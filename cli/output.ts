@@ -1,5 +1,6 @@
 import type { SyncResult } from '../shared/sync/result.ts';
 import { describeRef } from '../shared/kube/object.ts';
+import type { AppState } from '../shared/state/app-state.ts';
 
 export interface Style {
   color: boolean;
@@ -24,6 +25,21 @@ export function table(rows: string[][]): string {
       r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '),
     )
     .join('\n');
+}
+
+/**
+ * A drifted application's status message: since when, and the first drifted
+ * object with why (`ago` is how long ago, as the status table says it).
+ */
+export function formatDrift(state: AppState, ago: string): string {
+  if (state.driftedSince === undefined) return '';
+  const drifted = state.drifted ?? [];
+  const count = state.driftedCount ?? drifted.length;
+  const first = drifted[0];
+  const what = first
+    ? `: ${describeRef(first)} ${first.reason}${count > 1 ? ` (+${count - 1} more)` : ''}`
+    : '';
+  return `drifted since ${new Date(state.driftedSince).toISOString()} (${ago})${what}`;
 }
 
 export function shortSha(revision: string): string {

@@ -5,7 +5,7 @@ import { readApp } from '../../shared/state/head.ts';
 import { listRegistry } from '../../shared/state/registry.ts';
 import { COMMON_OPTIONS, parse } from '../args.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
-import { shortSha, table } from '../output.ts';
+import { formatDrift, shortSha, table } from '../output.ts';
 import { requireState } from '../state-store.ts';
 
 function ago(ms: number | undefined): string {
@@ -16,6 +16,41 @@ function ago(ms: number | undefined): string {
     : s < 7200
       ? `${Math.round(s / 60)}m ago`
       : `${Math.round(s / 3600)}h ago`;
+}
+
+interface StatusFlags {
+  disabled?: string;
+  syncing?: boolean;
+}
+
+function syncColumn(s: AppState | null, flags: StatusFlags): string {
+  if (flags.disabled) return 'Disabled';
+  if (s?.suspended) return 'Suspended';
+  if (flags.syncing) return 'Syncing';
+  // Drift shows even while a rollback holds: someone changed the cluster by hand.
+  if (s?.driftedSince !== undefined) return 'OutOfSync';
+  if (s?.hold) return 'RolledBack';
+  return s?.syncStatus ?? 'Unknown';
+}
+
+/** What needs a person's attention first: a failure, a suspension, drift, a hold, a bake, a rollout. */
+function messageColumn(s: AppState | null, flags: StatusFlags): string {
+  if (flags.disabled) return flags.disabled;
+  if (s?.error) return s.error;
+  if (s?.suspended) return `suspended by ${s.suspended.by}`;
+  const hold = s?.hold
+    ? `${s.hold.reason ?? `rolled back to ${shortSha(s.hold.revision)}`} (by ${s.hold.by})`
+    : undefined;
+  const drift = s ? formatDrift(s, ago(s.driftedSince)) : '';
+  if (drift) return hold ? `${drift}; ${hold}` : drift;
+  if (hold) return hold;
+  if (s?.checkError) return `drift check failed: ${s.checkError}`;
+  if (s?.bake && !s.bake.failed)
+    return `baking ${shortSha(s.bake.revision)} until ${new Date(s.bake.until).toISOString()}`;
+  const step = s?.rollout?.[0];
+  return step
+    ? `rollout of ${shortSha(step.revision)} ${step.status}, reached wave ${step.reachedWave ?? 'none'}`
+    : '';
 }
 
 export async function statusCommand(argv: string[]): Promise<ExitCode> {
@@ -51,42 +86,15 @@ export async function statusCommand(argv: string[]): Promise<ExitCode> {
       return EXIT.ok;
     }
     const rows = [['NAME', 'CLUSTER', 'SYNC', 'HEALTH', 'REVISION', 'LAST SYNC', 'MESSAGE']];
-    const row = (
-      name: string,
-      cluster: string,
-      s: AppState | null,
-      flags: { disabled?: string; syncing?: boolean },
-    ) => {
-      const sync = flags.disabled
-        ? 'Disabled'
-        : s?.suspended
-          ? 'Suspended'
-          : flags.syncing
-            ? 'Syncing'
-            : s?.hold
-              ? 'RolledBack'
-              : (s?.syncStatus ?? 'Unknown');
-      const step = s?.rollout?.[0];
-      const message =
-        flags.disabled ??
-        s?.error ??
-        (s?.suspended
-          ? `suspended by ${s.suspended.by}`
-          : s?.hold
-            ? `${s.hold.reason ?? `rolled back to ${shortSha(s.hold.revision)}`} (by ${s.hold.by})`
-            : s?.bake && !s.bake.failed
-              ? `baking ${shortSha(s.bake.revision)} until ${new Date(s.bake.until).toISOString()}`
-              : step
-                ? `rollout of ${shortSha(step.revision)} ${step.status}, reached wave ${step.reachedWave ?? 'none'}`
-                : '');
+    const row = (name: string, cluster: string, s: AppState | null, flags: StatusFlags) => {
       rows.push([
         name,
         cluster,
-        sync,
+        syncColumn(s, flags),
         s?.health ?? 'Unknown',
         s?.syncedRevision ? shortSha(s.syncedRevision) : '',
         ago(s?.timings?.finishedAt),
-        message.split('\n')[0] ?? '',
+        messageColumn(s, flags).split('\n')[0] ?? '',
       ]);
     };
     for (const a of apps) {

@@ -11,12 +11,19 @@ export interface ChosenRevision {
   hold: RollbackHold | undefined;
   /** The commit the branch points at now (resolved once, when first needed). */
   branchHead: () => Promise<string>;
+  /**
+   * Set when the revision is the one last synced and nothing asks for a
+   * sync: only look for drift. The reason a skipped outcome gives when the
+   * cluster still matches ('unchanged', 'held at ...').
+   */
+  driftCheck?: string;
 }
 
 /**
  * The revision to reconcile: one given (rollback, CLI --revision), the
  * rollback hold's while the branch still points where it did, or the head;
- * or the reason there is nothing to do (suspended, unchanged, held).
+ * whether a drift check is all there is to do (unchanged, held); or the
+ * reason there is nothing to do at all (suspended).
  */
 export async function chooseRevision(
   input: AppRunInput,
@@ -42,8 +49,9 @@ export async function chooseRevision(
       revision = now;
     }
     if (unchangedAt(record, app, revision)) {
-      const reason = hold ? `held at ${revision} after a rollback` : 'unchanged';
-      return { skip: { status: 'skipped', reason, revision } };
+      // No fetch, no sync; but the live objects are still looked at, selfHeal or not.
+      const driftCheck = hold ? `held at ${revision} after a rollback` : 'unchanged';
+      return { revision, hold, branchHead, driftCheck };
     }
   } else if (input.mode === 'sync') {
     // A sync someone asked for (or a rollback, which sets its own hold) replaces any hold.

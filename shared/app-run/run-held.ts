@@ -3,6 +3,7 @@ import type { AppRecord } from '../state/head.ts';
 import { readInventory } from '../state/inventory-store.ts';
 import type { LeaseKeeper } from '../state/lease-keeper.ts';
 import { chooseRevision } from './choose-revision.ts';
+import { checkDrift } from './drift-check.ts';
 import { nextState } from './next-state.ts';
 import { recordRun } from './record-run.ts';
 import { holdAfterRollback } from './rollback-hold.ts';
@@ -23,6 +24,8 @@ export async function runHeld(
   if ('skip' in chosen) return chosen.skip;
   const { revision, branchHead } = chosen;
   const previousState = record.state;
+  if (chosen.driftCheck && revision && previousState)
+    return checkDrift(input, previousState, keeper, { revision, reason: chosen.driftCheck });
   const previous = await readInventory(table, input.stateKey ?? app.metadata.name);
   const dryRun = input.mode === 'diff' || (input.mode === 'auto' && !app.spec.syncPolicy.automated);
   if (!dryRun) {

@@ -1,4 +1,5 @@
 import type { Application } from '../config/application.ts';
+import type { AppState } from '../state/app-state.ts';
 import type { AppRecord } from '../state/head.ts';
 import { objectDigest } from '../sync/digest.ts';
 
@@ -8,18 +9,28 @@ export function specDigest(app: Application): string {
 }
 
 /**
- * Nothing to do when the target is the commit last synced, the last sync
- * succeeded and completed, and self-heal does not ask for a drift check: the
- * caller's one `ls-remote`-sized request, no fetch, no cluster call.
+ * The last sync finished without error and nothing since asked for another:
+ * in sync, or drifted as found by a drift check (which leaves the sync's facts
+ * alone). A failed drift check (`checkError`) does not unsettle it.
+ */
+function settled(state: AppState): boolean {
+  if (state.operation || state.error) return false;
+  return state.syncStatus === 'Synced' || state.driftedSince !== undefined;
+}
+
+/**
+ * No sync to do when the target is the commit last synced, that sync
+ * succeeded and completed, and self-heal does not ask to repair: the caller
+ * then checks drift only (a dry run at that commit, whose source and render
+ * are cached), instead of syncing. Health needs no sync to stay current: the
+ * drift check reads it.
  */
 export function unchangedAt(record: AppRecord, app: Application, revision: string): boolean {
   const state = record.state;
-  if (!state || state.operation || state.syncStatus !== 'Synced' || state.error) return false;
+  if (!state || !settled(state)) return false;
   // A baking revision is judged on every reconcile: health comes from the engine.
   if (state.bake && !state.bake.failed) return false;
   if (app.spec.syncPolicy.automated?.selfHeal) return false;
-  // Not yet healthy after the last sync: keep looking, so status does not freeze.
-  if (state.health !== 'Healthy' && state.health !== 'Suspended') return false;
   if (state.specDigest !== specDigest(app)) return false;
   return revision === state.syncedRevision && record.inventory?.revision === revision;
 }

@@ -5,6 +5,7 @@ import type { ReconcileProgress } from '../engine/reconcile.ts';
 import type { EngineSettings, RunRequest } from '../engine/settings.ts';
 import type { SyncTrigger } from '../state/history.ts';
 import type { StateTable } from '../state/client.ts';
+import type { DriftedObject } from '../state/app-state.ts';
 import type { AlarmSource } from '../rollback/alarms.ts';
 import type { SyncResult } from '../sync/result.ts';
 
@@ -69,4 +70,16 @@ export type AppRunOutcome =
       /** The revision synced before this reconcile: tells a drift repair from a new commit. */
       previousRevision?: string;
       rollback?: AutomatedRollback;
+      /** A drift check (a dry run at the synced revision) found the cluster changed. */
+      drift?: DriftFound;
     };
+
+/** What a drift check found: the drifted objects, since when, and whether this check found it first. */
+export interface DriftFound {
+  since: number;
+  /** At most DRIFTED_OBJECTS_KEPT of them; `count` says how many drifted. */
+  objects: DriftedObject[];
+  count: number;
+  /** This check saw the app go from in sync to drifted: the start of an episode. */
+  detected: boolean;
+}

@@ -1,5 +1,6 @@
 import { type AppRunOutcome } from '../app-run/types.ts';
 import type { ReconcileMessage } from '../queue/message.ts';
+import type { DriftedObject } from '../state/app-state.ts';
 import type { SyncTrigger } from '../state/history.ts';
 import type { SyncResult } from '../sync/result.ts';
 
@@ -10,6 +11,7 @@ export type DriftlessEventType =
   | 'Sync Failed'
   | 'Application Degraded'
   | 'Drift Repaired'
+  | 'Drift Detected'
   | 'Rollback Performed';
 
 /** An EventBridge event (source `driftless`); detail is small and has no secrets, so rules can match on it. */
@@ -26,6 +28,9 @@ export interface DriftlessEvent {
     counts: Record<string, number>;
     error?: string;
     message?: string;
+    /** Drift Detected: when the drift was first seen (epoch ms) and the objects (refs and reasons, no values). */
+    driftedSince?: number;
+    drifted?: DriftedObject[];
   };
 }
 
@@ -50,8 +55,27 @@ function detailOf(
 }
 
 /**
- * The events one finished reconcile produces; a dry run (drift only recorded)
- * produces none. An automated rollback (a failed bake) adds its own
+ * A drift check's event: `Drift Detected` once per episode, when the app
+ * went from in sync to drifted; later checks that see the same (or changed)
+ * drift produce none, as the state already says so.
+ */
+function driftEvents(
+  outcome: Extract<AppRunOutcome, { status: 'done' }>,
+  trigger: DriftlessEvent['detail']['trigger'],
+): DriftlessEvent[] {
+  const { drift, result } = outcome;
+  if (!drift?.detected) return [];
+  const detail = {
+    ...detailOf(result, trigger, outcome.previousRevision, `${drift.count} object(s) drifted`),
+    driftedSince: drift.since,
+    drifted: drift.objects,
+  };
+  return [{ detailType: 'Drift Detected', detail }];
+}
+
+/**
+ * The events one finished reconcile produces; a dry run produces none but
+ * a drift check's `Drift Detected`. An automated rollback (a failed bake) adds its own
  * `Rollback Performed`, whose message is the reason.
  */
 export function eventsFor(
@@ -59,7 +83,7 @@ export function eventsFor(
   message: ReconcileMessage,
 ): DriftlessEvent[] {
   const { result } = outcome;
-  if (result.dryRun) return [];
+  if (result.dryRun) return driftEvents(outcome, message.trigger);
   // A rollback the rollout made says why; anything else, what health says.
   const detail = detailOf(
     result,

@@ -91,6 +91,24 @@ export interface RolloutStep {
 /** Revisions a rollout record keeps, newest first. */
 export const ROLLOUT_STEPS_KEPT = 10;
 
+/**
+ * One live object that no longer matches the synced revision, as a drift
+ * check found it: what a sync would do to it (Created: it was deleted;
+ * Configured: it was changed; Pruned: it should not be there) and why, in
+ * words a person reads. Never a value: the reason comes from masked diffs.
+ */
+export interface DriftedObject {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  action: 'Created' | 'Configured' | 'Pruned';
+  reason: string;
+}
+
+/** Drifted objects kept on the head item (the count says how many there were). */
+export const DRIFTED_OBJECTS_KEPT = 50;
+
 export interface AppState {
   suspended?: Suspension;
   /** Digest of the Application spec last synced, so a changed definition is noticed at an unchanged commit. */
@@ -112,6 +130,22 @@ export interface AppState {
   timings?: SyncTimings;
   /** Paths outside the application's own that its last render read; mirrored in the registry for webhook routing. */
   watchPaths?: string[];
+  /**
+   * Set while the live objects differ from the synced revision (found by a
+   * scheduled drift check, selfHeal off or manual app): when the drift was
+   * first seen (epoch ms), kept across checks until the cluster matches again.
+   */
+  driftedSince?: number;
+  /** The drifted objects, sorted, at most DRIFTED_OBJECTS_KEPT of them. */
+  drifted?: DriftedObject[];
+  /** How many objects drifted, when more than the ones kept. */
+  driftedCount?: number;
+  /**
+   * The last drift check could not finish (cluster or source unreachable);
+   * the last sync's facts stand, and the next scheduled check tries again
+   * instead of syncing.
+   */
+  checkError?: string;
 }
 
 export const syncSummarySchema = z.object({
@@ -171,6 +205,22 @@ export const appStateSchema = z.object({
     })
     .optional(),
   watchPaths: z.array(z.string()).optional(),
+  driftedSince: z.number().optional(),
+  drifted: z
+    .array(
+      z.object({
+        apiVersion: z.string(),
+        kind: z.string(),
+        namespace: z.string().optional(),
+        name: z.string(),
+        action: z.enum(['Created', 'Configured', 'Pruned']),
+        reason: z.string(),
+      }),
+    )
+    .max(DRIFTED_OBJECTS_KEPT)
+    .optional(),
+  driftedCount: z.number().int().nonnegative().optional(),
+  checkError: z.string().optional(),
 }) satisfies z.ZodType<AppState>;
 
 /**

@@ -1,0 +1,54 @@
+import { writeState, type AppState } from '../state/app-state.ts';
+import { readInventory } from '../state/inventory-store.ts';
+import type { LeaseKeeper } from '../state/lease-keeper.ts';
+import { canonicalJson } from '../sync/digest.ts';
+import { driftState } from './drift-state.ts';
+import { recordRun } from './record-run.ts';
+import type { AppRunInput, AppRunOutcome } from './types.ts';
+
+/**
+ * A scheduled reconcile at the revision last synced when no sync is due
+ * (selfHeal off, or a manual app): a dry run at that revision, whose source
+ * and render come from the caches and whose diff lists metadata and
+ * dry-runs only objects whose resourceVersion moved. It records drift and
+ * repairs nothing. State is written only when the check saw something new
+ * (drift appeared, changed or cleared; health moved; the check failed), so
+ * an app that stays in sync costs no write. When the cluster matches, the
+ * outcome is the skip it has always been ('unchanged', 'held at ...').
+ */
+export async function checkDrift(
+  input: AppRunInput,
+  previousState: AppState,
+  keeper: LeaseKeeper,
+  check: { revision: string; reason: string },
+): Promise<AppRunOutcome> {
+  const { table, app } = input;
+  const previous = await readInventory(table, input.stateKey ?? app.metadata.name);
+  const { result } = await recordRun(input, keeper, {
+    revision: check.revision,
+    trigger: input.trigger,
+    previous,
+    previousRevision: previousState.syncedRevision,
+    dryRun: true,
+  });
+  const state = driftState(previousState, result, Date.now());
+  if (canonicalJson(state) !== canonicalJson(previousState))
+    await writeState(table, keeper.current(), state);
+  if (result.status !== 'Failed' && state.driftedSince === undefined)
+    return { status: 'skipped', reason: check.reason, revision: check.revision };
+  return {
+    status: 'done',
+    result,
+    previousRevision: previousState.syncedRevision,
+    ...(state.driftedSince !== undefined
+      ? {
+          drift: {
+            since: state.driftedSince,
+            objects: state.drifted ?? [],
+            count: state.driftedCount ?? state.drifted?.length ?? 0,
+            detected: previousState.driftedSince === undefined,
+          },
+        }
+      : {}),
+  };
+}
