@@ -1,6 +1,5 @@
 import pointer from 'json-pointer';
 import * as z from 'zod';
-import { jqCompileError } from '../sync/jq.ts';
 
 /** Why `text` is not an RFC 6901 pointer to a field, or undefined. */
 function pointerError(text: string): string | undefined {
@@ -34,7 +33,7 @@ export const IgnoreDifference = z
     managedFieldsManagers: z.array(z.string().min(1)).default([]),
   })
   .superRefine((rule, ctx) => {
-    const subject = `rule for ${rule.group ? `${rule.group}/` : ''}${rule.kind}${rule.name ? ` ${rule.name}` : ''}`;
+    const subject = ruleSubject(rule);
     for (const [i, text] of rule.jsonPointers.entries()) {
       const problem = pointerError(text);
       if (problem)
@@ -42,15 +41,6 @@ export const IgnoreDifference = z
           code: 'custom',
           path: ['jsonPointers', i],
           message: `${subject}: invalid JSON pointer "${text}": ${problem}`,
-        });
-    }
-    for (const [i, text] of rule.jqPathExpressions.entries()) {
-      const problem = jqCompileError(text);
-      if (problem)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['jqPathExpressions', i],
-          message: `${subject}: invalid jq path expression "${text}": ${problem}`,
         });
     }
     if (
@@ -65,3 +55,8 @@ export const IgnoreDifference = z
   });
 
 export type IgnoreDifference = z.output<typeof IgnoreDifference>;
+
+/** How a rule is named in messages: `rule for apps/Deployment web`. */
+export function ruleSubject(rule: IgnoreDifference): string {
+  return `rule for ${rule.group ? `${rule.group}/` : ''}${rule.kind}${rule.name ? ` ${rule.name}` : ''}`;
+}

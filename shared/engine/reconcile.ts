@@ -6,6 +6,7 @@ import type { SyncProgress } from '../sync/sync-objects.ts';
 import { openCluster } from './cluster-session.ts';
 import { renderApp } from './render-step.ts';
 import type { EngineSettings, RunRequest } from './settings.ts';
+import { jqRuleProblems } from './jq-rules-step.ts';
 import { fetchAppSource, type FetchedSource } from './source-step.ts';
 import { syncRendered } from './sync-step.ts';
 
@@ -64,6 +65,12 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
       watchPaths,
       timings: { ...timings, totalMs: Date.now() - started },
     });
+  const configProblems = await jqRuleProblems(app);
+  if (configProblems.length > 0)
+    return failed(
+      `configuration of application ${app.metadata.name}: ${configProblems.join('; ')}`,
+      'render',
+    );
   const session = openCluster(options.cluster.connection, options.settings);
   try {
     const { source } = app.spec;

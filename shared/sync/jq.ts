@@ -1,12 +1,25 @@
-import { loadJq } from 'jq-wasm/inline';
 import type { KubeObject } from '../kube/object.ts';
+
+type Jq = Awaited<ReturnType<(typeof import('jq-wasm/inline'))['loadJq']>>;
 
 // jq itself (jq 1.8, compiled to WebAssembly), so an expression means here
 // what it means in jq and in Argo CD. The inline build carries its WASM
-// inside the module, so bundles need no file next to them. It is loaded
-// once, at import, because configuration is validated synchronously (a zod
-// refinement) and every call after loading is synchronous.
-const jq = await loadJq();
+// inside the module, so bundles need no file next to them. Loaded the first
+// time an application uses a jq expression (loadJq), so no other reconcile,
+// and no function that never diffs, pays for its 1.3 MB at start; once
+// loaded, every call is synchronous.
+let loading: Promise<Jq> | undefined;
+let jq: Jq | undefined;
+
+export async function loadJq(): Promise<void> {
+  loading ??= import('jq-wasm/inline').then((m) => m.loadJq());
+  jq ??= await loading;
+}
+
+function engine(): Jq {
+  if (!jq) throw new Error('jq is not loaded: await loadJq() before using jq expressions');
+  return jq;
+}
 
 /** jq's exit code for an expression that does not compile. */
 const COMPILE_ERROR = 3;
@@ -18,7 +31,7 @@ function deletion(expression: string): string {
 
 /** Why `expression` is not a jq path expression, or undefined when it compiles. */
 export function jqCompileError(expression: string): string | undefined {
-  const { exitCode, stderr } = jq.raw(null, deletion(expression), ['-n']);
+  const { exitCode, stderr } = engine().raw(null, deletion(expression), ['-n']);
   if (exitCode !== COMPILE_ERROR) return undefined;
   return stderr
     .split('\n')
@@ -34,6 +47,7 @@ export function jqCompileError(expression: string): string | undefined {
  * shape of it.
  */
 export function deleteWithJq(object: KubeObject, expression: string): KubeObject {
+  const jq = engine();
   try {
     const [result] = jq.json<KubeObject>(object, deletion(expression), ['-c']);
     return result && typeof result === 'object' ? result : object;

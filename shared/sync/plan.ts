@@ -1,4 +1,5 @@
 import type { RenderedObject } from '../render/types.ts';
+import { loadJq } from './jq.ts';
 import { checkHooks } from './check-hooks.ts';
 import type { SyncContext } from './context.ts';
 import { planObjects, type PlannedObject } from './diff.ts';
@@ -72,6 +73,8 @@ export async function planSync(
   options: SyncObjectsOptions,
 ): Promise<SyncPlan | Refusal> {
   const previous = options.previous ?? { revision: '', entries: [] };
+  // Loaded only for the applications that use jq expressions.
+  if (options.ignoreDifferences?.some((r) => r.jqPathExpressions.length > 0)) await loadJq();
   const namespacesCreated = namespacesCreatedBy(ctx, prepared.desired, options.createNamespace);
   const objects = await planObjects(ctx, prepared.desired, previous.entries, {
     masker: new SecretMasker(),

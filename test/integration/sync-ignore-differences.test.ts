@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigDir } from '../../shared/config/load.ts';
+import { reconcile } from '../../shared/engine/reconcile.ts';
+import { engineSettings } from '../../shared/engine/settings.ts';
 import type { KubeObject } from '../../shared/kube/object.ts';
 import type { IgnoreRule } from '../../shared/sync/ignore-differences.ts';
 import type { Inventory } from '../../shared/sync/inventory.ts';
@@ -154,18 +156,28 @@ describe('ignoreDifferences in the configuration', () => {
     }
   }
 
-  it('an invalid jq expression disables its application only, naming the rule', () => {
+  it('an invalid jq expression fails its application before anything is fetched or sent, naming the application and the rule', async () => {
     const set = loadApps([{ group: 'apps', kind: 'Deployment', jqPathExpressions: ['.spec.['] }]);
-    expect([...set.applications.keys()]).toEqual(['fine']);
+    const broken = set.applications.get('broken')!.app;
+    const cacheDir = mkdtempSync(join(tmpdir(), 'driftless-ignore-jq-'));
+    try {
+      const result = await reconcile(broken, {
+        // Nothing may be asked of the cluster or the Git server: neither exists.
+        cluster: { name: 'c1', connection: { server: 'https://127.0.0.1:1' } },
+        settings: engineSettings({ source: { cacheDir } }),
+      });
+      expect(result.status).toBe('Failed');
+      expect(result.objects).toEqual([]);
+      expect(result.error).toMatch(
+        /configuration of application broken: spec\.ignoreDifferences\.0\.jqPathExpressions\.0: rule for apps\/Deployment: invalid jq path expression "\.spec\.\[": .*syntax error/,
+      );
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+    // The other application is unaffected.
     expect(set.applications.get('fine')?.app.spec.ignoreDifferences[0]?.jsonPointers).toEqual([
       '/spec/replicas',
     ]);
-    expect(set.errors).toHaveLength(1);
-    const error = set.errors[0]!;
-    expect(error.subject).toEqual({ kind: 'Application', name: 'broken' });
-    expect(error.message).toMatch(
-      /spec\.ignoreDifferences\.0\.jqPathExpressions\.0: rule for apps\/Deployment: invalid jq path expression "\.spec\.\[": .*syntax error/,
-    );
   });
 
   it('an invalid JSON pointer disables its application only, naming the rule', () => {
