@@ -1,6 +1,7 @@
+import type { loadJq as loadInlineJq } from 'jq-wasm/inline';
 import type { KubeObject } from '../kube/object.ts';
 
-type Jq = Awaited<ReturnType<(typeof import('jq-wasm/inline'))['loadJq']>>;
+type Jq = Awaited<ReturnType<typeof loadInlineJq>>;
 
 // jq itself (jq 1.8, compiled to WebAssembly), so an expression means here
 // what it means in jq and in Argo CD. The inline build carries its WASM
