@@ -30,6 +30,9 @@ export function recordReconcileMetrics(metrics: Metrics, outcome: CountedOutcome
       case 'Drift Repaired':
         metrics.addMetric('DriftRepaired', MetricUnit.Count, 1);
         break;
+      case 'Drift Detected':
+        metrics.addMetric('DriftDetected', MetricUnit.Count, 1);
+        break;
       case 'Rollback Performed':
         metrics.addMetric('RollbackPerformed', MetricUnit.Count, 1);
         break;
