@@ -3,6 +3,7 @@ import type { AppRecord } from '../state/head.ts';
 import { readInventory } from '../state/inventory-store.ts';
 import type { LeaseKeeper } from '../state/lease-keeper.ts';
 import { chooseRevision } from './choose-revision.ts';
+import { driftState } from './drift-state.ts';
 import { checkDrift } from './drift-check.ts';
 import { nextState } from './next-state.ts';
 import { recordRun } from './record-run.ts';
@@ -42,6 +43,12 @@ export async function runHeld(
     previousRevision: syncedBefore,
     dryRun,
   });
+  // A dry run at the revision last synced (`sync --dry-run`, the API's diff)
+  // is a drift check someone asked for: it must not forget a drift episode.
+  if (dryRun && previousState && first.result.revision === syncedBefore) {
+    await writeState(table, keeper.current(), driftState(previousState, first.result, Date.now()));
+    return { status: 'done', result: first.result, previousRevision: syncedBefore };
+  }
   const hold =
     input.trigger.kind === 'rollback' && !dryRun
       ? await holdAfterRollback(input.trigger, first.result, syncedBefore, branchHead)

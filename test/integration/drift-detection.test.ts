@@ -129,7 +129,19 @@ describe('drift detection: every scheduled reconcile looks, selfHeal only decide
     const record = async () => (await readApp(table, name))!;
     const state = async (): Promise<AppState> => (await record()).state!;
     const k = (...args: string[]) => kubectl(cluster('cluster-a'), ...args, '-n', name);
-    return { name, tick, events, record, state, k };
+    /** A dry run someone asks for (`driftless sync --dry-run`, the API's diff). */
+    const dryRun = () =>
+      processMessage(
+        JSON.stringify({
+          app: name,
+          mode: 'diff',
+          trigger: { kind: 'manual', by: 'test' },
+          enqueuedAt: Date.now(),
+        }),
+        uniqueName('owner'),
+        { table, settings, connect: connectCluster, events: { publish: async () => undefined } },
+      );
+    return { name, tick, events, record, state, k, dryRun };
   }
 
   type Drifting = Awaited<ReturnType<typeof synced>>;
@@ -231,6 +243,19 @@ describe('drift detection: every scheduled reconcile looks, selfHeal only decide
     const live = await exported(app.k);
     await drifts(app);
     await fixedByHand(app, live);
+  });
+
+  it('a dry run someone asks for keeps the drift episode, and the next tick still repairs nothing', async () => {
+    const app = await synced(true);
+    await app.k('scale', 'deployment/web', '--replicas=2');
+    await app.tick();
+    const since = (await app.state()).driftedSince;
+    expect(since).toEqual(expect.any(Number));
+    expect(await app.dryRun()).toMatchObject({ kind: 'done', outcome: { status: 'done' } });
+    expect((await app.state()).driftedSince).toBe(since);
+    await app.tick();
+    expect((await app.state()).driftedSince).toBe(since);
+    expect(await app.k('get', 'deployment/web', '-o', 'jsonpath={.spec.replicas}')).toBe('2');
   });
 
   it('status shows OutOfSync since when, and -o json the drifted objects', async () => {
