@@ -6,6 +6,7 @@ import { manyAppsCase } from './cases/many-apps.ts';
 import { noopCase, settle } from './cases/noop.ts';
 import { repairCase } from './cases/repair.ts';
 import { sourceCases } from './cases/source.ts';
+import { tickCase } from './cases/tick.ts';
 import { startBenchEnv } from './env.ts';
 import { describeMachine } from './machine.ts';
 import { NODE, repoRoot, runOk } from './measure.ts';
@@ -15,7 +16,7 @@ import type { CaseResult } from './result.ts';
 // `npm run bench` runs everything and writes bench/results.json.
 // `npm run bench -- --only=bundles,source` runs some groups and writes nothing
 // (noop and repair need apply, which then runs too).
-const GROUPS = ['apply', 'noop', 'repair', 'source', 'many-apps', 'bundles'] as const;
+const GROUPS = ['apply', 'noop', 'repair', 'source', 'many-apps', 'tick', 'bundles'] as const;
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -48,6 +49,7 @@ try {
   }
   if (wants('source')) cases.push(...(await sourceCases(env, 3)));
   if (wants('many-apps')) cases.push(await manyAppsCase(env));
+  if (wants('tick')) cases.push(await tickCase(env));
 } finally {
   await env.stop();
 }

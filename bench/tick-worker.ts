@@ -1,0 +1,109 @@
+import { subscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
+import { Application } from '../shared/config/application.ts';
+import { engineSettings } from '../shared/engine/settings.ts';
+import { mapLimit } from '../shared/util/map-limit.ts';
+import { connectCluster } from '../shared/kube/connect.ts';
+import { runApplication } from '../shared/app-run/run-application.ts';
+import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
+
+// One scheduler tick of the fleet (started by cases/tick.ts), in one process:
+// `sync` reconciles every app once (as many-apps-worker.ts does), `tick` runs
+// each app's scheduled reconcile (runApplication, mode 'auto', a schedule
+// trigger, as the reconciler Lambda does) and counts what it sent. Prints JSON.
+const input = JSON.parse(process.argv[2]!) as {
+  phase: 'sync' | 'tick';
+  apps: number;
+  concurrency: number;
+  repoURL: string;
+  namespace: string;
+  kubeconfig: string;
+  kubeServer: string;
+  dynamoEndpoint: string;
+  tableName: string;
+  cacheDir: string;
+};
+
+// Kubernetes requests: every HTTP(S) request this process opens to the API
+// server (retries included), seen on Node's http client diagnostics channel.
+const kubeHost = new URL(input.kubeServer);
+const kube: Record<string, number> = {};
+subscribe('http.client.request.start', (message) => {
+  const { request } = message as { request: ClientRequest };
+  if (request.getHeader('host') !== kubeHost.host) return;
+  const key = `${request.method} ${request.path.split('?')[0]!.replace(/\/[^/]+$/, '/…')}`;
+  kube[key] = (kube[key] ?? 0) + 1;
+});
+
+// DynamoDB: requests by command and the capacity units dynalite reports
+// (ReturnConsumedCapacity TOTAL is asked for on every request of this client).
+const client = createDynamoClient({
+  endpoint: input.dynamoEndpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+const dynamo: Record<string, { requests: number; units: number }> = {};
+type Capacity = { CapacityUnits?: number };
+client.middlewareStack.add(
+  (next, context) => async (args) => {
+    const params = args.input as Record<string, unknown>;
+    if (context.commandName !== 'DescribeTableCommand') params.ReturnConsumedCapacity = 'TOTAL';
+    const out = await next(args);
+    const consumed = (out.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
+    const units = [consumed ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+    const entry = (dynamo[context.commandName!.replace(/Command$/, '')] ??= {
+      requests: 0,
+      units: 0,
+    });
+    entry.requests++;
+    entry.units += units;
+    return out;
+  },
+  { step: 'initialize', name: 'benchCounter' },
+);
+const table = createStateTable({ tableName: input.tableName, client });
+const cluster = {
+  apiVersion: 'driftless.dev/v1alpha1' as const,
+  kind: 'Cluster' as const,
+  metadata: { name: 'bench' },
+  spec: { kubeconfig: { file: input.kubeconfig } },
+};
+const names = Array.from({ length: input.apps }, (_, i) => `app-${String(i).padStart(3, '0')}`);
+const started = performance.now();
+const outcomes = await mapLimit(names, input.concurrency, async (name) => {
+  const app = Application.parse({
+    apiVersion: 'driftless.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name: `${input.namespace}-${name}` },
+    spec: {
+      source: { repoURL: input.repoURL, targetRevision: 'main', path: `apps/${name}` },
+      destination: { cluster: 'bench', namespace: input.namespace },
+      syncPolicy: { automated: { prune: true } },
+    },
+  });
+  const outcome = await runApplication({
+    table,
+    app,
+    connect: () => connectCluster(cluster),
+    owner: `bench/${name}`,
+    trigger: { kind: 'schedule', by: 'bench' },
+    mode: 'auto',
+    settings: engineSettings({ source: { cacheDir: input.cacheDir } }),
+    request: { waitForHealth: false },
+  });
+  if (input.phase === 'tick')
+    return outcome.status === 'skipped'
+      ? undefined
+      : `${name}: ${outcome.status} ${JSON.stringify(outcome)}`.slice(0, 300);
+  if (outcome.status !== 'done') return `${name}: ${outcome.status}`;
+  const { status, counts, error } = outcome.result;
+  return status === 'Synced' && counts.Created === 4
+    ? undefined
+    : `${name}: ${status} ${JSON.stringify(counts)} ${error ?? ''}`;
+});
+const seconds = (performance.now() - started) / 1000;
+client.destroy();
+const failures = outcomes.filter((o): o is string => o !== undefined);
+process.stdout.write(
+  `${JSON.stringify({ seconds, kube, dynamo, failures: failures.slice(0, 5), failed: failures.length })}\n`,
+);
