@@ -1,6 +1,6 @@
 import { subscribe } from 'node:diagnostics_channel';
+import { benchCluster, fleetApp, fleetNames } from './fleet.ts';
 import type { ClientRequest } from 'node:http';
-import { Application } from '../shared/config/application.ts';
 import { engineSettings } from '../shared/engine/settings.ts';
 import { mapLimit } from '../shared/util/map-limit.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
@@ -62,25 +62,11 @@ client.middlewareStack.add(
   { step: 'initialize', name: 'benchCounter' },
 );
 const table = createStateTable({ tableName: input.tableName, client });
-const cluster = {
-  apiVersion: 'driftless.dev/v1alpha1' as const,
-  kind: 'Cluster' as const,
-  metadata: { name: 'bench' },
-  spec: { kubeconfig: { file: input.kubeconfig } },
-};
-const names = Array.from({ length: input.apps }, (_, i) => `app-${String(i).padStart(3, '0')}`);
+const cluster = benchCluster(input.kubeconfig);
+const names = fleetNames(input.apps);
 const started = performance.now();
 const outcomes = await mapLimit(names, input.concurrency, async (name) => {
-  const app = Application.parse({
-    apiVersion: 'driftless.dev/v1alpha1',
-    kind: 'Application',
-    metadata: { name: `${input.namespace}-${name}` },
-    spec: {
-      source: { repoURL: input.repoURL, targetRevision: 'main', path: `apps/${name}` },
-      destination: { cluster: 'bench', namespace: input.namespace },
-      syncPolicy: { automated: { prune: true } },
-    },
-  });
+  const app = fleetApp(input, name);
   const outcome = await runApplication({
     table,
     app,

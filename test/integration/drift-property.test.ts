@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { random } from '../helpers/random.ts';
 import type { KubeObject } from '../../shared/kube/object.ts';
 import type { Inventory } from '../../shared/sync/inventory.ts';
 import { cluster, uniqueName } from '../harness/context.ts';
@@ -14,18 +15,6 @@ import { configMap, deployment, kubectl, kubectlDiff, syncOn } from '../helpers/
 const clusterA = () => cluster('cluster-a');
 const SEED = Number(process.env.DRIFT_SEED || 20240611) >>> 0;
 const ROUNDS = Number(process.env.DRIFT_ROUNDS || 20);
-
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function application(): KubeObject[] {
   const cms = [0, 1, 2, 3].map((i) =>
@@ -200,7 +189,7 @@ describe('drift as kubectl sees it (property, cluster-a)', () => {
     },
     async () => {
       const started = Date.now();
-      const rand = prng(SEED);
+      const rand = random(SEED);
       const ns = uniqueName('drift-prop');
       const objects = application();
       const targets: Target[] = objects.map((o) => ({

@@ -22,7 +22,8 @@ import { commitTree, type FileTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { toolPath } from '../harness/tools.ts';
 import { kubectl } from '../helpers/engine.ts';
-import { linkChain, random, type Exit } from './link-trees.ts';
+import { random } from '../helpers/random.ts';
+import { linkChain, type Exit } from './link-trees.ts';
 
 const clusterA = () => cluster('cluster-a');
 const stamp = Date.now().toString(36);
