@@ -15,7 +15,7 @@ import type { EngineSettings } from '../engine/settings.ts';
 import type { StateTable } from '../state/client.ts';
 import { getRegistryEntry } from '../state/registry.ts';
 import { isRollout } from '../config/destinations.ts';
-import { reconcileRollout, type RolloutOutcome } from '../rollout/rollout.ts';
+import { reconcileRollout, type RolloutInput, type RolloutOutcome } from '../rollout/rollout.ts';
 import { deadlineSignal, startMarginMs } from './deadline.ts';
 
 export interface ReconcilerDeps {
@@ -100,6 +100,72 @@ export async function processMessage(
   }
 }
 
+const busyRetry = (
+  app: string,
+  outcome: { holder?: string; retryAfterMs: number },
+): MessageOutcome => ({
+  kind: 'retry',
+  app,
+  reason: `busy: held by ${outcome.holder ?? 'another reconciler'}`,
+  retryAfterMs: outcome.retryAfterMs,
+});
+
+type RunInput = Omit<RolloutInput, 'connect'>;
+
+/** A rollout's reconcile, its events and the notices of its rollbacks. */
+async function rolloutMessage(
+  message: ReconcileMessage,
+  input: RunInput,
+  clusters: Cluster[],
+  deps: ReconcilerDeps,
+): Promise<MessageOutcome> {
+  const outcome = await reconcileRollout({
+    ...input,
+    connect: (name) => {
+      const cluster = clusters.find((c) => c.metadata.name === name);
+      if (!cluster) throw new Error(`cluster ${name} is not registered for ${message.app}`);
+      return deps.connect(cluster);
+    },
+  });
+  if (outcome.status === 'busy') return busyRetry(message.app, outcome);
+  const events: DriftlessEvent[] = [];
+  const notices: DriftlessEvent[] = [];
+  for (const run of outcome.status === 'done' ? outcome.runs : []) {
+    if (run.outcome.status !== 'done') continue;
+    const runEvents = eventsFor(run.outcome, { ...message, trigger: run.trigger });
+    events.push(...runEvents);
+    const automated = automatedRollbackEvent(run.outcome);
+    if (automated) notices.push(automated);
+    // Waves the rollout sent back are automated rollbacks too.
+    if (run.action?.kind === 'rollback')
+      notices.push(...runEvents.filter((e) => e.detailType === 'Rollback Performed'));
+  }
+  await deps.events.publish(events);
+  if (deps.notifier) for (const notice of notices) await deps.notifier.notify(notice);
+  // A destination held by someone else (a CLI sync, say) did not take this
+  // push: retry the message, as for a single-cluster application.
+  const busyRun =
+    outcome.status === 'done' ? outcome.runs.find((r) => r.outcome.status === 'busy') : undefined;
+  if (busyRun?.outcome.status === 'busy') return busyRetry(message.app, busyRun.outcome);
+  return { kind: 'rollout', app: message.app, outcome, events };
+}
+
+/** One application's run on its one cluster, its events and the notice of an automated rollback. */
+async function applicationMessage(
+  message: ReconcileMessage,
+  input: RunInput,
+  cluster: Cluster,
+  deps: ReconcilerDeps,
+): Promise<MessageOutcome> {
+  const outcome = await runApplication({ ...input, connect: () => deps.connect(cluster) });
+  if (outcome.status === 'busy') return busyRetry(message.app, outcome);
+  const events = outcome.status === 'done' ? eventsFor(outcome, message) : [];
+  await deps.events.publish(events);
+  const automated = outcome.status === 'done' ? automatedRollbackEvent(outcome) : undefined;
+  if (automated && deps.notifier) await deps.notifier.notify(automated);
+  return { kind: 'done', app: message.app, outcome, events };
+}
+
 /** The registry lookup, reconcile and events of one valid message. */
 async function reconcileMessage(
   message: ReconcileMessage,
@@ -107,87 +173,32 @@ async function reconcileMessage(
   deps: ReconcilerDeps,
   signal?: AbortSignal,
 ): Promise<MessageOutcome> {
-  let entry;
   try {
-    entry = await getRegistryEntry(deps.table, message.app);
-  } catch (err) {
-    // A throttled or unreachable table fails this message only, not its batch.
-    return {
-      kind: 'retry',
-      app: message.app,
-      reason: `registry: ${(err as Error).message}`,
-    };
-  }
-  if (!entry) return { kind: 'dropped', reason: `application ${message.app} is not registered` };
-  if (entry.error || !entry.app || !(entry.cluster || entry.clusters)) {
-    return {
-      kind: 'dropped',
-      reason: `application ${message.app} is disabled: ${entry.error ?? 'no cluster'}`,
-    };
-  }
-  const app = entry.app;
-  const common = {
-    table: deps.table,
-    settings: deps.settings,
-    app,
-    owner,
-    trigger: message.trigger,
-    mode: message.mode,
-    request: { revision: message.revision, prune: message.prune },
-    alarms: deps.alarms,
-    signal,
-    registeredWatchPaths: entry.watchPaths ?? [],
-  };
-  const busy = (outcome: { holder?: string; retryAfterMs: number }): MessageOutcome => ({
-    kind: 'retry',
-    app: message.app,
-    reason: `busy: held by ${outcome.holder ?? 'another reconciler'}`,
-    retryAfterMs: outcome.retryAfterMs,
-  });
-  try {
-    if (isRollout(app)) {
-      const clusters = entry.clusters ?? [];
-      const outcome = await reconcileRollout({
-        ...common,
-        connect: (name) => {
-          const cluster = clusters.find((c) => c.metadata.name === name);
-          if (!cluster) throw new Error(`cluster ${name} is not registered for ${message.app}`);
-          return deps.connect(cluster);
-        },
-      });
-      if (outcome.status === 'busy') return busy(outcome);
-      const events: DriftlessEvent[] = [];
-      const notices: DriftlessEvent[] = [];
-      for (const run of outcome.status === 'done' ? outcome.runs : []) {
-        if (run.outcome.status !== 'done') continue;
-        const runEvents = eventsFor(run.outcome, { ...message, trigger: run.trigger });
-        events.push(...runEvents);
-        const automated = automatedRollbackEvent(run.outcome);
-        if (automated) notices.push(automated);
-        // Waves the rollout sent back are automated rollbacks too.
-        if (run.action?.kind === 'rollback')
-          notices.push(...runEvents.filter((e) => e.detailType === 'Rollback Performed'));
-      }
-      await deps.events.publish(events);
-      if (deps.notifier) for (const notice of notices) await deps.notifier.notify(notice);
-      // A destination held by someone else (a CLI sync, say) did not take this
-      // push: retry the message, as for a single-cluster application.
-      const busyRun =
-        outcome.status === 'done'
-          ? outcome.runs.find((r) => r.outcome.status === 'busy')
-          : undefined;
-      if (busyRun?.outcome.status === 'busy') return busy(busyRun.outcome);
-      return { kind: 'rollout', app: message.app, outcome, events };
+    const entry = await getRegistryEntry(deps.table, message.app);
+    if (!entry) return { kind: 'dropped', reason: `application ${message.app} is not registered` };
+    if (entry.error || !entry.app || !(entry.cluster || entry.clusters)) {
+      return {
+        kind: 'dropped',
+        reason: `application ${message.app} is disabled: ${entry.error ?? 'no cluster'}`,
+      };
     }
-    const cluster = entry.cluster!;
-    const outcome = await runApplication({ ...common, connect: () => deps.connect(cluster) });
-    if (outcome.status === 'busy') return busy(outcome);
-    const events = outcome.status === 'done' ? eventsFor(outcome, message) : [];
-    await deps.events.publish(events);
-    const automated = outcome.status === 'done' ? automatedRollbackEvent(outcome) : undefined;
-    if (automated && deps.notifier) await deps.notifier.notify(automated);
-    return { kind: 'done', app: message.app, outcome, events };
+    const input: RunInput = {
+      table: deps.table,
+      settings: deps.settings,
+      app: entry.app,
+      owner,
+      trigger: message.trigger,
+      mode: message.mode,
+      request: { revision: message.revision, prune: message.prune },
+      alarms: deps.alarms,
+      signal,
+      registeredWatchPaths: entry.watchPaths ?? [],
+    };
+    return isRollout(entry.app)
+      ? await rolloutMessage(message, input, entry.clusters ?? [], deps)
+      : await applicationMessage(message, input, entry.cluster!, deps);
   } catch (err) {
+    // A throttled table or a failed run fails this message only, not its batch.
     return { kind: 'retry', app: message.app, reason: (err as Error).message };
   }
 }
