@@ -27,6 +27,8 @@ export interface PlannedObject {
   liveResourceVersion?: string;
   diff?: string;
   message?: string;
+  /** The message names fields this apply takes from another manager: it stays after the apply. */
+  takesOver?: boolean;
 }
 
 /**
@@ -242,7 +244,7 @@ async function compareDryRun(
     recreate: false,
     live,
     diff: unifiedDiff(diffName(d), before, after, masker),
-    ...(message && { message }),
+    ...(message && { message, takesOver: true }),
   };
 }
 

@@ -119,8 +119,9 @@ function recordApplied(
     outcome.inventory.set(p.desired.key, entry(p.liveResourceVersion));
   } else if (applied?.ok) {
     outcome.inventory.set(p.desired.key, entry(applied.result?.metadata.resourceVersion));
-    // The plan's notes ("checked when applied") are moot once it applied.
-    if (!p.recreate) delete result.message;
+    // The plan's notes ("checked when applied") are moot once it applied;
+    // fields taken from another manager are not.
+    if (!p.recreate && !p.takesOver) delete result.message;
   } else {
     result.action = 'Failed';
     result.message = applied?.message ?? 'not applied';

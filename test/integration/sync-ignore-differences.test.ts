@@ -90,6 +90,11 @@ describe('ignoreDifferences and fields other managers own (cluster-b)', () => {
     expect(dep.diff).toMatch(/^-\s+replicas: 5$/m);
     expect(dep.message).toMatch(/spec\.replicas \(field manager "hpa-controller"\)/);
     expect(dep.message).toMatch(/ignoreDifferences/);
+    // The sync that takes it says so too.
+    const applied = await sync(app, [deployment('web', 2)], inventory, []);
+    const taken = applied.objects.find((o) => o.ref.kind === 'Deployment')!;
+    expect(taken.action).toBe('Configured');
+    expect(taken.message).toMatch(/spec\.replicas \(field manager "hpa-controller"\)/);
   });
 
   const cases: [string, IgnoreRule][] = [
