@@ -1,8 +1,6 @@
 import { engineSettings } from '../shared/engine/settings.ts';
-import { benchCluster, fleetApp, fleetNames } from './fleet.ts';
+import { benchCluster, fleetNames, reconcileFleetApp } from './fleet.ts';
 import { mapLimit } from '../shared/util/map-limit.ts';
-import { connectCluster } from '../shared/kube/connect.ts';
-import { runApplication } from '../shared/app-run/run-application.ts';
 import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
 
 // The reconciler fleet in one process (started by cases/many-apps.ts): every
@@ -25,22 +23,16 @@ const client = createDynamoClient({
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 });
 const table = createStateTable({ tableName: input.tableName, client });
-const cluster = benchCluster(input.kubeconfig);
+const fleet = {
+  table,
+  input,
+  cluster: benchCluster(input.kubeconfig),
+  settings: engineSettings({ source: { cacheDir: input.cacheDir } }),
+};
 const names = fleetNames(input.apps);
 const started = performance.now();
 const outcomes = await mapLimit(names, input.concurrency, async (name) => {
-  const app = fleetApp(input, name);
-  const outcome = await runApplication({
-    table,
-    app,
-    connect: () => connectCluster(cluster),
-    owner: `bench/${name}`,
-    trigger: { kind: 'schedule', by: 'bench' },
-    mode: 'auto',
-    settings: engineSettings({ source: { cacheDir: input.cacheDir } }),
-    // Flux's Kustomization default (wait: false), as in its benchmark.
-    request: { waitForHealth: false },
-  });
+  const outcome = await reconcileFleetApp(fleet, name);
   if (outcome.status !== 'done') return `${name}: ${outcome.status}`;
   const { status, counts, error } = outcome.result;
   return status === 'Synced' && counts.Created === 4

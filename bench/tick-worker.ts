@@ -1,10 +1,8 @@
 import { subscribe } from 'node:diagnostics_channel';
-import { benchCluster, fleetApp, fleetNames } from './fleet.ts';
+import { benchCluster, fleetNames, reconcileFleetApp } from './fleet.ts';
 import type { ClientRequest } from 'node:http';
 import { engineSettings } from '../shared/engine/settings.ts';
 import { mapLimit } from '../shared/util/map-limit.ts';
-import { connectCluster } from '../shared/kube/connect.ts';
-import { runApplication } from '../shared/app-run/run-application.ts';
 import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
 
 // One scheduler tick of the fleet (started by cases/tick.ts), in one process:
@@ -62,21 +60,16 @@ client.middlewareStack.add(
   { step: 'initialize', name: 'benchCounter' },
 );
 const table = createStateTable({ tableName: input.tableName, client });
-const cluster = benchCluster(input.kubeconfig);
+const fleet = {
+  table,
+  input,
+  cluster: benchCluster(input.kubeconfig),
+  settings: engineSettings({ source: { cacheDir: input.cacheDir } }),
+};
 const names = fleetNames(input.apps);
 const started = performance.now();
 const outcomes = await mapLimit(names, input.concurrency, async (name) => {
-  const app = fleetApp(input, name);
-  const outcome = await runApplication({
-    table,
-    app,
-    connect: () => connectCluster(cluster),
-    owner: `bench/${name}`,
-    trigger: { kind: 'schedule', by: 'bench' },
-    mode: 'auto',
-    settings: engineSettings({ source: { cacheDir: input.cacheDir } }),
-    request: { waitForHealth: false },
-  });
+  const outcome = await reconcileFleetApp(fleet, name);
   if (input.phase === 'tick')
     return outcome.status === 'skipped'
       ? undefined
