@@ -73,10 +73,33 @@ const rule = (extra: Partial<IgnoreRule>): IgnoreRule => ({
 });
 
 /** A Deployment synced with replicas 2, then scaled to 5 by `hpa-controller`. */
+/**
+ * Waits until the Deployment controller has stamped the new Deployment (its
+ * revision annotation): a stamp landing between a check's live read and its
+ * dry-run would show up as a difference the test is not about.
+ */
+async function settled(namespace: string, name: string): Promise<void> {
+  const client = clientFor(clusterB());
+  try {
+    for (let i = 0; i < 100; i++) {
+      const live = await client.request<KubeObject>({
+        method: 'GET',
+        path: `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`,
+      });
+      if (live.metadata.annotations?.['deployment.kubernetes.io/revision']) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`deployment ${namespace}/${name} was never stamped by its controller`);
+  } finally {
+    client.close();
+  }
+}
+
 async function scaledByOtherManager(prefix: string) {
   const app = uniqueName(prefix);
   const first = await sync(app, [deployment('web', 2)], undefined);
   expect(first.status).toBe('Synced');
+  await settled(app, 'web');
   await scaleAsOtherManager(app, 'web', 5);
   return { app, inventory: first.inventory };
 }
