@@ -20,6 +20,8 @@ export interface DriftlessCluster {
    * EKS access policy associated with Driftless's roles: a name such as
    * `AmazonEKSAdminPolicy` or a full access policy ARN.
    *
+   * Unused with the construct's `projects`: each project's entry has its own policy.
+   *
    * @default - `AmazonEKSClusterAdminPolicy` (cluster scope); `AmazonEKSAdminPolicy` when `namespaces` is set,
    *   since the cluster admin policy cannot be scoped to namespaces
    */
@@ -27,6 +29,7 @@ export interface DriftlessCluster {
   /**
    * Limit the access policy to these namespaces. Driftless then cannot manage
    * cluster-scoped objects (Namespaces, CRDs, ClusterRoles) on this cluster.
+   * Unused with the construct's `projects`.
    *
    * @default - the whole cluster
    */
@@ -37,6 +40,50 @@ export interface ClusterAccessProps {
   readonly clusters: DriftlessCluster[];
   /** Roles that talk to the clusters, by a short name used in construct ids. */
   readonly principals: Record<string, iam.IRole>;
+  /**
+   * Whether those roles get access entries of their own. Without them (the
+   * construct's `projects`), they only describe the clusters, and writes are
+   * made with the projects' roles.
+   *
+   * @default true
+   */
+  readonly accessEntries?: boolean;
+}
+
+/** A cluster of `props.clusters` as the access constructs need it. */
+export interface ClusterTarget {
+  readonly clusterName: string;
+  readonly clusterArn: string;
+  /** A readable construct id, unique within the list. */
+  readonly label: string;
+  readonly entry: DriftlessCluster;
+}
+
+/** Name, ARN and construct id of each cluster, refusing those outside the stack's environment. */
+export function clusterTargets(stack: Stack, clusters: DriftlessCluster[]): ClusterTarget[] {
+  return clusters.map((entry, index) => {
+    const { clusterName, clusterArn } = entry.cluster;
+    assertSameEnvironment(stack, clusterArn);
+    // Readable ids when the name is known at synth time; the index keeps them unique either way.
+    const label = Token.isUnresolved(clusterName)
+      ? `Cluster${index}`
+      : `Cluster${index}${clusterName.replace(/[^A-Za-z0-9]/g, '')}`;
+    return {
+      clusterName,
+      clusterArn:
+        clusterArn ??
+        stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: clusterName }),
+      label,
+      entry,
+    };
+  });
+}
+
+/** An EKS access policy's ARN from its name (`AmazonEKSEditPolicy`) or ARN. */
+export function accessPolicyArn(stack: Stack, policy: string): string {
+  return policy.startsWith('arn:')
+    ? policy
+    : `arn:${stack.partition}:eks::aws:cluster-access-policy/${policy}`;
 }
 
 /**
@@ -49,38 +96,11 @@ export class ClusterAccess extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterAccessProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    this.clusterArns = props.clusters.map((entry, index) => {
-      const { clusterName, clusterArn } = entry.cluster;
-      assertSameEnvironment(stack, clusterArn);
-      const namespaces = entry.namespaces?.length ? entry.namespaces : undefined;
-      const policy =
-        entry.accessPolicy ?? (namespaces ? 'AmazonEKSAdminPolicy' : 'AmazonEKSClusterAdminPolicy');
-      const policyArn = policy.startsWith('arn:')
-        ? policy
-        : `arn:${stack.partition}:eks::aws:cluster-access-policy/${policy}`;
-      // Readable ids when the name is known at synth time; the index keeps them unique either way.
-      const label = Token.isUnresolved(clusterName)
-        ? `Cluster${index}`
-        : `Cluster${index}${clusterName.replace(/[^A-Za-z0-9]/g, '')}`;
-      for (const [name, principal] of Object.entries(props.principals)) {
-        new eks.CfnAccessEntry(this, `${label}${name}`, {
-          clusterName,
-          principalArn: principal.roleArn,
-          type: 'STANDARD',
-          accessPolicies: [
-            {
-              policyArn,
-              accessScope: namespaces ? { type: 'namespace', namespaces } : { type: 'cluster' },
-            },
-          ],
-        });
-      }
-      return (
-        clusterArn ??
-        stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: clusterName })
-      );
-    });
+    const targets = clusterTargets(Stack.of(this), props.clusters);
+    if (props.accessEntries ?? true) {
+      for (const target of targets) this.addAccessEntries(target, props.principals);
+    }
+    this.clusterArns = targets.map((t) => t.clusterArn);
     if (this.clusterArns.length) {
       for (const principal of Object.values(props.principals)) {
         principal.addToPrincipalPolicy(
@@ -90,6 +110,27 @@ export class ClusterAccess extends Construct {
           }),
         );
       }
+    }
+  }
+
+  private addAccessEntries(target: ClusterTarget, principals: Record<string, iam.IRole>): void {
+    const { entry, clusterName, label } = target;
+    const namespaces = entry.namespaces?.length ? entry.namespaces : undefined;
+    const policy =
+      entry.accessPolicy ?? (namespaces ? 'AmazonEKSAdminPolicy' : 'AmazonEKSClusterAdminPolicy');
+    const policyArn = accessPolicyArn(Stack.of(this), policy);
+    for (const [name, principal] of Object.entries(principals)) {
+      new eks.CfnAccessEntry(this, `${label}${name}`, {
+        clusterName,
+        principalArn: principal.roleArn,
+        type: 'STANDARD',
+        accessPolicies: [
+          {
+            policyArn,
+            accessScope: namespaces ? { type: 'namespace', namespaces } : { type: 'cluster' },
+          },
+        ],
+      });
     }
   }
 }

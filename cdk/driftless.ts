@@ -15,6 +15,7 @@ import { DriftlessDashboard } from './dashboard.ts';
 import { driftlessFunctions } from './functions.ts';
 import { managementHttpApi, webhookHttpApi } from './http-apis.ts';
 import { grantFunctionPermissions } from './permissions.ts';
+import { ProjectRoles } from './project-roles.ts';
 import type { DriftlessProps } from './props.ts';
 import { reconcileQueues } from './queue.ts';
 import { StateTable } from './table.ts';
@@ -22,6 +23,8 @@ import { DriftlessToolsLayer } from './tools-layer.ts';
 import { addTriggers, reconcileConcurrency } from './triggers.ts';
 import { WebhookSecrets } from './webhook-secrets.ts';
 
+export type { DriftlessCluster } from './access.ts';
+export type { DriftlessProject } from './project-roles.ts';
 export type { ConfigurationRepository, DriftlessProps } from './props.ts';
 
 /**
@@ -48,6 +51,8 @@ export class Driftless extends Construct {
   readonly alarms: DriftlessAlarms;
   readonly dashboard: DriftlessDashboard;
   readonly toolsLayer: lambda.ILayerVersion;
+  /** Each project's role, by project name (empty without `projects`). */
+  readonly projectRoles: Record<string, iam.IRole>;
 
   constructor(scope: Construct, id: string, props: DriftlessProps) {
     super(scope, id);
@@ -98,7 +103,15 @@ export class Driftless extends Construct {
       credentials: props.configRepository.credentials,
       clusters: props.clusters ?? [],
       assumeRoleArns: props.assumeRoleArns,
+      projectAccess: props.projects !== undefined,
     });
+    this.projectRoles = props.projects
+      ? new ProjectRoles(this, 'Projects', {
+          projects: props.projects,
+          clusters: props.clusters ?? [],
+          functions: [functions.reconciler, functions.api],
+        }).roles
+      : {};
     addTriggers(this, {
       scheduler: this.scheduler,
       reconciler: this.reconciler,

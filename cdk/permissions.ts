@@ -16,6 +16,8 @@ export interface FunctionPermissionsProps {
   readonly credentials?: secretsmanager.ISecret;
   readonly clusters: DriftlessCluster[];
   readonly assumeRoleArns?: string[];
+  /** Writes go through the projects' roles, so Driftless's own roles get no access entries. */
+  readonly projectAccess?: boolean;
 }
 
 /**
@@ -39,6 +41,7 @@ export function grantFunctionPermissions(
   new ClusterAccess(scope, 'ClusterAccess', {
     clusters: props.clusters,
     principals: { Reconciler: reconciler.role, Api: api.role },
+    accessEntries: !props.projectAccess,
   });
   if (props.assumeRoleArns?.length) {
     const assume = new iam.PolicyStatement({

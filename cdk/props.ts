@@ -6,6 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { DriftlessCluster } from './access.ts';
+import type { DriftlessProject } from './project-roles.ts';
 
 /** The Git repository that declares Driftless's Applications and Clusters. */
 export interface ConfigurationRepository {
@@ -104,11 +105,24 @@ export interface DriftlessProps {
   readonly reconcileDurationThreshold?: Duration;
   /**
    * EKS clusters in this account and region that Driftless manages: each gets
-   * an access entry for the reconciler's and the API's roles.
+   * an access entry for the reconciler's and the API's roles, or, with
+   * `projects`, one for each project's role instead.
    *
    * @default - none (add clusters here, or grant access yourself)
    */
   readonly clusters?: DriftlessCluster[];
+  /**
+   * Projects that share the installation (docs/aws.md#projects): each gets an
+   * IAM role, with a namespace-scoped access entry on its clusters, that the
+   * reconciler and the API assume for its applications. The reconciler's and
+   * the API's own roles then get no access entries (a cluster's `accessPolicy`
+   * and `namespaces` are unused), so applications of a project not listed here,
+   * `default` included, cannot write to these clusters; an empty list leaves
+   * Driftless no access at all.
+   *
+   * @default - no projects: the reconciler and the API write with their own roles
+   */
+  readonly projects?: DriftlessProject[];
   /**
    * Roles the reconciler and API may assume, for clusters in other accounts
    * (a Cluster's `spec.eks.roleArn`).
