@@ -1,5 +1,8 @@
 import { resolve } from 'node:path';
+import type { Application } from '../shared/config/application.ts';
 import type { Cluster } from '../shared/config/cluster.ts';
+import type { Project } from '../shared/config/project.ts';
+import { identityTarget, projectIdentity, type ProjectRoles } from '../shared/project/identity.ts';
 import type { ClusterConnection } from '../shared/kube/client.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
 import type { ReconcileProgress } from '../shared/engine/reconcile.ts';
@@ -55,15 +58,32 @@ export function gitAuthFromEnv(env: NodeJS.ProcessEnv): Pick<SourceOptions, 'aut
   };
 }
 
-export async function connect(cluster: Cluster): Promise<ClusterConnection> {
+/**
+ * A connection to the cluster, as the application's project's identity when
+ * its project has one there (impersonation through a kubeconfig; the role in
+ * DRIFTLESS_PROJECT_ROLES on EKS).
+ */
+export async function connect(
+  cluster: Cluster,
+  as?: { app: Application; project: Project },
+): Promise<ClusterConnection> {
   try {
-    return await connectCluster(cluster);
+    const identity = as
+      ? projectIdentity(as.project, identityTarget(as.app, cluster), cliProjectRoles())
+      : {};
+    return await connectCluster(cluster, identity);
   } catch (err) {
     throw new CliError(
       `cannot use cluster "${cluster.metadata.name}": ${(err as Error).message}`,
       EXIT.failed,
     );
   }
+}
+
+// Read once per command; the helper that parses DRIFTLESS_PROJECT_ROLES for
+// the functions is reused once it lands (see shared/runtime).
+function cliProjectRoles(): ProjectRoles {
+  return {};
 }
 
 /** Progress lines on stderr, so stdout stays clean for `--output json`. */

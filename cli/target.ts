@@ -6,6 +6,9 @@ import { Cluster } from '../shared/config/cluster.ts';
 import { chooseDestination, isRollout } from '../shared/config/destinations.ts';
 import { ConfigError } from '../shared/config/errors.ts';
 import { loadApplicationFile, loadConfigDir } from '../shared/config/load.ts';
+import { projectOf } from '../shared/config/project-binding.ts';
+import { applicationViolations } from '../shared/config/project-permits.ts';
+import type { Project } from '../shared/config/project.ts';
 import { CliError } from './errors.ts';
 
 export interface TargetFlags {
@@ -26,6 +29,8 @@ export interface Target {
   app: Application;
   /** How to reach the application's destination cluster. */
   cluster: Cluster;
+  /** The project it runs under: declared in --config, or the built-in default. */
+  project: Project;
   /** Where its state lives: the application's name, or one destination's key in a rollout. */
   stateKey: string;
 }
@@ -103,9 +108,10 @@ export function resolveTarget(flags: TargetFlags): Target {
   let app: Application;
   if (flags.file && flags.app) throw new CliError('give either -f FILE or --app NAME, not both');
   let clusters: Map<string, { cluster: Cluster }> | undefined;
+  let projects: Map<string, { project: Project }> = new Map();
   if (flags.file) {
     app = loadApplicationFile(resolve(flags.file));
-    if (flags.config) clusters = loadConfigDir(resolve(flags.config)).clusters;
+    if (flags.config) ({ clusters, projects } = loadConfigDir(resolve(flags.config)));
   } else if (flags.app) {
     if (!flags.config)
       throw new CliError(
@@ -125,9 +131,11 @@ export function resolveTarget(flags: TargetFlags): Target {
     }
     app = found.app;
     clusters = set.clusters;
+    projects = set.projects;
   } else {
     throw new CliError('which application? Give -f app.yaml, or --app NAME with --config DIR');
   }
+  const project = checkedProject(app, projects, flags);
   const chosen = oneDestination(app, flags.destination);
   const clusterName = chosen.cluster;
   const declared = clusters?.get(clusterName)?.cluster;
@@ -138,5 +146,22 @@ export function resolveTarget(flags: TargetFlags): Target {
       `no way to reach cluster "${clusterName}": pass --kubeconfig (or --eks-cluster and --region), or declare a Cluster named ${clusterName} in --config`,
     );
   }
-  return { app: chosen.app, cluster, stateKey: chosen.stateKey };
+  return { app: chosen.app, cluster, project, stateKey: chosen.stateKey };
+}
+
+/** The application's project, which must allow its repository and destinations (as registration checks). */
+function checkedProject(
+  app: Application,
+  projects: Map<string, { project: Project }>,
+  flags: TargetFlags,
+): Project {
+  const project = projectOf(app, projects);
+  const where = flags.file ?? app.metadata.name;
+  if (!project)
+    throw new ConfigError(where, [
+      `spec.project: project "${app.spec.project}" is not declared${flags.config ? ` in ${flags.config}` : ' (give --config DIR, the folder that declares it)'}`,
+    ]);
+  const problems = applicationViolations(app, project);
+  if (problems.length) throw new ConfigError(where, problems);
+  return project;
 }

@@ -20,7 +20,7 @@ export async function diffCommand(argv: string[]): Promise<ExitCode> {
   // enough that opening them one after the other shows.
   const [stateOpened, connected] = await Promise.allSettled([
     openState(values, { create: false }),
-    connect(target.cluster),
+    connect(target.cluster, target),
   ]);
   const state = stateOpened.status === 'fulfilled' ? stateOpened.value : undefined;
   try {
@@ -30,6 +30,7 @@ export async function diffCommand(argv: string[]): Promise<ExitCode> {
     const result = await reconcile(target.app, {
       cluster: { name: target.cluster.metadata.name, connection: connected.value },
       settings: cliSettings(values['cache-dir']),
+      project: target.project,
       request: { dryRun: true, revision: values.revision },
       previous,
       onProgress:

@@ -7,7 +7,7 @@ import {
 import { isRollout } from '../../shared/config/destinations.ts';
 import { runApplication } from '../../shared/app-run/run-application.ts';
 import { reconcileRollout } from '../../shared/rollout/rollout.ts';
-import { getRegistryEntry } from '../../shared/state/registry.ts';
+import { getRegistryEntry, registeredProject } from '../../shared/state/registry.ts';
 import { COMMON_OPTIONS, parse } from '../args.ts';
 import { connect, progressPrinter, cliSettings } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
@@ -43,6 +43,13 @@ export async function rollbackCommand(argv: string[]): Promise<ExitCode> {
         `application ${name} is disabled: ${entry.error ?? 'no cluster'}`,
         EXIT.failed,
       );
+    const project = registeredProject(entry);
+    if (!project)
+      throw new CliError(
+        `application ${name} names project ${entry.app.spec.project}, which its registry entry does not hold; sync it once to register it again`,
+        EXIT.failed,
+      );
+    const as = { app: entry.app, project };
     let target;
     try {
       target = await resolveRollbackTarget(state.table, rollbackHistoryKey(entry.app), {
@@ -61,7 +68,12 @@ export async function rollbackCommand(argv: string[]): Promise<ExitCode> {
       const outcome = await reconcileRollout({
         table: state.table,
         app: entry.app,
-        connect: (clusterName) => connect(clusters.find((c) => c.metadata.name === clusterName)!),
+        project,
+        connect: (clusterName) =>
+          connect(
+            clusters.find((c) => c.metadata.name === clusterName)!,
+            as,
+          ),
         owner: `${whoami()}/${randomUUID()}`,
         trigger: { kind: 'rollback', by: whoami() },
         mode: 'sync',
@@ -92,7 +104,8 @@ export async function rollbackCommand(argv: string[]): Promise<ExitCode> {
         runApplication({
           table: state.table,
           app,
-          connect: () => connect(cluster),
+          project,
+          connect: () => connect(cluster, as),
           owner: `${whoami()}/${randomUUID()}`,
           trigger: { kind: 'rollback', by: whoami(), rollbackOf: target.seq },
           mode: 'sync',

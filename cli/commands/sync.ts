@@ -76,8 +76,12 @@ export async function syncCommand(argv: string[]): Promise<ExitCode> {
   try {
     if (!state) {
       const result = await reconcile(target.app, {
-        cluster: { name: target.cluster.metadata.name, connection: await connect(target.cluster) },
+        cluster: {
+          name: target.cluster.metadata.name,
+          connection: await connect(target.cluster, target),
+        },
         settings,
+        project: target.project,
         request: { ...request, dryRun: values['dry-run'] },
         onProgress,
       });
@@ -89,6 +93,7 @@ export async function syncCommand(argv: string[]): Promise<ExitCode> {
       file: values.file ?? `${values.config}/${values.app}`,
       app: target.app,
       cluster: target.cluster,
+      project: target.project,
     });
     const outcome = await whenFree(
       target.app.metadata.name,
@@ -96,7 +101,8 @@ export async function syncCommand(argv: string[]): Promise<ExitCode> {
         runApplication({
           table: state.table,
           app: target.app,
-          connect: () => connect(target.cluster),
+          project: target.project,
+          connect: () => connect(target.cluster, target),
           owner: `${whoami()}/${randomUUID()}`,
           trigger: { kind: 'manual', by: whoami() },
           mode: values['dry-run'] ? 'diff' : 'sync',

@@ -36,6 +36,7 @@ export async function recordRun(
   const result = await reconcile(app, {
     cluster: { name: destinationOf(app).cluster, connection: await input.connect() },
     settings: input.settings,
+    project: input.project,
     request: { ...input.request, revision: run.revision, dryRun: run.dryRun },
     previous: run.previous,
     onProgress: input.onProgress,

@@ -1,4 +1,5 @@
 import type { Application } from '../config/application.ts';
+import type { Project } from '../config/project.ts';
 import type { RunMode } from '../config/run-trigger.ts';
 import type { ClusterConnection } from '../kube/client.ts';
 import type { ReconcileProgress } from '../engine/reconcile.ts';
@@ -15,6 +16,8 @@ export interface AppRunInput {
   table: StateTable;
   settings: EngineSettings;
   app: Application;
+  /** The application's project, resolved when it was registered; absent: the built-in default. */
+  project?: Project;
   /** Resolved only when the cluster is actually needed. */
   connect: () => Promise<ClusterConnection>;
   /**

@@ -10,6 +10,8 @@ const SYNC_OPTIONS = [
   'CreateNamespace=false',
   'Validate=true',
   'Validate=false',
+  'AdoptExisting=true',
+  'AdoptExisting=false',
 ] as const;
 
 /**
@@ -79,6 +81,8 @@ export type RollbackPolicy = z.output<typeof RollbackPolicy>;
 export const ApplicationSpec = z
   .strictObject({
     source: SourceSpec,
+    /** The Project whose rules and identity the application runs under (docs/projects.md). */
+    project: ResourceName.default('default'),
     /** How to turn the source directory into objects; detected from its files when absent. */
     render: RenderSpec.optional(),
     /** Where it runs: one cluster. Exactly one of destination and destinations. */
@@ -137,7 +141,7 @@ export type ApplicationInput = z.input<typeof Application>;
 
 export function syncOption(
   app: Application,
-  name: 'CreateNamespace' | 'Validate',
+  name: 'CreateNamespace' | 'Validate' | 'AdoptExisting',
 ): boolean | undefined {
   for (const option of app.spec.syncPolicy.syncOptions) {
     const [key, value] = option.split('=');

@@ -5,7 +5,7 @@ export class ConfigError extends Error {
   readonly file: string;
   readonly problems: string[];
   /** What the file declares, when that much could be read: lets a broken definition disable just its application. */
-  subject?: { kind: 'Application' | 'Cluster'; name: string };
+  subject?: { kind: 'Application' | 'Cluster' | 'Project'; name: string };
 
   constructor(file: string, problems: string[]) {
     super(

@@ -5,6 +5,8 @@ import type { z } from 'zod';
 import { Application } from './application.ts';
 import { Cluster } from './cluster.ts';
 import { ConfigError } from './errors.ts';
+import { bindProjects } from './project-binding.ts';
+import { Project } from './project.ts';
 
 function readDocuments(file: string): unknown[] {
   let text: string;
@@ -50,6 +52,12 @@ function clusterFrom(file: string, docs: unknown[]): Cluster {
   return cluster;
 }
 
+function projectFrom(file: string, docs: unknown[]): Project {
+  if (docs.length !== 1)
+    throw new ConfigError(file, [`expected one Project document, found ${docs.length}`]);
+  return parseAs(Project, file, docs[0]);
+}
+
 /** Reads and validates one Application file. */
 export function loadApplicationFile(file: string): Application {
   return applicationFrom(file, readDocuments(file));
@@ -58,6 +66,8 @@ export function loadApplicationFile(file: string): Application {
 export interface ConfigSet {
   applications: Map<string, { app: Application; file: string }>;
   clusters: Map<string, { cluster: Cluster; file: string }>;
+  /** Declared projects; an application's project is resolved with `projectOf` (project-binding.ts). */
+  projects: Map<string, { project: Project; file: string }>;
   /** Files that could not be used; the rest of the set still loads. */
   errors: ConfigError[];
 }
@@ -77,20 +87,57 @@ function subjectOf(docs: unknown[] | undefined): ConfigError['subject'] {
   const doc = docs?.[0] as { kind?: unknown; metadata?: { name?: unknown } } | undefined;
   const kind = doc?.kind;
   const name = doc?.metadata?.name;
-  if ((kind === 'Application' || kind === 'Cluster') && typeof name === 'string' && name)
+  if (
+    (kind === 'Application' || kind === 'Cluster' || kind === 'Project') &&
+    typeof name === 'string' &&
+    name
+  )
     return { kind, name };
   return undefined;
 }
 
+/** One file's definition, added to the set; a second definition of the same name is an error. */
+function addDefinition(set: ConfigSet, file: string, shown: string, docs: unknown[]): void {
+  const kind = (docs[0] as { kind?: unknown } | undefined)?.kind;
+  const add = <T>(
+    map: Map<string, T & { file: string }>,
+    what: string,
+    name: string,
+    value: T,
+  ): void => {
+    const existing = map.get(name);
+    if (existing)
+      throw new ConfigError(shown, [`${what} "${name}" is also declared in ${existing.file}`]);
+    map.set(name, { ...value, file: shown });
+  };
+  if (kind === 'Application') {
+    const app = applicationFrom(file, docs);
+    add(set.applications, 'application', app.metadata.name, { app });
+  } else if (kind === 'Cluster') {
+    const cluster = clusterFrom(file, docs);
+    add(set.clusters, 'cluster', cluster.metadata.name, { cluster });
+  } else if (kind === 'Project') {
+    const project = projectFrom(file, docs);
+    add(set.projects, 'project', project.metadata.name, { project });
+  }
+}
+
 /**
- * Loads every Application and Cluster in a folder (recursively). A broken
- * file is recorded in `errors` and disables only what it declares.
+ * Loads every Application, Cluster and Project in a folder (recursively). A
+ * broken file is recorded in `errors` and disables only what it declares (a
+ * broken Project: the applications in it); an application its project does
+ * not allow (repository, destination) is disabled with the reason.
  */
 export function loadConfigDir(dir: string): ConfigSet {
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
     throw new ConfigError(dir, ['configuration folder not found']);
   }
-  const set: ConfigSet = { applications: new Map(), clusters: new Map(), errors: [] };
+  const set: ConfigSet = {
+    applications: new Map(),
+    clusters: new Map(),
+    projects: new Map(),
+    errors: [],
+  };
   for (const file of yamlFiles(dir)) {
     const shown = relative(dir, file) || file;
     // Each file is read and parsed once; the documents also name what a
@@ -98,24 +145,7 @@ export function loadConfigDir(dir: string): ConfigSet {
     let docs: unknown[] | undefined;
     try {
       docs = readDocuments(file);
-      const kind = (docs[0] as { kind?: unknown } | undefined)?.kind;
-      if (kind === 'Application') {
-        const app = applicationFrom(file, docs);
-        const existing = set.applications.get(app.metadata.name);
-        if (existing)
-          throw new ConfigError(shown, [
-            `application "${app.metadata.name}" is also declared in ${existing.file}`,
-          ]);
-        set.applications.set(app.metadata.name, { app, file: shown });
-      } else if (kind === 'Cluster') {
-        const cluster = clusterFrom(file, docs);
-        const existing = set.clusters.get(cluster.metadata.name);
-        if (existing)
-          throw new ConfigError(shown, [
-            `cluster "${cluster.metadata.name}" is also declared in ${existing.file}`,
-          ]);
-        set.clusters.set(cluster.metadata.name, { cluster, file: shown });
-      }
+      addDefinition(set, file, shown, docs);
     } catch (err) {
       const error =
         err instanceof ConfigError ? err : new ConfigError(shown, [(err as Error).message]);
@@ -124,5 +154,6 @@ export function loadConfigDir(dir: string): ConfigSet {
       set.errors.push(error);
     }
   }
+  bindProjects(set);
   return set;
 }

@@ -1,4 +1,5 @@
 import type { Application } from '../config/application.ts';
+import { DEFAULT_PROJECT_NAME, type Project } from '../config/project.ts';
 import type { ClusterConnection } from '../kube/client.ts';
 import type { Inventory } from '../sync/inventory.ts';
 import { failedResult, type SyncResult, type SyncTimings } from '../sync/result.ts';
@@ -19,6 +20,8 @@ export interface ReconcileProgress {
 export interface ReconcileOptions {
   cluster: { name: string; connection: ClusterConnection };
   settings: EngineSettings;
+  /** The application's project (its rules for what the sync may write); absent: the built-in default. */
+  project?: Project;
   /** What this run is asked to do; default: a sync of the spec's target, waiting for health. */
   request?: RunRequest;
   /** The inventory of the last successful sync; prune works from it. */
@@ -48,6 +51,11 @@ const NO_TIME: SyncTimings = {
  * with a message a person can act on, never as a half-finished sync.
  */
 export async function reconcile(app: Application, options: ReconcileOptions): Promise<SyncResult> {
+  const result = await reconcileSteps(app, options);
+  return { ...result, project: options.project?.metadata.name ?? DEFAULT_PROJECT_NAME };
+}
+
+async function reconcileSteps(app: Application, options: ReconcileOptions): Promise<SyncResult> {
   const started = Date.now();
   const request = options.request ?? {};
   const progress = (p: ReconcileProgress): void => options.onProgress?.(p);
@@ -103,6 +111,7 @@ export async function reconcile(app: Application, options: ReconcileOptions): Pr
     timings.renderMs = Date.now() - started - timings.sourceMs;
     const result = await syncRendered(app, session, rendered, {
       cluster: options.cluster.name,
+      project: options.project,
       revision,
       settings: options.settings,
       request,

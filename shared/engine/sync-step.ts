@@ -1,5 +1,6 @@
 import { syncOption, type Application } from '../config/application.ts';
 import { destinationOf } from '../config/destinations.ts';
+import type { Project } from '../config/project.ts';
 import type { RenderedObject } from '../render/index.ts';
 import type { Inventory } from '../sync/inventory.ts';
 import type { SyncObjectsResult } from '../sync/result.ts';
@@ -9,6 +10,8 @@ import type { EngineSettings, RunRequest } from './settings.ts';
 
 export interface SyncStep {
   cluster: string;
+  /** The application's project; absent: the built-in default (everything allowed). */
+  project: Project | undefined;
   revision: string;
   settings: EngineSettings;
   request: RunRequest;
@@ -39,6 +42,7 @@ export function syncRendered(
       namespace: destinationOf(app).namespace,
       concurrency: settings.concurrency,
       signal: step.signal,
+      project: step.project && { project: step.project, cluster: step.cluster },
     },
     rendered,
     {
@@ -50,6 +54,7 @@ export function syncRendered(
       allowEmpty: automated?.allowEmpty ?? false,
       ignoreDifferences: app.spec.ignoreDifferences,
       createNamespace: syncOption(app, 'CreateNamespace') ?? false,
+      adoptExisting: syncOption(app, 'AdoptExisting') ?? false,
       waitForHealth: request.waitForHealth ?? true,
       healthTimeoutMs: request.timeoutMs ?? app.spec.healthTimeout,
       applyTimeoutMs: request.timeoutMs ?? settings.applyTimeoutMs,

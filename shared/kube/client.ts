@@ -24,6 +24,12 @@ export interface ClusterConnection {
   clientCert?: string | Buffer;
   clientKey?: string | Buffer;
   insecureSkipTlsVerify?: boolean;
+  /**
+   * Act as this user (Kubernetes impersonation): a project's ServiceAccount,
+   * so the API server's RBAC bounds what the project's applications write
+   * even where our own checks would not (docs/projects.md).
+   */
+  impersonate?: { user: string; groups?: string[] };
 }
 
 export interface RequestSpec {
@@ -71,7 +77,7 @@ export class KubeClient {
       cert: connection.clientCert,
       key: connection.clientKey,
       rejectUnauthorized: !connection.insecureSkipTlsVerify,
-      headers: connection.token ? { authorization: `Bearer ${connection.token}` } : {},
+      headers: authHeaders(connection),
     };
   }
 
@@ -104,8 +110,8 @@ export class KubeClient {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
     const body = spec.body === undefined ? undefined : Buffer.from(JSON.stringify(spec.body));
-    const headers: Record<string, string> = {
-      ...(this.options.headers as Record<string, string>),
+    const headers: Record<string, string | string[]> = {
+      ...(this.options.headers as Record<string, string | string[]>),
       accept: spec.accept ?? 'application/json',
     };
     if (body) {
@@ -170,4 +176,15 @@ export class KubeClient {
     for (const req of this.inFlight) req.destroy(new Error('client closed'));
     this.agent.destroy();
   }
+}
+
+function authHeaders(connection: ClusterConnection): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  if (connection.token) headers.authorization = `Bearer ${connection.token}`;
+  if (connection.impersonate) {
+    headers['impersonate-user'] = connection.impersonate.user;
+    if (connection.impersonate.groups?.length)
+      headers['impersonate-group'] = connection.impersonate.groups;
+  }
+  return headers;
 }

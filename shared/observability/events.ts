@@ -1,4 +1,5 @@
 import { type AppRunOutcome } from '../app-run/types.ts';
+import { DEFAULT_PROJECT_NAME } from '../config/project.ts';
 import type { ReconcileMessage } from '../queue/message.ts';
 import type { DriftedObject } from '../state/app-state.ts';
 import type { SyncTrigger } from '../state/history.ts';
@@ -19,6 +20,7 @@ export interface DriftlessEvent {
   detailType: DriftlessEventType;
   detail: {
     app: string;
+    project: string;
     cluster: string;
     revision: string;
     previousRevision?: string;
@@ -42,6 +44,7 @@ function detailOf(
 ): DriftlessEvent['detail'] {
   return {
     app: result.app,
+    project: result.project ?? DEFAULT_PROJECT_NAME,
     cluster: result.cluster,
     revision: result.revision,
     previousRevision,

@@ -1,5 +1,6 @@
 import { destinationsOf, isRollout } from '../config/destinations.ts';
 import type { ConfigSet } from '../config/load.ts';
+import { projectOf } from '../config/project-binding.ts';
 import type { StateTable } from '../state/client.ts';
 import {
   listRegistry,
@@ -59,10 +60,11 @@ export async function registerConfig(
     const at = clusters.findIndex((c) => !c);
     const missing = destinations[at]?.cluster;
     const field = isRollout(app) ? `spec.destinations[${at}].cluster` : 'spec.destination.cluster';
-    const problem =
-      missing &&
-      (brokenClusters.get(missing) ?? `${file}: ${field}: cluster "${missing}" is not declared`);
-    if (problem) {
+    const project = projectOf(app, config.projects);
+    const problem = missing
+      ? (brokenClusters.get(missing) ?? `${file}: ${field}: cluster "${missing}" is not declared`)
+      : `${file}: spec.project: project "${app.spec.project}" is not declared`;
+    if (missing || !project) {
       report.disabled.push({ name, file, error: problem });
       await putRegistryEntry(table, { name, file, app, error: problem });
       continue;
@@ -71,8 +73,8 @@ export async function registerConfig(
     await putRegistryEntry(
       table,
       isRollout(app)
-        ? { name, file, app, clusters: declaredClusters }
-        : { name, file, app, cluster: declaredClusters[0]! },
+        ? { name, file, app, project, clusters: declaredClusters }
+        : { name, file, app, project, cluster: declaredClusters[0]! },
     );
     report.registered.push(name);
   }

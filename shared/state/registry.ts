@@ -2,6 +2,7 @@ import { DeleteItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk
 import * as z from 'zod';
 import { Application } from '../config/application.ts';
 import { Cluster } from '../config/cluster.ts';
+import { BUILT_IN_DEFAULT_PROJECT, DEFAULT_PROJECT_NAME, Project } from '../config/project.ts';
 import { normalizeRepoURL } from '../config/repo-url.ts';
 import { jsonAttr, numberAttr, stringAttr } from './attributes.ts';
 import { call, queryAll, type StateTable } from './client.ts';
@@ -25,6 +26,8 @@ export interface RegistryEntry {
   cluster?: Cluster;
   /** A rollout's clusters (spec.destinations), one per destination. */
   clusters?: Cluster[];
+  /** The project the application runs under, as declared (or built in) when it was registered. */
+  project?: Project;
   /** Normalized repository URL, for webhook routing. */
   repoKey?: string;
   /** The definition's file in the configuration repository. */
@@ -43,6 +46,7 @@ const itemSchema = z.object({
   app: jsonAttr(z.unknown()).optional(),
   cluster: jsonAttr(z.unknown()).optional(),
   clusters: jsonAttr(z.array(z.unknown())).optional(),
+  project: jsonAttr(z.unknown()).optional(),
   repoKey: stringAttr.optional(),
   error: stringAttr.optional(),
 });
@@ -71,6 +75,7 @@ export async function putRegistryEntry(
   }
   if (entry.cluster) item.cluster = { S: JSON.stringify(entry.cluster) };
   if (entry.clusters) item.clusters = { S: JSON.stringify(entry.clusters) };
+  if (entry.project) item.project = { S: JSON.stringify(entry.project) };
   if (entry.error) item.error = { S: entry.error };
   await call(table, { app: entry.name, operation: 'register application' }, (client) =>
     client.send(new PutItemCommand({ TableName: table.tableName, Item: item })),
@@ -105,6 +110,16 @@ export async function putWatchPaths(
         )
       : client.send(new DeleteItemCommand({ TableName: table.tableName, Key: key })),
   );
+}
+
+/**
+ * The project a registered application runs under. An entry written before
+ * projects existed holds none: the built-in default serves an application in
+ * `default`, any other waits for the next registration.
+ */
+export function registeredProject(entry: RegistryEntry): Project | undefined {
+  if (entry.project) return entry.project;
+  return entry.app?.spec.project === DEFAULT_PROJECT_NAME ? BUILT_IN_DEFAULT_PROJECT : undefined;
 }
 
 /** One registered application, or undefined. */
@@ -165,7 +180,7 @@ export async function listRegistry(table: StateTable, only?: string): Promise<Re
   for (const raw of items) {
     const parsed = itemSchema.safeParse(raw);
     if (!parsed.success) throw malformed(table, raw, parsed.error);
-    const { sk, file, updatedAt, app, cluster, clusters, repoKey, error } = parsed.data;
+    const { sk, file, updatedAt, app, cluster, clusters, project, repoKey, error } = parsed.data;
     const name = sk.slice(APP_PREFIX.length);
     const entry: RegistryEntry = { name, file, updatedAt };
     if (app !== undefined) {
@@ -182,6 +197,11 @@ export async function listRegistry(table: StateTable, only?: string): Promise<Re
       const definitions = z.array(Cluster).safeParse(clusters);
       if (definitions.success) entry.clusters = definitions.data;
       else entry.error = `stored clusters no longer validate: ${definitions.error.message}`;
+    }
+    if (project !== undefined) {
+      const definition = Project.safeParse(project);
+      if (definition.success) entry.project = definition.data;
+      else entry.error = `stored project no longer validates: ${definition.error.message}`;
     }
     if (repoKey) entry.repoKey = repoKey;
     if (error) entry.error = error;

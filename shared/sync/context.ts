@@ -1,3 +1,4 @@
+import type { Project } from '../config/project.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { Discovery } from '../kube/discovery.ts';
 
@@ -15,4 +16,9 @@ export interface SyncContext {
    * but cluster writes are not, so every write phase checks this first.
    */
   signal?: AbortSignal;
+  /**
+   * The application's project on this cluster: what it may render, apply
+   * and prune. Absent: everything (the built-in default project).
+   */
+  project?: { project: Project; cluster: string };
 }

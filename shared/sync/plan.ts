@@ -11,6 +11,7 @@ import { plannedResult, staleResult } from './object-results.ts';
 import type { SyncObjectsOptions } from './options.ts';
 import { prepareObjects, type DesiredObject, type PrepareProblem } from './prepare.ts';
 import { refuseDeletingRendered } from './refuse-dependents.ts';
+import { outsideProject } from './outside-project.ts';
 import type { HookResult, ObjectResult } from './result.ts';
 import { findStale, type StaleObject } from './stale.ts';
 
@@ -39,6 +40,8 @@ export interface SyncPlan extends PreparedSync {
 /** Why a sync stops before its first write, with the objects and hooks to blame. */
 export interface Refusal {
   error: string;
+  /** Where the sync stopped: `diff` unless said otherwise (`project`: outside the project's rules). */
+  phase?: 'project';
   objects: ObjectResult[];
   hooks: HookResult[];
   manifestDigest: string;
@@ -58,6 +61,8 @@ export async function prepareSync(
       .join('\n'),
   );
   const problems = [...prepareProblems, ...hookProblems];
+  const outside = outsideProject(ctx, objects);
+  if (outside.length) return refuseOutside(ctx, outside, problems, manifestDigest);
   if (problems.length) return refuseInvalid(problems, manifestDigest);
   return { desired: main, hooks, keys: new Set(objects.map((d) => d.key)), manifestDigest };
 }
@@ -80,6 +85,7 @@ export async function planSync(
     masker: new SecretMasker(),
     namespacesCreatedBySync: namespacesCreated,
     ignoreDifferences: options.ignoreDifferences ?? [],
+    adoptExisting: options.adoptExisting,
   });
   const hookFailures = await checkHooks(ctx, prepared.hooks, namespacesCreated);
   const stale = await findStale(ctx, previous.entries, prepared.keys);
@@ -111,6 +117,34 @@ function namespacesCreatedBy(
   );
   if (createNamespace && ctx.namespace) names.add(ctx.namespace);
   return names;
+}
+
+/** Its own kind of failure (phase `project`), listing the invalid objects as well. */
+function refuseOutside(
+  ctx: SyncContext,
+  outside: PrepareProblem[],
+  invalid: PrepareProblem[],
+  manifestDigest: string,
+): Refusal {
+  const also = invalid.length ? ` (and ${invalid.length} invalid)` : '';
+  return {
+    error: `${outside.length} object(s) are outside project ${ctx.project!.project.metadata.name}${also}; nothing was applied. ${listed(outside.map((p) => p.message))}`,
+    phase: 'project',
+    objects: [...outside, ...invalid].map((p) => ({
+      ref: p.ref,
+      action: 'Failed',
+      source: p.source,
+      message: p.message,
+    })),
+    hooks: [],
+    manifestDigest,
+  };
+}
+
+/** The first few messages, so an error with hundreds of violations stays readable (objects lists them all). */
+function listed(messages: string[], shown = 10): string {
+  const more = messages.length - shown;
+  return messages.slice(0, shown).join('; ') + (more > 0 ? `; and ${more} more` : '');
 }
 
 function refuseInvalid(problems: PrepareProblem[], manifestDigest: string): Refusal {

@@ -49,12 +49,12 @@ export interface HookResult {
 }
 
 /**
- * Where a failed sync stopped: `source`, `render` or `diff` before anything
- * was written; a hook phase; `apply` or `prune`; `health` when PostSync hooks
+ * Where a failed sync stopped: `source`, `render`, `project` (an object
+ * outside the application's project) or `diff` before anything was written; a hook phase; `apply` or `prune`; `health` when PostSync hooks
  * were due but the objects did not become healthy.
  */
 export type SyncFailurePhase =
-  'source' | 'render' | 'diff' | 'PreSync' | 'apply' | 'prune' | 'health' | 'PostSync';
+  'source' | 'render' | 'project' | 'diff' | 'PreSync' | 'apply' | 'prune' | 'health' | 'PostSync';
 
 /**
  * - Synced: the cluster matches the revision (after a real sync, or found so by a dry run).
@@ -77,6 +77,8 @@ export interface SyncTimings {
 
 export interface SyncResult {
   app: string;
+  /** The application's project; set by the engine's reconcile (a bare syncObjects knows none). */
+  project?: string;
   cluster: string;
   revision: string;
   dryRun: boolean;

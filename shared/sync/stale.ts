@@ -1,3 +1,4 @@
+import { objectViolations } from '../project/check-objects.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { describeRef, objectKey, type KubeObject } from '../kube/object.ts';
 import type { ResourceInfo } from '../kube/discovery.ts';
@@ -63,6 +64,19 @@ export async function findStale(
           prune: false,
           keep: false,
           message: `${describeRef(entry)} no longer carries this application's marks; left in place`,
+        };
+      }
+      const outside =
+        ctx.project && objectViolations(ctx.project.project, ctx.project.cluster, entry);
+      if (outside?.length) {
+        // Still ours, so kept for the prune of a sync the project allows again.
+        return {
+          entry,
+          info,
+          live,
+          prune: false,
+          keep: true,
+          message: `not pruned: ${outside.map((v) => v.message).join('; ')}`,
         };
       }
       if (live.metadata.annotations?.[PRUNE_ANNOTATION] === 'disabled') {

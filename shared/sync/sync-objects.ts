@@ -46,7 +46,7 @@ export async function syncObjects(
     failedResult({
       ...header,
       ...refusal,
-      phase: 'diff',
+      phase: refusal.phase ?? 'diff',
       previous: options.previous,
       timings: { ...timings, diffMs: Date.now() - started },
     });
@@ -57,6 +57,7 @@ export async function syncObjects(
   });
   const prepared = await prepareSync(ctx, rendered);
   if ('error' in prepared) return refused(prepared);
+
   const healthRead = options.dryRun ? startHealthRead(ctx, prepared.desired) : undefined;
   const plan = await planSync(ctx, prepared, options);
   if ('error' in plan) return refused(plan);

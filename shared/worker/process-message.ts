@@ -13,7 +13,10 @@ import { runApplication } from '../app-run/run-application.ts';
 import { type AppRunOutcome } from '../app-run/types.ts';
 import type { EngineSettings } from '../engine/settings.ts';
 import type { StateTable } from '../state/client.ts';
-import { getRegistryEntry } from '../state/registry.ts';
+import { getRegistryEntry, registeredProject } from '../state/registry.ts';
+import type { Project } from '../config/project.ts';
+import type { ClusterIdentity } from '../kube/connect.ts';
+import { identityTarget, projectIdentity, type ProjectRoles } from '../project/identity.ts';
 import { isRollout } from '../config/destinations.ts';
 import { reconcileRollout, type RolloutInput, type RolloutOutcome } from '../rollout/rollout.ts';
 import { deadlineSignal, startMarginMs } from './deadline.ts';
@@ -21,7 +24,9 @@ import { deadlineSignal, startMarginMs } from './deadline.ts';
 export interface ReconcilerDeps {
   table: StateTable;
   settings: EngineSettings;
-  connect: (cluster: Cluster) => Promise<ClusterConnection>;
+  connect: (cluster: Cluster, identity?: ClusterIdentity) => Promise<ClusterConnection>;
+  /** Each project's IAM role (the construct's DRIFTLESS_PROJECT_ROLES); none: Driftless's own identity. */
+  projectRoles?: ProjectRoles;
   events: EventPublisher;
   /** Told of every automated rollback (SNS in AWS). */
   notifier?: Notifier;
@@ -110,7 +115,13 @@ const busyRetry = (
   retryAfterMs: outcome.retryAfterMs,
 });
 
-type RunInput = Omit<RolloutInput, 'connect'>;
+type RunInput = Omit<RolloutInput, 'connect'> & { project: Project };
+
+/** A connection to one of the application's clusters, as its project's identity there. */
+function connectAs(input: RunInput, cluster: Cluster, deps: ReconcilerDeps) {
+  const target = identityTarget(input.app, cluster);
+  return deps.connect(cluster, projectIdentity(input.project, target, deps.projectRoles));
+}
 
 /** A rollout's reconcile, its events and the notices of its rollbacks. */
 async function rolloutMessage(
@@ -124,7 +135,7 @@ async function rolloutMessage(
     connect: (name) => {
       const cluster = clusters.find((c) => c.metadata.name === name);
       if (!cluster) throw new Error(`cluster ${name} is not registered for ${message.app}`);
-      return deps.connect(cluster);
+      return connectAs(input, cluster, deps);
     },
   });
   if (outcome.status === 'busy') return busyRetry(message.app, outcome);
@@ -157,7 +168,10 @@ async function applicationMessage(
   cluster: Cluster,
   deps: ReconcilerDeps,
 ): Promise<MessageOutcome> {
-  const outcome = await runApplication({ ...input, connect: () => deps.connect(cluster) });
+  const outcome = await runApplication({
+    ...input,
+    connect: () => connectAs(input, cluster, deps),
+  });
   if (outcome.status === 'busy') return busyRetry(message.app, outcome);
   const events = outcome.status === 'done' ? eventsFor(outcome, message) : [];
   await deps.events.publish(events);
@@ -182,10 +196,17 @@ async function reconcileMessage(
         reason: `application ${message.app} is disabled: ${entry.error ?? 'no cluster'}`,
       };
     }
+    const project = registeredProject(entry);
+    if (!project)
+      return {
+        kind: 'dropped',
+        reason: `application ${message.app} names project ${entry.app.spec.project}, which its registry entry does not hold; the scheduler registers it again on its next tick`,
+      };
     const input: RunInput = {
       table: deps.table,
       settings: deps.settings,
       app: entry.app,
+      project,
       owner,
       trigger: message.trigger,
       mode: message.mode,

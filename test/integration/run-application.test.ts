@@ -388,6 +388,7 @@ describe('runApplication: engine with lease, state and history', () => {
     const report = await registerConfig(own, {
       applications: new Map(),
       clusters: new Map(),
+      projects: new Map(),
       errors: [],
     });
     expect(report.removed).toEqual([sibling.metadata.name]);
