@@ -10,16 +10,29 @@ import type { Construct } from 'constructs';
 // Two HTTP APIs rather than one, so the public webhook endpoint has its own
 // throttling and its own 4xx/5xx metrics, apart from the IAM-signed API.
 
-/** Routes of the management API (functions/api.ts), every one IAM-authorized. */
+/** Routes of one application family, under `/apps` or a project's `/projects/{project}/apps`. */
+function appRoutes(prefix: string): { method: apigwv2.HttpMethod; path: string }[] {
+  const { GET, POST } = apigwv2.HttpMethod;
+  return [
+    { method: GET, path: `${prefix}/apps` },
+    { method: GET, path: `${prefix}/apps/{name}` },
+    { method: GET, path: `${prefix}/apps/{name}/diff` },
+    { method: POST, path: `${prefix}/apps/{name}/sync` },
+    { method: GET, path: `${prefix}/apps/{name}/history` },
+    { method: POST, path: `${prefix}/apps/{name}/rollback` },
+    { method: POST, path: `${prefix}/apps/{name}/suspend` },
+    { method: POST, path: `${prefix}/apps/{name}/resume` },
+  ];
+}
+
+/**
+ * Routes of the management API (functions/api.ts), every one IAM-authorized.
+ * The project routes serve only that project's applications, so an IAM policy
+ * can grant one project's routes and no others (docs/aws.md#projects).
+ */
 export const API_ROUTES: { method: apigwv2.HttpMethod; path: string }[] = [
-  { method: apigwv2.HttpMethod.GET, path: '/apps' },
-  { method: apigwv2.HttpMethod.GET, path: '/apps/{name}' },
-  { method: apigwv2.HttpMethod.GET, path: '/apps/{name}/diff' },
-  { method: apigwv2.HttpMethod.POST, path: '/apps/{name}/sync' },
-  { method: apigwv2.HttpMethod.GET, path: '/apps/{name}/history' },
-  { method: apigwv2.HttpMethod.POST, path: '/apps/{name}/rollback' },
-  { method: apigwv2.HttpMethod.POST, path: '/apps/{name}/suspend' },
-  { method: apigwv2.HttpMethod.POST, path: '/apps/{name}/resume' },
+  ...appRoutes(''),
+  ...appRoutes('/projects/{project}'),
 ];
 
 /** Routes of the webhook API (functions/webhook.ts): public, verified by signature. */

@@ -14,6 +14,7 @@ export async function appSummary(
   return {
     name: entry.name,
     file: entry.file,
+    project: app?.spec.project,
     cluster: app?.spec.destination?.cluster,
     namespace: app?.spec.destination?.namespace,
     destinations: app && isRollout(app) ? await destinationStates(deps.table, app) : undefined,

@@ -1,4 +1,4 @@
-import { getRegistryEntry, listRegistry } from '../state/registry.ts';
+import { getRegistryEntry, listRegistry, type RegistryEntry } from '../state/registry.ts';
 import { appSummary } from './app-summary.ts';
 import { diffApp, showApp, showHistory } from './read-routes.ts';
 import { error, ok } from './respond.ts';
@@ -18,24 +18,53 @@ const APP_ROUTES: Record<string, (route: AppRoute) => Promise<ApiResponse>> = {
   'POST resume': setSuspendedRoute(false),
 };
 
+/** A request path as routed: the segments from `apps` on, and the project it is under, if any. */
+interface Scoped {
+  project: string | undefined;
+  segments: string[];
+}
+
+/** `/apps/…`, or `/projects/PROJECT/apps/…` for one project's applications; undefined for any other path. */
+function scopeOf(path: string): Scoped | undefined {
+  const segments = path.replace(/^\/+|\/+$/g, '').split('/');
+  if (segments[0] === 'projects' && segments[1] && segments[2] === 'apps')
+    return { project: segments[1], segments: segments.slice(2) };
+  if (segments[0] === 'apps') return { project: undefined, segments };
+  return undefined;
+}
+
+/**
+ * Whether an entry is served under the scope: every entry under `/apps`; under
+ * a project, only its applications (a disabled entry without a definition has
+ * no known project, so it is served under `/apps` only).
+ */
+function inScope(entry: RegistryEntry, project: string | undefined): boolean {
+  return project === undefined || entry.app?.spec.project === project;
+}
+
 /**
  * The API's routes, independent of API Gateway: list, show, diff, sync,
- * history, rollback, suspend and resume. Writes go through the queue (sync,
- * rollback) or the lease (suspend, resume), never around them.
+ * history, rollback, suspend and resume, under `/apps` and under
+ * `/projects/PROJECT/apps` (where IAM can grant one project's routes). Writes
+ * go through the queue (sync, rollback) or the lease (suspend, resume), never
+ * around them.
  */
 export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const segments = req.path.replace(/^\/+|\/+$/g, '').split('/');
   const notFound = error(404, `no route ${req.method} ${req.path}`);
-  if (segments[0] !== 'apps' || segments.length > 3) return notFound;
+  const scope = scopeOf(req.path);
+  if (!scope || scope.segments.length > 3) return notFound;
+  const { project, segments } = scope;
   if (segments.length === 1) {
     if (req.method !== 'GET') return notFound;
-    const entries = await listRegistry(deps.table);
+    const entries = (await listRegistry(deps.table)).filter((e) => inScope(e, project));
     return ok({ apps: await Promise.all(entries.map((e) => appSummary(deps, e))) });
   }
   const handler = APP_ROUTES[`${req.method} ${segments[2] ?? ''}`];
   if (!handler) return notFound;
   const name = segments[1] ?? '';
   const entry = await getRegistryEntry(deps.table, name);
-  if (!entry) return error(404, `application ${name} is not registered`);
+  // Another project's application answers exactly as an unknown one: its existence is not told.
+  if (!entry || !inScope(entry, project))
+    return error(404, `application ${name} is not registered`);
   return handler({ req, deps, name, entry, now: (deps.now ?? Date.now)() });
 }

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from 'vitest';
+import { API_ROUTES } from '../../cdk/http-apis.ts';
 import type { DriftlessProject } from '../../cdk/project-roles.ts';
 import {
   actions,
@@ -247,5 +248,35 @@ describe('Driftless projects', () => {
 
   test('refuses a project declared twice', () => {
     expect(() => synth(() => ({ projects: [TEAMS[0]!, TEAMS[0]!] }))).toThrow(/declared twice/);
+  });
+});
+
+describe('management API by project', () => {
+  test('every /projects/{project}/apps route exists, IAM-authorized', () => {
+    const { template } = synth();
+    const auth = new Map(
+      Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route')).map((r) => [
+        r.Properties.RouteKey as string,
+        r.Properties.AuthorizationType,
+      ]),
+    );
+    const app = '/projects/{project}/apps/{name}';
+    const projectRoutes = [
+      'GET /projects/{project}/apps',
+      `GET ${app}`,
+      `GET ${app}/diff`,
+      `POST ${app}/sync`,
+      `GET ${app}/history`,
+      `POST ${app}/rollback`,
+      `POST ${app}/suspend`,
+      `POST ${app}/resume`,
+    ];
+    for (const key of projectRoutes) expect(auth.get(key), key).toBe('AWS_IAM');
+    // The /apps family is still there, and nothing else was added.
+    for (const key of projectRoutes) {
+      const plain = key.replace('/projects/{project}', '');
+      expect(auth.get(plain), plain).toBe('AWS_IAM');
+    }
+    expect(API_ROUTES).toHaveLength(16);
   });
 });
