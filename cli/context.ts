@@ -3,6 +3,7 @@ import type { Application } from '../shared/config/application.ts';
 import type { Cluster } from '../shared/config/cluster.ts';
 import type { Project } from '../shared/config/project.ts';
 import { identityTarget, projectIdentity, type ProjectRoles } from '../shared/project/identity.ts';
+import { functionProjectRoles } from '../shared/runtime/project-roles.ts';
 import type { ClusterConnection } from '../shared/kube/client.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
 import type { ReconcileProgress } from '../shared/engine/reconcile.ts';
@@ -80,10 +81,13 @@ export async function connect(
   }
 }
 
-// Read once per command; the helper that parses DRIFTLESS_PROJECT_ROLES for
-// the functions is reused once it lands (see shared/runtime).
+/** Project roles for EKS clusters, as the functions get them (DRIFTLESS_PROJECT_ROLES). */
 function cliProjectRoles(): ProjectRoles {
-  return {};
+  try {
+    return functionProjectRoles(process.env);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
 }
 
 /** Progress lines on stderr, so stdout stays clean for `--output json`. */

@@ -144,10 +144,27 @@ export function formatSummary(result: SyncResult, style: Style): string {
         `held back from prune, as deleting them would delete objects outside the application: ${heldBack.map((o) => describeRef(o.ref)).join(', ')}`,
       ),
     );
+  const orphans = formatOrphans(result);
+  if (orphans) lines.push(paint(style, 'yellow', orphans));
   if (result.error)
     lines.push(
       paint(style, 'red', `error${result.phase ? ` (${result.phase})` : ''}: ${result.error}`),
     );
+  return lines.join('\n');
+}
+
+/** The project's orphanedResources warning: objects in the application's namespaces nobody declared. */
+function formatOrphans(result: SyncResult): string | undefined {
+  const report = result.orphans;
+  if (!report || (report.total === 0 && !report.errors.length)) return undefined;
+  const lines: string[] = [];
+  if (report.total) {
+    const more = report.total - report.objects.length;
+    lines.push(
+      `warning: ${report.total} object(s) in the application's namespaces belong to no application (project ${result.project ?? 'default'}, orphanedResources): ${report.objects.map(describeRef).join(', ')}${more > 0 ? ` and ${more} more` : ''}`,
+    );
+  }
+  for (const e of report.errors) lines.push(`warning: orphaned resources: ${e}`);
   return lines.join('\n');
 }
 

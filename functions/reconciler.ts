@@ -19,6 +19,7 @@ import { processMessage, type ReconcilerDeps } from '../shared/worker/process-me
 import { CloudWatchAlarmSource } from '../shared/rollback/alarms.ts';
 import { readEnv } from '../shared/runtime/env.ts';
 import { functionSettings } from '../shared/runtime/function-settings.ts';
+import { functionProjectRoles } from '../shared/runtime/project-roles.ts';
 import { gitAuth } from '../shared/runtime/git-auth.ts';
 import { powertools } from '../shared/runtime/powertools.ts';
 import { SecretCache } from '../shared/secrets/secret-cache.ts';
@@ -36,6 +37,7 @@ const deps: ReconcilerDeps = {
   }),
   settings: functionSettings(env, gitAuth(secrets, env.GIT_CREDENTIALS_SECRET_ARN)),
   connect: connectCluster,
+  projectRoles: functionProjectRoles(),
   events: new EventBridgePublisher(
     tracer.captureAWSv3Client(new EventBridgeClient({})),
     env.EVENT_BUS_NAME,

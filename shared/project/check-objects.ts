@@ -56,6 +56,12 @@ export function objectViolations(
   return out;
 }
 
+/** Whether the project lets its applications manage a namespaced kind (wherever it may deploy). */
+export function namespacedKindPermitted(project: Project, kind: GroupKind): boolean {
+  const { namespaceResourceWhitelist: allow, namespaceResourceBlacklist: deny } = project.spec;
+  return (!allow || listed(allow, kind)) && !listed(deny, kind);
+}
+
 function listed(list: GroupKind[], kind: GroupKind): boolean {
   return list.some((e) => globMatch(e.group, kind.group) && globMatch(e.kind, kind.kind));
 }

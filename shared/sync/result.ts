@@ -2,6 +2,7 @@ import type { Health } from '../health/status.ts';
 import type { ObjectRef } from '../kube/object.ts';
 import type { HookDeletePolicy, HookPhase } from './hooks.ts';
 import type { Inventory } from './inventory.ts';
+import type { OrphanReport } from './orphans.ts';
 
 /**
  * What happened (or, in a dry run, would happen) to one object.
@@ -105,6 +106,11 @@ export interface SyncResult {
    * source was rendered. Webhook routing watches them as well.
    */
   watchPaths?: string[];
+  /**
+   * Objects in the application's namespaces that no application declared,
+   * when its project asks (`orphanedResources.warn`); a warning, never a failure.
+   */
+  orphans?: OrphanReport;
   timings: SyncTimings;
 }
 

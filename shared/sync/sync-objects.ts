@@ -4,6 +4,7 @@ import { dryRunReport, startHealthRead } from './dry-run-report.ts';
 import type { SyncObjectsOptions } from './options.ts';
 import { outcomeResult, startOutcome } from './outcome.ts';
 import { planSync, prepareSync, type Refusal } from './plan.ts';
+import { startOrphanCheck } from './orphan-check.ts';
 import { prune } from './prune.ts';
 import {
   failedResult,
@@ -59,10 +60,13 @@ export async function syncObjects(
   if ('error' in prepared) return refused(prepared);
 
   const healthRead = options.dryRun ? startHealthRead(ctx, prepared.desired) : undefined;
+  const orphansRead = startOrphanCheck(ctx, prepared);
   const plan = await planSync(ctx, prepared, options);
   if ('error' in plan) return refused(plan);
   timings.diffMs = Date.now() - started;
-  if (healthRead) return dryRunReport(header, plan, await healthRead, timings);
+  const withOrphans = async (result: SyncObjectsResult): Promise<SyncObjectsResult> =>
+    orphansRead ? { ...result, orphans: await orphansRead } : result;
+  if (healthRead) return withOrphans(dryRunReport(header, plan, await healthRead, timings));
 
   const namespaceError = await ensureNamespace(ctx, options, plan);
   if (namespaceError) {
@@ -79,5 +83,5 @@ export async function syncObjects(
   await write(ctx, options, plan, outcome);
   await prune(ctx, options, plan, outcome);
   const health = await settle(ctx, options, plan, outcome);
-  return outcomeResult(header, plan, outcome, health);
+  return withOrphans(outcomeResult(header, plan, outcome, health));
 }

@@ -8,10 +8,12 @@ import { registerConfig } from '../../shared/scheduler/register.ts';
 import { getRegistryEntry } from '../../shared/state/registry.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { localDynamoClient } from '../harness/dynamodb.ts';
-import { uniqueName } from '../harness/context.ts';
+
 import { createStateTable } from '../../shared/state/client.ts';
 import { ensureTable } from '../../shared/state/ensure-table.ts';
 import { exists, twoTeams } from '../helpers/projects.ts';
+import { kubectl } from '../helpers/engine.ts';
+import { cluster, uniqueName } from '../harness/context.ts';
 
 describe('projects: what an application may write (our check, before any write)', () => {
   let git: GitServer;
@@ -81,6 +83,44 @@ describe('projects: what an application may write (our check, before any write)'
     expect(messages.join('\n')).not.toContain(`ClusterRole ${p}-reader`);
     expect(messages.join('\n')).toContain('kind core/ConfigMap is blacklisted');
     expect(await exists('clusterrole', `${p}-reader`)).toBe(false);
+  });
+});
+
+describe('projects: orphanedResources', () => {
+  let git: GitServer;
+  let teams: Awaited<ReturnType<typeof twoTeams>>;
+  beforeAll(async () => {
+    git = await startGitServer();
+    teams = await twoTeams(git);
+  });
+  afterAll(async () => {
+    await git.stop();
+  });
+
+  it("warns about objects in the application's namespaces that nobody declared, without failing the sync", async () => {
+    const { ns, app, project, options } = teams;
+    await kubectl(cluster('cluster-a'), 'create', 'configmap', 'hand-made', '-n', ns.a);
+    await kubectl(cluster('cluster-a'), 'create', 'configmap', 'scratch-1', '-n', ns.a);
+    const warned = project('a', {
+      orphanedResources: {
+        warn: true,
+        ignore: [
+          { group: '', kind: 'ConfigMap', name: 'scratch-*' },
+          // The team's RBAC, made by hand in the fixture.
+          { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding' },
+        ],
+      },
+    });
+    const result = await reconcile(app('good'), options(warned));
+    expect(result.status).toBe('Synced');
+    expect(result.orphans?.objects).toEqual([
+      { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns.a, name: 'hand-made' },
+    ]);
+    expect(result.orphans?.total).toBe(1);
+    expect(result.orphans?.errors).toEqual([]);
+    // Without the setting, nothing is listed.
+    const quiet = await reconcile(app('good'), options(project('a')));
+    expect(quiet.orphans).toBeUndefined();
   });
 });
 
