@@ -11,8 +11,9 @@ import type {
 } from 'aws-lambda';
 import { handleApi, type ApiDeps } from '../shared/api/handle-api.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
+import { dryRunDiff } from '../shared/api/dry-run-diff.ts';
+import { functionProjectRoles } from '../shared/runtime/project-roles.ts';
 import { SqsReconcileQueue } from '../shared/queue/sqs-queue.ts';
-import { reconcile } from '../shared/engine/reconcile.ts';
 import { readEnv } from '../shared/runtime/env.ts';
 import { functionSettings } from '../shared/runtime/function-settings.ts';
 import { gitAuth } from '../shared/runtime/git-auth.ts';
@@ -30,13 +31,7 @@ const deps: ApiDeps = {
     client: tracer.captureAWSv3Client(createDynamoClient()),
   }),
   queue: new SqsReconcileQueue(tracer.captureAWSv3Client(new SQSClient({})), env.QUEUE_URL!),
-  diff: async (app, cluster, previous) =>
-    reconcile(app, {
-      cluster: { name: cluster.metadata.name, connection: await connectCluster(cluster) },
-      settings,
-      request: { dryRun: true },
-      previous,
-    }),
+  diff: dryRunDiff(settings, connectCluster, functionProjectRoles()),
 };
 
 /** HTTP API (IAM-authorized) → the API routes; errors become JSON with a message, never a stack. */

@@ -11,11 +11,12 @@ import { resolve } from 'node:path';
 import { handleApi } from '../../shared/api/handle-api.ts';
 import { loadConfigDir } from '../../shared/config/load.ts';
 import { connectCluster } from '../../shared/kube/connect.ts';
+import { dryRunDiff } from '../../shared/api/dry-run-diff.ts';
+import { functionProjectRoles } from '../../shared/runtime/project-roles.ts';
 import type { EventPublisher } from '../../shared/observability/events.ts';
 import { LocalReconcileQueue } from '../../shared/queue/local-queue.ts';
 import { describeOutcome, outcomeLines } from '../../shared/worker/describe-outcome.ts';
 import { processMessage } from '../../shared/worker/process-message.ts';
-import { reconcile } from '../../shared/engine/reconcile.ts';
 import { CloudWatchAlarmSource } from '../../shared/rollback/alarms.ts';
 import { webhookDeps } from '../../shared/runtime/webhook-deps.ts';
 import { runSchedule } from '../../shared/scheduler/run-schedule.ts';
@@ -105,6 +106,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
     process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION
       ? new CloudWatchAlarmSource(new CloudWatchClient({}))
       : undefined;
+  const projectRoles = functionProjectRoles();
   const queue: LocalReconcileQueue = new LocalReconcileQueue({
     workers,
     retryDelayMs: 2_000,
@@ -113,6 +115,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
         table: state.table,
         settings,
         connect: connectCluster,
+        projectRoles,
         events,
         alarms,
       });
@@ -197,13 +200,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
           {
             table: state.table,
             queue,
-            diff: async (app, cluster, previous) =>
-              reconcile(app, {
-                cluster: { name: cluster.metadata.name, connection: await connectCluster(cluster) },
-                settings,
-                request: { dryRun: true },
-                previous,
-              }),
+            diff: dryRunDiff(settings, connectCluster, projectRoles),
           },
         );
         return send(res, response.statusCode, response.body);

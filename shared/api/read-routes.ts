@@ -2,6 +2,7 @@ import { chooseDestination, isRollout } from '../config/destinations.ts';
 import { destinationHistories } from '../rollout/destination-states.ts';
 import { listHistory } from '../state/history.ts';
 import { readInventory } from '../state/inventory-store.ts';
+import { registeredProject } from '../state/registry.ts';
 import { appSummary } from './app-summary.ts';
 import { error, ok } from './respond.ts';
 import type { ApiResponse, AppRoute } from './types.ts';
@@ -28,7 +29,9 @@ export async function diffApp({ req, deps, entry, name }: AppRoute): Promise<Api
   const cluster = isRollout(entry.app)
     ? entry.clusters?.find((c) => c.metadata.name === choice.cluster)
     : entry.cluster;
-  if (!cluster) return error(409, `application ${name} is disabled: ${entry.error}`);
+  const project = registeredProject(entry);
+  if (!cluster || !project)
+    return error(409, `application ${name} is disabled: ${entry.error ?? 'not registered yet'}`);
   const previous = await readInventory(deps.table, choice.stateKey);
-  return ok(await deps.diff(choice.app, cluster, previous));
+  return ok(await deps.diff({ app: choice.app, cluster, project, previous }));
 }

@@ -1,5 +1,6 @@
 import type { Application } from '../config/application.ts';
 import type { Cluster } from '../config/cluster.ts';
+import type { Project } from '../config/project.ts';
 import type { ReconcileQueue } from '../queue/message.ts';
 import type { StateTable } from '../state/client.ts';
 import type { RegistryEntry } from '../state/registry.ts';
@@ -25,8 +26,13 @@ export interface ApiResponse {
 export interface ApiDeps {
   table: StateTable;
   queue: ReconcileQueue;
-  /** Compare an application with its cluster now (a dry run). */
-  diff(app: Application, cluster: Cluster, previous: Inventory | undefined): Promise<SyncResult>;
+  /** Compare an application with its cluster now (a dry run), as its project (dry-run-diff.ts). */
+  diff(run: {
+    app: Application;
+    cluster: Cluster;
+    project: Project;
+    previous: Inventory | undefined;
+  }): Promise<SyncResult>;
   now?: () => number;
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { handleApi, type ApiResponse } from '../../shared/api/handle-api.ts';
 import { Application } from '../../shared/config/application.ts';
 import { Cluster } from '../../shared/config/cluster.ts';
+import { BUILT_IN_DEFAULT_PROJECT, Project } from '../../shared/config/project.ts';
 import type { ReconcileMessageInput } from '../../shared/queue/message.ts';
 import { createStateTable, type StateTable } from '../../shared/state/client.ts';
 import { ensureTable } from '../../shared/state/ensure-table.ts';
@@ -51,8 +52,8 @@ describe('API by project', () => {
       {
         table,
         queue: { send: async (list) => void queued.push(...list.map((m) => m.message)) },
-        diff: async (app) => {
-          diffs.push(app.metadata.name);
+        diff: async ({ app, project }) => {
+          diffs.push(`${app.metadata.name}@${project.metadata.name}`);
           return { status: 'Synced' } as SyncResult;
         },
       },
@@ -77,6 +78,14 @@ describe('API by project', () => {
         file: `apps/${name}.yaml`,
         app: application(name, project),
         cluster: prod,
+        project: project
+          ? Project.parse({
+              apiVersion: 'driftless.dev/v1alpha1',
+              kind: 'Project',
+              metadata: { name: project },
+              spec: { sourceRepos: ['*'], destinations: [{ cluster: '*', namespace: '*' }] },
+            })
+          : BUILT_IN_DEFAULT_PROJECT,
       });
     }
     await putRegistryEntry(table, {
@@ -122,7 +131,7 @@ describe('API by project', () => {
     queued.length = 0;
     const base = '/projects/team-a/apps/web-a';
     expect((await api('GET', `${base}/diff`)).statusCode).toBe(200);
-    expect(diffs).toContain('web-a');
+    expect(diffs).toContain('web-a@team-a');
     expect((await api('GET', `${base}/history`)).body).toEqual({ app: 'web-a', history: [] });
     expect((await api('POST', `${base}/sync`)).statusCode).toBe(202);
     expect(queued).toMatchObject([{ app: 'web-a', mode: 'sync' }]);
