@@ -67,6 +67,7 @@ export async function statusCommand(argv: string[]): Promise<ExitCode> {
         const record = await readApp(state.table, e.name);
         return {
           name: e.name,
+          project: e.app?.spec.project,
           cluster: e.app?.spec.destination?.cluster,
           namespace: e.app?.spec.destination?.namespace,
           ...(e.app && isRollout(e.app)
@@ -85,10 +86,19 @@ export async function statusCommand(argv: string[]): Promise<ExitCode> {
       process.stdout.write(`${JSON.stringify(positionals[0] ? apps[0] : { apps }, null, 2)}\n`);
       return EXIT.ok;
     }
-    const rows = [['NAME', 'CLUSTER', 'SYNC', 'HEALTH', 'REVISION', 'LAST SYNC', 'MESSAGE']];
-    const row = (name: string, cluster: string, s: AppState | null, flags: StatusFlags) => {
+    const rows = [
+      ['NAME', 'PROJECT', 'CLUSTER', 'SYNC', 'HEALTH', 'REVISION', 'LAST SYNC', 'MESSAGE'],
+    ];
+    const row = (
+      name: string,
+      project: string,
+      cluster: string,
+      s: AppState | null,
+      flags: StatusFlags,
+    ) => {
       rows.push([
         name,
+        project,
         cluster,
         syncColumn(s, flags),
         s?.health ?? 'Unknown',
@@ -98,13 +108,13 @@ export async function statusCommand(argv: string[]): Promise<ExitCode> {
       ]);
     };
     for (const a of apps) {
-      row(a.name, a.destinations ? 'rollout' : (a.cluster ?? ''), a.state, {
+      row(a.name, a.project ?? '', a.destinations ? 'rollout' : (a.cluster ?? ''), a.state, {
         ...(a.disabled ? { disabled: a.disabled } : {}),
         syncing: a.syncing,
       });
       // A rollout's destinations, one row each, wave by wave.
       for (const d of a.destinations ?? [])
-        row(`  ${d.key}`, `${d.cluster} (wave ${d.wave})`, d.state, {});
+        row(`  ${d.key}`, '', `${d.cluster} (wave ${d.wave})`, d.state, {});
     }
     process.stdout.write(`${table(rows)}\n`);
     return EXIT.ok;

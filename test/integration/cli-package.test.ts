@@ -237,7 +237,7 @@ describe('the packed CLI, installed with npm install -g', () => {
 
     const direct = await run(installed, ['status'], { cwd: dir, env });
     expect(direct.code, direct.stderr).toBe(EXIT.ok);
-    expect(direct.stdout).toMatch(/^NAME\s+CLUSTER\s+SYNC\s+HEALTH/);
+    expect(direct.stdout).toMatch(/^NAME\s+PROJECT\s+CLUSTER\s+SYNC\s+HEALTH/);
   });
 
   it('on an older Node, says which Node it needs instead of failing to load', async (ctx) => {
