@@ -6,7 +6,7 @@ import type { SyncContext } from './context.ts';
 import { describeError } from './describe-error.ts';
 import type { PlannedObject } from './diff.ts';
 import { orderBatches, type Stage } from './order.ts';
-import { FIELD_MANAGER, ownerOf } from './ownership.ts';
+import { FIELD_MANAGER, writeRefusal } from './ownership.ts';
 
 export interface AppliedObject {
   planned: PlannedObject;
@@ -171,12 +171,12 @@ async function applyOne(
       );
     // Its kind was not served when the sync was planned (a CRD version
     // added in this sync), so ownership is checked now: the object may
-    // exist already under another version, made by another application.
+    // exist already under another version, made by another application or
+    // by no Driftless application (adopted only if the plan allows it).
     if (unplanned) {
       const live = await getObject(ctx.client, d.info, d.ref.namespace, d.ref.name);
-      const owner = live && ownerOf(live);
-      if (owner && owner !== ctx.app)
-        throw new Error(`belongs to application "${owner}"; it is not taken over`);
+      const refusal = writeRefusal(live, ctx.app, planned.mayAdopt ?? false);
+      if (refusal) throw new Error(refusal);
     }
     if (planned.recreate) {
       await deleteObject(ctx.client, d.info, d.ref.namespace, d.ref.name, {

@@ -9,7 +9,13 @@ import type { InventoryEntry } from './inventory.ts';
 import type { SecretMasker } from './mask-secrets.ts';
 import { namespaceExists } from './namespace.ts';
 import { normalizeForDiff } from './normalize.ts';
-import { APP_LABEL, FIELD_MANAGER, FORCE_ANNOTATION, ownerOf } from './ownership.ts';
+import {
+  adoptsExisting,
+  APP_LABEL,
+  FIELD_MANAGER,
+  FORCE_ANNOTATION,
+  writeRefusal,
+} from './ownership.ts';
 import { describeTakenFields, takenFields } from './field-owners.ts';
 import { rulesFor, withoutIgnored, type IgnoreRule } from './ignore-differences.ts';
 import type { DesiredObject } from './prepare.ts';
@@ -29,6 +35,12 @@ export interface PlannedObject {
   message?: string;
   /** The message names fields this apply takes from another manager: it stays after the apply. */
   takesOver?: boolean;
+  /**
+   * For an object whose kind was not served yet (its CRD comes in this
+   * sync), so whose live object is read only when applied: whether one found
+   * then without our marks may be adopted.
+   */
+  mayAdopt?: boolean;
 }
 
 /**
@@ -91,8 +103,9 @@ export async function planObjects(
     ctx,
     desired.filter((d) => !unchanged.has(d.key)),
   );
+  const inventory = new Set(previous.map((e) => objectKey(e)));
   return mapLimit(desired, ctx.concurrency, (d) =>
-    planObject(ctx, d, { ...options, unchanged, prefetched }),
+    planObject(ctx, d, { ...options, unchanged, prefetched, inventory }),
   );
 }
 
@@ -101,6 +114,8 @@ export interface PlanOptions {
   namespacesCreatedBySync: Set<string>;
   /** The application's spec.ignoreDifferences. */
   ignoreDifferences: IgnoreRule[];
+  /** The application's AdoptExisting sync option (an object's annotation overrides it). */
+  adoptExisting: boolean;
 }
 
 /** What planning one object knows already from the bulk reads. */
@@ -108,6 +123,17 @@ interface Known extends PlanOptions {
   /** resourceVersions of the objects proven unchanged, by key. */
   unchanged: Map<string, string>;
   prefetched: Map<string, KubeObject | undefined>;
+  /** Keys of the previous inventory: objects this application applied before. */
+  inventory: Set<string>;
+}
+
+/**
+ * Whether a live object of `d`'s name without our marks may be written: it
+ * is ours when we applied it before (someone removed the marks), otherwise
+ * only when adoption is asked for.
+ */
+function mayAdopt(d: DesiredObject, known: Known): boolean {
+  return known.inventory.has(d.key) || adoptsExisting(d.object, known.adoptExisting);
 }
 
 async function planObject(
@@ -125,6 +151,7 @@ async function planObject(
       diff: unifiedDiff(d.ref.name, undefined, d.object, known.masker),
       message:
         'its CustomResourceDefinition is created in this sync; checked by the server when applied',
+      mayAdopt: mayAdopt(d, known),
     };
   }
   let live: KubeObject | undefined;
@@ -135,14 +162,8 @@ async function planObject(
   } catch (err) {
     return failed(d, describeError(d, err));
   }
-  const owner = live && ownerOf(live);
-  if (owner && owner !== ctx.app) {
-    return failed(
-      d,
-      `${describeRef(d.ref)} belongs to application "${owner}"; it is not taken over`,
-      live,
-    );
-  }
+  const refusal = writeRefusal(live, ctx.app, mayAdopt(d, known));
+  if (refusal) return failed(d, `${describeRef(d.ref)} ${refusal}`, live);
   const namespace = d.ref.namespace;
   if (
     !live &&

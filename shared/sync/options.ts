@@ -27,6 +27,13 @@ export interface SyncObjectsOptions {
   /** Create the destination namespace when it does not exist. */
   createNamespace?: boolean;
   /**
+   * The application's AdoptExisting sync option: take over a live object of
+   * a rendered name that carries no Driftless marks and is not in the
+   * previous inventory. Off, such an object fails the sync before its first
+   * write; an object's `driftless.dev/sync-options` annotation overrides it.
+   */
+  adoptExisting: boolean;
+  /**
    * Wait for the applied objects to become healthy (not in dry runs). A sync
    * with PostSync hooks always waits: they run only once the objects are healthy.
    */

@@ -25,16 +25,29 @@ function seconds(ms: number): string {
 }
 
 /**
+ * The live object of the hook's name, refused unless it is this
+ * application's: a hook never deletes or overwrites anything else, whatever
+ * its sync options say (hooks adopt nothing). Checked when the hook is
+ * created, too: the plan's check could not read a kind whose CRD came in this
+ * sync, and the object may have appeared since.
+ */
+async function ownLiveObject(ctx: SyncContext, hook: Hook): Promise<KubeObject | undefined> {
+  const { info, ref } = hook.desired;
+  const live = await getObject(ctx.client, info!, ref.namespace, ref.name);
+  if (live && ownerOf(live) !== ctx.app)
+    throw new Error(`${describeRef(ref)} exists and is not this application's; not replaced`);
+  return live;
+}
+
+/**
  * Deletes the previous run's object (BeforeHookCreation) and waits until it
  * is gone, Foreground so the old run's Pods go with it before the new run
  * starts. Only this application's hooks are ever deleted.
  */
 async function deletePreviousRun(ctx: SyncContext, hook: Hook, deadline: number): Promise<void> {
   const { info, ref } = hook.desired;
-  const live = await getObject(ctx.client, info!, ref.namespace, ref.name);
+  const live = await ownLiveObject(ctx, hook);
   if (!live) return;
-  if (ownerOf(live) !== ctx.app)
-    throw new Error(`${describeRef(ref)} exists and is not this application's; not replaced`);
   await deleteObject(ctx.client, info!, ref.namespace, ref.name, {
     propagationPolicy: 'Foreground',
     uid: live.metadata.uid,
@@ -59,6 +72,7 @@ async function startHook(
     if (!d.info) throw new Error(`kind ${d.object.kind} in ${d.object.apiVersion} is not served`);
     if (hook.deletePolicies.includes('BeforeHookCreation'))
       await deletePreviousRun(ctx, hook, deadline);
+    else await ownLiveObject(ctx, hook);
     await applyObject(ctx.client, d.info, d.object, { fieldManager: FIELD_MANAGER, force: true });
     return { ok: true };
   } catch (err) {

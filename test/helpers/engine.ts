@@ -41,8 +41,8 @@ export function contextFor(
 /**
  * One `syncObjects` run of `objects` as application `app` in `namespace` on a
  * local cluster, with a client of its own (closed afterwards), creating the
- * namespace, pruning and bounding apply and health at the engine's defaults
- * unless `options` says otherwise.
+ * namespace, pruning, adopting nothing and bounding apply and health at the
+ * engine's defaults unless `options` says otherwise.
  */
 export async function syncOn(
   cluster: LocalCluster,
@@ -60,6 +60,7 @@ export async function syncOn(
       revision: 'r1',
       previous,
       createNamespace: true,
+      adoptExisting: false,
       prune: true,
       healthTimeoutMs: 300_000,
       applyTimeoutMs: 300_000,

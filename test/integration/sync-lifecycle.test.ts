@@ -96,6 +96,7 @@ describe('sync lifecycle on cluster-a', () => {
           revision: 'r2',
           previous: first.inventory,
           prune: true,
+          adoptExisting: false,
           healthTimeoutMs: 300_000,
           applyTimeoutMs: 300_000,
           beforeApply: async (intent) => {

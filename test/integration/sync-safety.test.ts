@@ -292,12 +292,16 @@ describe('sync safety', () => {
     const first = await sync(owner, owner, [widget('v1', 1)]);
     expect(first.error).toBeUndefined();
 
-    // Another app adopts the CRD, adds v2, and declares the same widget in v2:
-    // unknown when planned, so the ownership check happens at apply time.
-    const second = await sync(other, owner, [
-      widgetCrd(group, [crdVersion('v1', true), crdVersion('v2', false)]),
-      widget('v2', 2),
-    ]);
+    // Another app adopts the CRD (AdoptExisting), adds v2, and declares the
+    // same widget in v2: unknown when planned, so the ownership check happens
+    // at apply time, and adoption does not extend to another app's object.
+    const second = await sync(
+      other,
+      owner,
+      [widgetCrd(group, [crdVersion('v1', true), crdVersion('v2', false)]), widget('v2', 2)],
+      undefined,
+      { adoptExisting: true },
+    );
     expect(second.status).toBe('Failed');
     expect(second.error).toMatch(/Widget .*gizmo .*belongs to application "crdv-a-/);
     const live = JSON.parse(
