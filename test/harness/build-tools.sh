@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real servers and tools the tests use (etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kubectl, kwok, kustomize, helm) from
-# their Go modules. Binaries are cached outside the checkout, keyed by version,
+# kube-controller-manager, kube-scheduler, kubectl, kwok, kustomize, helm,
+# toxiproxy-server) from their Go modules. Binaries are cached outside the checkout, keyed by version,
 # and linked into .tools/bin (git-ignored).
 set -euo pipefail
 
@@ -105,6 +105,21 @@ build_helm() {
   link helm "$out/helm"
 }
 
+# Toxiproxy (the fault suite's TCP proxy: latency, timeouts, resets, cut
+# streams, refused connections), with its version stamped for /version.
+build_toxiproxy() {
+  local out="$cache/toxiproxy-$TOXIPROXY_VERSION-$goarch"
+  if [[ ! -x "$out/toxiproxy-server" ]]; then
+    log "building toxiproxy-server $TOXIPROXY_VERSION"
+    local mod="$cache/src/toxiproxy-$TOXIPROXY_VERSION"
+    tools_module "$mod" "github.com/Shopify/toxiproxy/v2@$TOXIPROXY_VERSION"
+    rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+    (cd "$mod" && go build -trimpath -ldflags "-s -w -X github.com/Shopify/toxiproxy/v2.Version=$TOXIPROXY_VERSION" -o "$out.tmp/toxiproxy-server" github.com/Shopify/toxiproxy/v2/cmd/server)
+    rm -rf "$out" && mv "$out.tmp" "$out"
+  fi
+  link toxiproxy-server "$out/toxiproxy-server"
+}
+
 # KWOK ships its simulation stages as kustomize bases, not in the binary; the
 # "fast" set (nodes Ready with lease heartbeats, pods Ready at once) is rendered
 # from the module source with the kustomize built above.
@@ -137,7 +152,7 @@ build_moto() {
   link moto_server "$out/bin/moto_server"
 }
 
-want="${*:-etcd kube kustomize kwok helm moto}"
+want="${*:-etcd kube kustomize kwok helm toxiproxy moto}"
 for t in $want; do
   case "$t" in
     etcd) build_etcd ;;
@@ -145,6 +160,7 @@ for t in $want; do
     kwok) build_kwok ;;
     kustomize) build_simple kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5 ;;
     helm) build_helm ;;
+    toxiproxy) build_toxiproxy ;;
     moto) build_moto ;;
     *) log "unknown tool: $t"; exit 2 ;;
   esac

@@ -14,7 +14,8 @@ export type Tool =
   | 'kwok'
   | 'kustomize'
   | 'helm'
-  | 'moto_server';
+  | 'moto_server'
+  | 'toxiproxy-server';
 
 /** Path of a Go-built tool; says how to build it when it is missing. */
 export function toolPath(tool: Tool): string {
