@@ -178,7 +178,9 @@ function refuseFailedDryRuns(
     deletePolicies: h.deletePolicies,
   }));
   return {
-    error: `${failed.length + hookFailures.size} object(s) failed the server's dry-run; nothing was applied. ${failed[0]?.message ?? hooks[0]!.message}`,
+    // Refused by the server's dry-run, or by ownership (another application's
+    // object, an existing one not adopted): either way, before any write.
+    error: `${failed.length + hookFailures.size} object(s) cannot be applied; nothing was applied. ${failed[0]?.message ?? hooks[0]!.message}`,
     objects: objects.map(plannedResult),
     hooks,
     manifestDigest: prepared.manifestDigest,

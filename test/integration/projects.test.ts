@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { resolveTarget } from '../../cli/target.ts';
 import { loadConfigDir } from '../../shared/config/load.ts';
 import { reconcile } from '../../shared/engine/reconcile.ts';
 import { registerConfig } from '../../shared/scheduler/register.ts';
@@ -226,5 +227,22 @@ spec:
     // The built-in default project keeps today's behaviour.
     expect((await getRegistryEntry(table, 'legacy'))?.project?.spec.sourceRepos).toEqual(['*']);
     table.client.destroy();
+  });
+
+  it('refuses the same applications in the CLI, and finds the project of one given with -f', () => {
+    expect(() => resolveTarget({ app: 'foreign', config: dir })).toThrow(/team-a's sourceRepos/);
+    expect(() => resolveTarget({ file: join(dir, 'apps/elsewhere.yaml'), config: dir })).toThrow(
+      /namespace b-web on cluster cluster-a is not a destination of project team-a/,
+    );
+    expect(() => resolveTarget({ file: join(dir, 'apps/ok.yaml') })).toThrow(
+      /project "team-a" is not declared \(give --config DIR/,
+    );
+    expect(resolveTarget({ app: 'ok', config: dir }).project.metadata.name).toBe('team-a');
+    expect(
+      resolveTarget({
+        file: join(dir, 'apps/legacy.yaml'),
+        kubeconfig: cluster('cluster-a').kubeconfig,
+      }).project.spec.sourceRepos,
+    ).toEqual(['*']);
   });
 });
