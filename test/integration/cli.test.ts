@@ -121,7 +121,10 @@ describe('driftless CLI (built bundle, run as a subprocess)', () => {
     expect(status.state).toMatchObject({ syncedRevision: second, syncStatus: 'Synced' });
     const table = (await p.run('status')).stdout;
     expect(table).toMatch(
-      new RegExp(`^${p.name}\\s+default\\s+cluster-a\\s+Synced\\s+Healthy\\s+${second.slice(0, 7)}`, 'm'),
+      new RegExp(
+        `^${p.name}\\s+default\\s+cluster-a\\s+Synced\\s+Healthy\\s+${second.slice(0, 7)}`,
+        'm',
+      ),
     );
 
     const history = JSON.parse((await p.run('history', p.name, '-o', 'json')).stdout) as {
