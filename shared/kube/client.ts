@@ -2,7 +2,12 @@ import { Agent, request, type RequestOptions } from 'node:https';
 import type * as Http from 'node:http';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeApiError, KubeUnreachableError, type ApiStatus } from './errors.ts';
+import {
+  KubeApiError,
+  KubeRequestStoppedError,
+  KubeUnreachableError,
+  type ApiStatus,
+} from './errors.ts';
 
 // An ESM import of node:http makes Node read all its exports, whose lazy
 // WebSocket getters load Node's bundled undici: ~35 ms of every cold start.
@@ -10,9 +15,107 @@ import { KubeApiError, KubeUnreachableError, type ApiStatus } from './errors.ts'
 const requireBuiltin = createRequire(import.meta.url);
 const plainHttp = (): typeof Http => requireBuiltin('node:http') as typeof Http;
 
-// Answers that mean "try again shortly": throttling, a server (or a just-created
-// CRD's storage) still starting, a gateway timeout.
-const RETRYABLE_STATUS = new Set([429, 503, 504]);
+/**
+ * Retries. Every request Driftless sends is safe to repeat after a lost
+ * answer: GET and LIST read, and server-side apply (PATCH) of the same object
+ * by the same field manager converges to the same result, whether the first
+ * attempt was carried out or not; hooks are created by server-side apply too
+ * (run-hooks.ts), never by POST, so a repeated create finds its own object and
+ * applies it again instead of meeting 409 AlreadyExists. DELETE is not
+ * repeatable in the same way: a retry after a lost answer finds the object
+ * gone and answers 404, which deleteObject counts as done (`retried`), and a
+ * uid precondition keeps a retry from deleting a newer incarnation. Driftless
+ * sends no POST; one that is not idempotent must not be retried here.
+ */
+// Throttling; a server (or a just-created CRD's storage) failing, starting or
+// behind a gateway that failed or timed out. A 500 that says the object is
+// invalid (server-side apply's "failed to create typed patch object") is the
+// object's fault and fails at once (KubeApiError.invalidObject).
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+// Connection failures: refused (a restarting API server), reset or hung up
+// (an idle keep-alive connection closed by the server or a load balancer),
+// a broken pipe, and a connect that timed out. A request that was sent and
+// got no answer within its timeout is not retried: a hung server would make
+// every attempt wait that long again.
+const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+/** Attempts of one request, the first included; a deadline usually ends them sooner. */
+const MAX_ATTEMPTS = 10;
+// Full jitter: a wait drawn from [0, min(cap, base * 2^attempt)), so the
+// requests a failure hit together do not come back together. Ten attempts
+// span a 3 s restart with room to spare (the waits' sum is under 3.5 s about
+// once in ten thousand) and give up on a dead server after about 14 s.
+const BACKOFF_BASE_MS = 250;
+const BACKOFF_CAP_MS = 5_000;
+/** A server's Retry-After is honoured up to this; a longer wait is not worth holding a sync for. */
+const RETRY_AFTER_CAP_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * What bounds every request of one operation (a reconcile): once `signal` is
+ * aborted or `deadline` (epoch ms) has passed nothing new is sent, requests in
+ * flight end and no retry waits on; no request's timeout reaches past it.
+ */
+export interface RequestBound {
+  readonly signal: AbortSignal;
+  readonly deadline?: number;
+  /** Why the operation stopped once `deadline` passed, before the signal says so itself. */
+  readonly deadlineReason?: unknown;
+}
+
+/**
+ * A bound that aborts at `deadline` with `reason`, or when `parent` aborts
+ * (a lost lease, a Lambda near its end) with the parent's reason: one signal
+ * for every way a run is told to stop. `clear` it when the run is done.
+ */
+export function deadlineBound(
+  deadline: number,
+  reason: Error,
+  parent?: AbortSignal,
+): RequestBound & { clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(reason), Math.max(0, deadline - Date.now()));
+  timer.unref();
+  const signal = parent ? AbortSignal.any([parent, controller.signal]) : controller.signal;
+  return { signal, deadline, deadlineReason: reason, clear: () => clearTimeout(timer) };
+}
+
+/** Whether a failed attempt may be tried again (see RETRYABLE_STATUS and RETRYABLE_CODES). */
+function retryable(err: unknown): boolean {
+  if (err instanceof KubeApiError)
+    return RETRYABLE_STATUS.has(err.statusCode) && !err.invalidObject;
+  if (!(err instanceof KubeUnreachableError)) return false;
+  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  return code !== undefined && RETRYABLE_CODES.has(code);
+}
+
+/** Retry-After in ms: delay-seconds or an HTTP date; 0 when absent or unreadable. */
+function retryAfterMs(header: string | undefined): number {
+  if (!header) return 0;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.max(0, ms) : 0;
+}
+
+function backoffMs(err: unknown, attempt: number): number {
+  const jitter = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+  const asked = err instanceof KubeApiError ? retryAfterMs(err.retryAfterSeconds) : 0;
+  return Math.max(jitter, Math.min(asked, RETRY_AFTER_CAP_MS));
+}
+
+/** A connect that timed out: the request was never sent. */
+function connectTimeout(ms: number): NodeJS.ErrnoException {
+  return Object.assign(new Error(`connect timed out after ${ms} ms`), {
+    code: 'ETIMEDOUT',
+    beforeSend: true,
+  });
+}
+
+/** The attempt cannot have reached the server: refused, or no connection made in time. */
+function neverSent(err: unknown): boolean {
+  if (!(err instanceof KubeUnreachableError)) return false;
+  const cause = err.cause as (NodeJS.ErrnoException & { beforeSend?: boolean }) | undefined;
+  return cause?.code === 'ECONNREFUSED' || cause?.beforeSend === true;
+}
 
 /** How to reach and authenticate to one API server. */
 export interface ClusterConnection {
@@ -59,12 +162,14 @@ export class KubeClient {
   // answer became moot) end with the client instead of retrying on.
   private readonly inFlight = new Set<Http.ClientRequest>();
   private closed = false;
+  private bound?: RequestBound;
+  private unbind?: () => void;
 
   constructor(
     connection: ClusterConnection,
     options: { maxSockets?: number; retries?: number } = {},
   ) {
-    this.retries = options.retries ?? 5;
+    this.retries = options.retries ?? MAX_ATTEMPTS - 1;
     this.server = connection.server.replace(/\/+$/, '');
     this.base = new URL(this.server);
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 32 };
@@ -82,25 +187,71 @@ export class KubeClient {
   }
 
   /**
+   * Bounds every request from now on, and those already in flight (a
+   * session's prefetch of version and discovery), by one operation's signal
+   * and deadline. A client is opened per reconcile, so it carries its run's
+   * bound instead of every caller passing a signal down.
+   */
+  bind(bound: RequestBound | undefined): void {
+    this.unbind?.();
+    this.bound = bound;
+    this.unbind = undefined;
+    if (!bound) return;
+    const stop = (): void => {
+      for (const req of this.inFlight) req.destroy(new Error('stopped'));
+    };
+    if (bound.signal.aborted) stop();
+    bound.signal.addEventListener('abort', stop, { once: true });
+    this.unbind = () => bound.signal.removeEventListener('abort', stop);
+  }
+
+  /**
    * Sends one request; resolves with the parsed JSON body, or throws
-   * KubeApiError / KubeUnreachableError. Every request Driftless makes is
-   * idempotent (reads, server-side apply, delete with preconditions), so
-   * throttling and transient unavailability are retried with backoff.
+   * KubeApiError / KubeUnreachableError / KubeRequestStoppedError. Throttling,
+   * server errors and failed connections are retried with backoff (see
+   * RETRYABLE_STATUS), within the bound's deadline: no wait is started that
+   * would end past it.
    */
   async request<T = unknown>(spec: RequestSpec): Promise<T> {
+    let reachedServer = false;
     for (let attempt = 0; ; attempt++) {
-      if (this.closed) throw new Error(`client for ${this.server} is closed`);
+      this.refuseIfStopped(spec);
       try {
         return await this.requestOnce<T>(spec);
       } catch (err) {
-        const retryable =
-          (err instanceof KubeApiError && RETRYABLE_STATUS.has(err.statusCode)) ||
-          (err instanceof KubeUnreachableError && /ECONNRESET|socket hang up/.test(err.message));
-        if (!retryable || attempt >= this.retries || this.closed) throw err;
-        const retryAfter =
-          err instanceof KubeApiError ? Number(err.retryAfterSeconds ?? 0) * 1000 : 0;
-        await sleep(Math.min(5_000, Math.max(retryAfter, 100 * 2 ** attempt)));
+        if (err instanceof KubeApiError) err.retried = reachedServer;
+        reachedServer ||= !neverSent(err);
+        if (!retryable(err) || attempt >= this.retries || this.closed) throw err;
+        await this.backOff(spec, err, attempt);
       }
+    }
+  }
+
+  /** Why the bound says to send nothing more, if it does. */
+  private stopReason(): unknown {
+    const bound = this.bound;
+    if (!bound) return undefined;
+    if (bound.signal.aborted) return bound.signal.reason;
+    if (bound.deadline !== undefined && Date.now() >= bound.deadline)
+      return bound.deadlineReason ?? new Error('its deadline passed');
+    return undefined;
+  }
+
+  private refuseIfStopped(spec: RequestSpec): void {
+    if (this.closed) throw new Error(`client for ${this.server} is closed`);
+    const reason = this.stopReason();
+    if (reason !== undefined) throw new KubeRequestStoppedError(spec.method, spec.path, reason);
+  }
+
+  private async backOff(spec: RequestSpec, err: unknown, attempt: number): Promise<void> {
+    const waitMs = backoffMs(err, attempt);
+    const deadline = this.bound?.deadline;
+    // Never sleep past the deadline: the failure is the answer then.
+    if (deadline !== undefined && Date.now() + waitMs >= deadline) throw err;
+    try {
+      await sleep(waitMs, undefined, { signal: this.bound?.signal });
+    } catch {
+      throw new KubeRequestStoppedError(spec.method, spec.path, this.stopReason());
     }
   }
 
@@ -118,43 +269,7 @@ export class KubeClient {
       headers['content-type'] = spec.contentType ?? 'application/json';
       headers['content-length'] = String(body.length);
     }
-    const send = url.protocol === 'http:' ? plainHttp().request : request;
-    const { statusCode, text, retryAfter } = await new Promise<{
-      statusCode: number;
-      text: string;
-      retryAfter?: string;
-    }>((resolve, reject) => {
-      const req = send(
-        url,
-        {
-          ...this.options,
-          method: spec.method,
-          headers,
-          agent: this.agent,
-          timeout: spec.timeoutMs ?? 30_000,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              statusCode: res.statusCode ?? 0,
-              text: Buffer.concat(chunks).toString('utf8'),
-              retryAfter: res.headers['retry-after'],
-            }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () =>
-        req.destroy(new Error(`request timed out after ${spec.timeoutMs ?? 30_000} ms`)),
-      );
-      req.on('error', (err) => reject(new KubeUnreachableError(this.server, err)));
-      this.inFlight.add(req);
-      req.on('close', () => this.inFlight.delete(req));
-      if (body) req.write(body);
-      req.end();
-    });
+    const { statusCode, text, retryAfter } = await this.exchange(spec, url, headers, body);
     if (statusCode >= 200 && statusCode < 300) {
       return (text ? JSON.parse(text) : undefined) as T;
     }
@@ -171,8 +286,71 @@ export class KubeClient {
     throw error;
   }
 
+  /**
+   * One HTTP exchange. Its timeout is the request's own or the time left
+   * before the deadline, whichever is shorter; a timeout before the
+   * connection was made is a connect timeout (ETIMEDOUT, retried), one after
+   * the request was sent is not.
+   */
+  private exchange(
+    spec: RequestSpec,
+    url: URL,
+    headers: Record<string, string | string[]>,
+    body: Buffer | undefined,
+  ): Promise<{ statusCode: number; text: string; retryAfter?: string }> {
+    const deadline = this.bound?.deadline;
+    const timeoutMs = Math.max(
+      1,
+      Math.min(spec.timeoutMs ?? DEFAULT_TIMEOUT_MS, (deadline ?? Infinity) - Date.now()),
+    );
+    const send = url.protocol === 'http:' ? plainHttp().request : request;
+    return new Promise((resolve, reject) => {
+      const fail = (err: Error): void => {
+        const stopped = this.stopReason();
+        reject(
+          stopped !== undefined
+            ? new KubeRequestStoppedError(spec.method, spec.path, stopped)
+            : new KubeUnreachableError(this.server, err),
+        );
+      };
+      const options = { ...this.options, method: spec.method, headers, agent: this.agent };
+      const req = send(url, { ...options, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            statusCode: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            retryAfter: res.headers['retry-after'],
+          }),
+        );
+        res.on('error', fail);
+      });
+      let connected = false;
+      req.on('socket', (socket) => {
+        if (!socket.connecting) connected = true;
+        else
+          socket.once(
+            url.protocol === 'http:' ? 'connect' : 'secureConnect',
+            () => (connected = true),
+          );
+      });
+      req.on('timeout', () =>
+        req.destroy(
+          connected ? new Error(`no answer within ${timeoutMs} ms`) : connectTimeout(timeoutMs),
+        ),
+      );
+      req.on('error', fail);
+      this.inFlight.add(req);
+      req.on('close', () => this.inFlight.delete(req));
+      if (body) req.write(body);
+      req.end();
+    });
+  }
+
   close(): void {
     this.closed = true;
+    this.unbind?.();
     for (const req of this.inFlight) req.destroy(new Error('client closed'));
     this.agent.destroy();
   }

@@ -75,6 +75,12 @@ export class KubeApiError extends Error {
   readonly path: string;
   /** The server's Retry-After header, when it sent one. */
   retryAfterSeconds?: string;
+  /**
+   * The answer to a retry after an attempt that may have reached the server
+   * and been carried out, its answer lost (a 404 to such a DELETE is its
+   * success).
+   */
+  retried = false;
   readonly immutableField: boolean;
   readonly invalidObject: boolean;
 
@@ -105,6 +111,29 @@ export class KubeApiError extends Error {
 
   get conflict(): boolean {
     return this.statusCode === 409;
+  }
+}
+
+/**
+ * A request not sent, or not waited for, because its operation was told to
+ * stop: its deadline passed, its lease was lost, a Lambda's time is nearly
+ * up. Never retried; the message is the reason's.
+ */
+export class KubeRequestStoppedError extends Error {
+  readonly reason: unknown;
+  constructor(method: string, path: string, reason: unknown) {
+    const why = reason instanceof Error ? reason.message : String(reason);
+    super(`${method} ${path} stopped: ${why}`, { cause: reason });
+    this.name = 'KubeRequestStoppedError';
+    this.reason = reason;
+  }
+}
+
+/** Why a run stopped at its own deadline: the reason of its signal, shown in its messages. */
+export class RunDeadlineError extends Error {
+  constructor(description: string) {
+    super(`the run's deadline passed (${description})`);
+    this.name = 'RunDeadlineError';
   }
 }
 

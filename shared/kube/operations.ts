@@ -52,7 +52,12 @@ export async function getObject(
   }
 }
 
-/** Deletes an object; true if it existed. Pass `uid` to delete only that incarnation. */
+/**
+ * Deletes an object; true if it existed. Pass `uid` to delete only that
+ * incarnation. A 404 to a retried DELETE (the client retries a lost answer)
+ * is this delete's own earlier attempt having been carried out: done, and the
+ * object did exist.
+ */
 export async function deleteObject(
   client: KubeClient,
   info: ResourceInfo,
@@ -73,7 +78,7 @@ export async function deleteObject(
     });
     return true;
   } catch (err) {
-    if (err instanceof KubeApiError && err.notFound) return false;
+    if (err instanceof KubeApiError && err.notFound) return err.retried;
     throw err;
   }
 }
