@@ -72,8 +72,9 @@ async function waitForCrdsEstablished(
 /**
  * Applies the changed objects with server-side apply, batch by batch in
  * stage, wave and kind order. Objects in one batch are applied concurrently.
- * After the first batch with a failure nothing further is applied: later
- * batches may depend on it.
+ * After the first failure nothing further is sent, in its batch or later
+ * ones (later batches may depend on it), and nothing once the run is told to
+ * stop or the apply timeout passes; the objects not sent say why.
  */
 export async function applyPlan(
   ctx: SyncContext,
@@ -86,16 +87,16 @@ export async function applyPlan(
     (p) => p.desired.object,
     (p) => p.desired.wave,
   );
-  const deadline = Date.now() + options.timeoutMs;
+  const bound = applyBound(ctx, options.timeoutMs);
   const results: AppliedObject[] = [];
   let applied = 0;
   let stopped: string | undefined;
   let crdsReady = true;
 
   for (const batch of batches) {
-    stopped ??= stopReason(ctx);
+    stopped ??= bound.stopReason();
     if (!stopped && batch.stage !== 'definitions' && !crdsReady) {
-      stopped = await awaitNewKinds(ctx, results, deadline);
+      stopped = await awaitNewKinds(ctx, results, bound.deadline);
       crdsReady = true;
     }
     if (stopped) {
@@ -103,9 +104,7 @@ export async function applyPlan(
         results.push({ planned, ok: false, message: `not applied: ${stopped}` });
       continue;
     }
-    const outcomes = await mapLimit(batch.items, ctx.concurrency, (planned) =>
-      applyOne(ctx, planned, deadline),
-    );
+    const outcomes = await applyBatch(ctx, batch.items, bound);
     results.push(...outcomes);
     applied += outcomes.filter((o) => o.ok).length;
     options.onProgress?.({
@@ -124,15 +123,66 @@ export async function applyPlan(
   return results;
 }
 
-function isCrd(planned: PlannedObject): boolean {
-  return planned.desired.object.kind === 'CustomResourceDefinition';
+/** Until when the apply phase may send, and why it may send no more. */
+interface ApplyBound {
+  deadline: number;
+  stopReason(): string | undefined;
 }
 
-/** Why a run told to stop (a LeaseLostError, the reconciler's deadline) stops applying. */
-function stopReason(ctx: SyncContext): string | undefined {
-  if (!ctx.signal?.aborted) return undefined;
-  const reason = ctx.signal.reason as Error | undefined;
-  return `the sync was stopped: ${reason?.message ?? String(ctx.signal.reason)}`;
+/**
+ * The apply phase ends at its own timeout or the run's deadline, whichever
+ * comes first; a run told to stop (a LeaseLostError, the reconciler's
+ * deadline, the run's deadline) sends nothing more at once.
+ */
+function applyBound(ctx: SyncContext, timeoutMs: number): ApplyBound {
+  const own = Date.now() + timeoutMs;
+  const deadline = Math.min(own, ctx.deadline ?? Infinity);
+  return {
+    deadline,
+    stopReason: () => {
+      if (ctx.signal?.aborted) {
+        const reason = ctx.signal.reason as Error | undefined;
+        return `the sync was stopped: ${reason?.message ?? String(ctx.signal.reason)}`;
+      }
+      if (Date.now() < deadline) return undefined;
+      return deadline === own
+        ? `the apply timeout (${Math.round(timeoutMs / 1000)} s) passed`
+        : "the sync was stopped: the run's deadline passed";
+    },
+  };
+}
+
+/**
+ * One batch, `ctx.concurrency` at a time, dispatched one by one: after the
+ * first failure (one the client did not retry away) or once the run must
+ * stop, the objects not yet sent are not sent at all.
+ */
+async function applyBatch(
+  ctx: SyncContext,
+  items: PlannedObject[],
+  bound: ApplyBound,
+): Promise<AppliedObject[]> {
+  let failed: string | undefined;
+  return mapLimit(
+    items,
+    ctx.concurrency,
+    async (planned) => {
+      const outcome = await applyOne(ctx, planned, bound.deadline);
+      if (!outcome.ok) failed ??= outcome.message;
+      return outcome;
+    },
+    {
+      stop: () => failed !== undefined || bound.stopReason() !== undefined,
+      skipped: (planned) => {
+        const reason = bound.stopReason() ?? `an earlier object failed: ${failed}`;
+        return { planned, ok: false, message: `not applied: ${reason}` };
+      },
+    },
+  );
+}
+
+function isCrd(planned: PlannedObject): boolean {
+  return planned.desired.object.kind === 'CustomResourceDefinition';
 }
 
 /**

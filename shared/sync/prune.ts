@@ -31,7 +31,6 @@ export async function prune(
       phase: 'prune',
       message: `pruning ${prunable.length} object(s) removed from the source`,
     });
-    ctx.signal?.throwIfAborted();
     failures = await pruneStale(ctx, prunable);
   }
   for (const s of plan.stale) {
@@ -65,9 +64,18 @@ function recordStale(
   }
 }
 
+/** Why a run told to stop (lost lease, a deadline) deletes nothing more, if it was. */
+function stopReason(ctx: SyncContext): string | undefined {
+  if (!ctx.signal?.aborted) return undefined;
+  const reason = ctx.signal.reason as Error | undefined;
+  return `the sync was stopped: ${reason?.message ?? String(ctx.signal.reason)}`;
+}
+
 /**
  * Deletes in reverse apply order, dependents before what they depend on;
- * why each delete that failed did.
+ * why each delete that failed did. A run told to stop deletes nothing more:
+ * the objects left are reported, not thrown away, so they stay in the
+ * inventory for a later sync to prune.
  */
 async function pruneStale(
   ctx: SyncContext,
@@ -85,16 +93,24 @@ async function pruneStale(
     },
   ).reverse();
   const failures = new Map<StaleObject, string>();
+  const notPruned = (s: StaleObject, why: string): void => {
+    failures.set(s, `${describeRef(s.entry)}: not pruned: ${why}`);
+  };
   for (const batch of batches) {
-    await mapLimit(batch.items, ctx.concurrency, async (s) => {
-      try {
-        await deleteObject(ctx.client, s.info!, s.entry.namespace, s.entry.name, {
-          uid: s.live?.metadata.uid,
-        });
-      } catch (err) {
-        failures.set(s, `${describeRef(s.entry)}: prune failed: ${(err as Error).message}`);
-      }
-    });
+    await mapLimit(
+      batch.items,
+      ctx.concurrency,
+      async (s) => {
+        try {
+          await deleteObject(ctx.client, s.info!, s.entry.namespace, s.entry.name, {
+            uid: s.live?.metadata.uid,
+          });
+        } catch (err) {
+          failures.set(s, `${describeRef(s.entry)}: prune failed: ${(err as Error).message}`);
+        }
+      },
+      { stop: () => stopReason(ctx) !== undefined, skipped: (s) => notPruned(s, stopReason(ctx)!) },
+    );
   }
   return failures;
 }

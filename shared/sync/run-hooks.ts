@@ -59,6 +59,56 @@ async function deletePreviousRun(ctx: SyncContext, hook: Hook, deadline: number)
   }
 }
 
+/** Why a run told to stop (lost lease, a deadline) goes no further. */
+function stopped(ctx: SyncContext): string {
+  const reason = ctx.signal?.reason as Error | undefined;
+  return `the sync was stopped: ${reason?.message ?? String(ctx.signal?.reason)}`;
+}
+
+function hookResult(hook: Hook, phase: HookPhase, outcome: HookOutcome): HookResult {
+  const d = hook.desired;
+  return {
+    ref: d.ref,
+    phase,
+    status: outcome.state === 'Succeeded' ? 'Succeeded' : 'Failed',
+    source: d.source,
+    message: outcome.message,
+    deletePolicies: hook.deletePolicies,
+  };
+}
+
+function notRun(hook: Hook, phase: HookPhase, message: string): HookResult {
+  return hookResult(hook, phase, { state: 'Failed', message });
+}
+
+/**
+ * The result of a hook that finished (or never started), after deleting it
+ * when its policy says so (HookSucceeded, HookFailed; not finishing in time
+ * counts as failing).
+ */
+async function finishHook(
+  ctx: SyncContext,
+  hook: Hook,
+  phase: HookPhase,
+  outcome: HookOutcome,
+  started: boolean,
+): Promise<HookResult> {
+  const d = hook.desired;
+  const result = hookResult(hook, phase, outcome);
+  const policy = outcome.state === 'Succeeded' ? 'HookSucceeded' : 'HookFailed';
+  if (!started || !hook.deletePolicies.includes(policy)) return result;
+  try {
+    await deleteObject(ctx.client, d.info!, d.ref.namespace, d.ref.name, {
+      propagationPolicy: 'Background',
+    });
+    result.deleted = true;
+  } catch (err) {
+    const failed = `${policy} delete failed: ${(err as Error).message}`;
+    result.message = result.message ? `${result.message}; ${failed}` : failed;
+  }
+  return result;
+}
+
 /** Creates one hook; the message says why it could not be. */
 async function startHook(
   ctx: SyncContext,
@@ -73,6 +123,10 @@ async function startHook(
     if (hook.deletePolicies.includes('BeforeHookCreation'))
       await deletePreviousRun(ctx, hook, deadline);
     else await ownLiveObject(ctx, hook);
+    // Created by server-side apply, not POST: when the client retries a create
+    // whose answer was lost, the retry meets the object its first attempt made
+    // (ours, same manager, same fields) and applies it again unchanged instead
+    // of failing with 409 AlreadyExists, and a hook is never created twice.
     await applyObject(ctx.client, d.info, d.object, { fieldManager: FIELD_MANAGER, force: true });
     return { ok: true };
   } catch (err) {
@@ -93,6 +147,11 @@ async function awaitHooks(
   const last = new Map<Hook, string>();
   for (;;) {
     const pending = hooks.filter((h) => !done.has(h));
+    if (ctx.signal?.aborted) {
+      for (const hook of pending)
+        done.set(hook, { state: 'Failed', message: `not awaited: ${stopped(ctx)}` });
+      return done;
+    }
     await mapLimit(pending, ctx.concurrency, async (hook) => {
       const { info, ref } = hook.desired;
       let live: KubeObject | undefined;
@@ -142,10 +201,17 @@ export async function runHookPhase(
   phase: HookPhase,
   options: HookPhaseOptions,
 ): Promise<HookResult[]> {
-  const deadline = Date.now() + options.timeoutMs;
+  // The phase's own bound, or the run's deadline when that comes first.
+  const timeoutMs = Math.min(options.timeoutMs, (ctx.deadline ?? Infinity) - Date.now());
+  const deadline = Date.now() + Math.max(0, timeoutMs);
   const results: HookResult[] = [];
   for (const wave of hookWaves(hooks, phase)) {
-    ctx.signal?.throwIfAborted();
+    // A run told to stop starts no hook; the wave is reported, not thrown, so
+    // the sync's outcome (and the inventory it built) still reaches the caller.
+    if (ctx.signal?.aborted) {
+      results.push(...wave.map((hook) => notRun(hook, phase, `not run: ${stopped(ctx)}`)));
+      break;
+    }
     options.onProgress?.(
       `running ${wave.length} ${phase} hook(s) of wave ${wave[0]!.desired.wave}: ${wave.map((h) => describeRef(h.desired.ref)).join(', ')}`,
     );
@@ -160,35 +226,13 @@ export async function runHookPhase(
       ctx,
       started,
       deadline,
-      options.timeoutMs,
+      Math.max(0, timeoutMs),
       options.pollMs ?? 500,
     );
     for (const [hook, outcome] of awaited) outcomes.set(hook, outcome);
 
     for (const hook of wave) {
-      const outcome = outcomes.get(hook)!;
-      const d = hook.desired;
-      const result: HookResult = {
-        ref: d.ref,
-        phase,
-        status: outcome.state === 'Succeeded' ? 'Succeeded' : 'Failed',
-        source: d.source,
-        message: outcome.message,
-        deletePolicies: hook.deletePolicies,
-      };
-      const policy = outcome.state === 'Succeeded' ? 'HookSucceeded' : 'HookFailed';
-      if (started.includes(hook) && hook.deletePolicies.includes(policy)) {
-        try {
-          await deleteObject(ctx.client, d.info!, d.ref.namespace, d.ref.name, {
-            propagationPolicy: 'Background',
-          });
-          result.deleted = true;
-        } catch (err) {
-          const failed = `${policy} delete failed: ${(err as Error).message}`;
-          result.message = result.message ? `${result.message}; ${failed}` : failed;
-        }
-      }
-      results.push(result);
+      results.push(await finishHook(ctx, hook, phase, outcomes.get(hook)!, started.includes(hook)));
     }
     if (results.some((r) => r.status === 'Failed')) break;
   }

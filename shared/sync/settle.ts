@@ -32,6 +32,20 @@ export async function settle(
   return report.health;
 }
 
+/**
+ * Time kept back at the run's deadline for the health wait's last read: the
+ * wait reads once more when its time is up, and that read must be answered
+ * before the deadline stops every request.
+ */
+const LAST_READ_MS = 1_000;
+
+/** The health timeout, or less when the run's deadline comes first. */
+function healthWaitMs(ctx: SyncContext, options: SyncObjectsOptions): number {
+  if (ctx.deadline === undefined) return options.healthTimeoutMs;
+  const left = ctx.deadline - Date.now() - LAST_READ_MS;
+  return Math.max(0, Math.min(options.healthTimeoutMs, left));
+}
+
 /** Waits when asked to, and whenever PostSync hooks are due: they run only on healthy objects. */
 async function readHealth(
   ctx: SyncContext,
@@ -46,7 +60,7 @@ async function readHealth(
         phase: 'health',
         message: `waiting for ${watched.length} object(s) to become healthy`,
       });
-      return await waitForHealth(ctx, watched, { timeoutMs: options.healthTimeoutMs });
+      return await waitForHealth(ctx, watched, { timeoutMs: healthWaitMs(ctx, options) });
     }
     return await observeHealth(ctx, watched);
   } catch (err) {
