@@ -9,6 +9,8 @@ export interface ClusterSession {
   discovery: Discovery;
   /** The cluster's version (`v1.36.3`), for Helm's `.Capabilities.KubeVersion`. */
   kubeVersion(): Promise<string>;
+  /** What the cluster serves, for Helm's `.Capabilities.APIVersions` (discovery.ts). */
+  apiVersions(): Promise<string[]>;
   close(): void;
 }
 
@@ -35,5 +37,11 @@ export function openCluster(
   const version = fixed ? Promise.resolve(fixed) : serverVersion(client);
   version.catch(() => {});
   discovery.refresh().catch(() => {});
-  return { client, discovery, kubeVersion: () => version, close: () => client.close() };
+  return {
+    client,
+    discovery,
+    kubeVersion: () => version,
+    apiVersions: () => discovery.apiVersions(),
+    close: () => client.close(),
+  };
 }

@@ -97,12 +97,10 @@ async function reconcileSteps(app: Application, options: ReconcileOptions): Prom
     progress({ phase: 'render', message: `rendering ${fetched.source.appDir}` });
     let rendered;
     try {
-      rendered = await renderApp(
-        app,
-        fetched.source,
-        options.settings,
-        await session.kubeVersion(),
-      );
+      rendered = await renderApp(app, fetched.source, options.settings, {
+        kubeVersion: await session.kubeVersion(),
+        apiVersions: session.apiVersions,
+      });
     } catch (err) {
       // The paths read are known even when the render fails: the push that
       // fixes a base must still reach this application.

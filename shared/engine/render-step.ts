@@ -1,6 +1,6 @@
 import type { Application } from '../config/application.ts';
 import { destinationOf } from '../config/destinations.ts';
-import { render, type RenderedObject } from '../render/index.ts';
+import { detectRenderer, render, type RenderedObject } from '../render/index.ts';
 import { renderWithCache } from '../render/render-cache.ts';
 import type { SourceResult } from '../source/index.ts';
 import type { EngineSettings } from './settings.ts';
@@ -13,10 +13,17 @@ export async function renderApp(
   app: Application,
   source: SourceResult,
   settings: EngineSettings,
-  kubeVersion: string,
+  cluster: { kubeVersion: string; apiVersions: () => Promise<string[]> },
 ): Promise<RenderedObject[]> {
   const namespace = destinationOf(app).namespace ?? 'default';
   const { binaries } = settings.render;
+  const { kubeVersion } = cluster;
+  // Only Helm asks what the cluster serves; a CRD installed elsewhere then
+  // renders a chart again, not every application.
+  const apiVersions =
+    detectRenderer(source.appDir, app.spec.render) === 'helm'
+      ? await cluster.apiVersions()
+      : undefined;
   const cached = await renderWithCache(
     settings.source.cacheDir,
     {
@@ -27,6 +34,7 @@ export async function renderApp(
       spec: [app.spec.render ?? null, app.spec.limits],
       namespace,
       kubeVersion,
+      apiVersions: apiVersions ?? null,
       binaries: [
         binaries ?? null,
         process.env.DRIFTLESS_KUSTOMIZE ?? null,
@@ -37,6 +45,7 @@ export async function renderApp(
       render(source.appDir, app.spec.render, {
         namespace,
         kubeVersion,
+        ...(apiVersions ? { apiVersions } : {}),
         releaseName: app.metadata.name,
         binaries,
         tools: {

@@ -75,6 +75,23 @@ export class Discovery {
   }
 
   /**
+   * Every group version the server serves, and each with its kinds
+   * (`apps/v1`, `apps/v1/Deployment`): Helm's `.Capabilities.APIVersions`,
+   * whose `Has` compares whole strings, so charts may test either form.
+   */
+  async apiVersions(): Promise<string[]> {
+    if (this.loading) await this.loading;
+    if (!this.table) await this.refresh();
+    const out = new Set<string>();
+    for (const key of this.table!.keys()) {
+      const [apiVersion, kind] = key.split('|') as [string, string];
+      out.add(apiVersion);
+      out.add(`${apiVersion}/${kind}`);
+    }
+    return [...out].sort();
+  }
+
+  /**
    * The resource serving `kind` at `apiVersion`, or undefined when the server
    * does not know it even after re-reading discovery.
    */

@@ -22,6 +22,8 @@ const DEFAULT_RELEASE_NAME = 'release-name';
 export interface HelmInputs {
   namespace: string;
   kubeVersion: string;
+  /** The destination's group versions and kinds (`--api-versions`); `lookup` stays disabled offline. */
+  apiVersions?: string[] | undefined;
   /** Used when the spec names no release; the reconciler passes the application name. */
   releaseName?: string;
   binary?: string;
@@ -70,6 +72,7 @@ export async function renderHelm(
       '--include-crds',
       '--skip-tests',
     ];
+    if (inputs.apiVersions?.length) args.push('--api-versions', inputs.apiVersions.join(','));
     for (const file of spec.valueFiles) args.push('--values', join(appDir, file));
     if (spec.values !== undefined) {
       const inline = join(home, 'inline-values.yaml');

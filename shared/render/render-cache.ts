@@ -15,6 +15,8 @@ export interface RenderInputs {
   spec: unknown;
   namespace: string;
   kubeVersion: string;
+  /** What the cluster serves, for a Helm chart (null for other renderers). */
+  apiVersions: string[] | null;
   binaries: unknown;
 }
 

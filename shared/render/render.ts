@@ -16,6 +16,8 @@ export interface RenderOptions extends ValidationLimits {
   namespace: string;
   /** The cluster's version, for Helm's `.Capabilities.KubeVersion` (`v1.36.3`). */
   kubeVersion: string;
+  /** What the cluster serves, for Helm's `.Capabilities.APIVersions`; Helm's defaults when absent. */
+  apiVersions?: string[];
   /** Helm release name when the spec sets none; the reconciler passes the application name. */
   releaseName?: string;
   /** Binary paths; otherwise DRIFTLESS_KUSTOMIZE / DRIFTLESS_HELM, then PATH. */
@@ -48,6 +50,7 @@ async function parse(
         {
           namespace: options.namespace,
           kubeVersion: options.kubeVersion,
+          apiVersions: options.apiVersions,
           releaseName: options.releaseName,
           binary: options.binaries?.helm,
         },

@@ -3,7 +3,12 @@ import { describeCondition, findCondition } from '../health/conditions.ts';
 import { podHealth } from '../health/pod.ts';
 import { describeRef, groupOf, type KubeObject } from '../kube/object.ts';
 import { kindRank } from './order.ts';
-import { HOOK_ANNOTATION, HOOK_DELETE_POLICY_ANNOTATION } from './ownership.ts';
+import { helmHookOf, type HelmHook } from './helm-hooks.ts';
+import {
+  HOOK_ANNOTATION,
+  HOOK_DELETE_POLICY_ANNOTATION,
+  SYNC_WAVE_ANNOTATION,
+} from './ownership.ts';
 import type { DesiredObject, PrepareProblem } from './prepare.ts';
 
 /**
@@ -44,7 +49,9 @@ function csv(value: string): string[] {
 
 /**
  * Splits the prepared objects into hooks and the objects the sync applies,
- * diffs, prunes and keeps in its inventory. Unknown phases or delete
+ * diffs, prunes and keeps in its inventory. Helm hook annotations map as in
+ * Argo CD (helm-hooks.ts); a Helm hook no sync runs (test, delete, rollback)
+ * is left out. Unknown phases or delete
  * policies are problems, reported like any invalid object, so a typo never
  * turns a hook into a plain object that is applied on every sync.
  */
@@ -59,13 +66,17 @@ export function selectHooks(desired: DesiredObject[]): {
   for (const d of desired) {
     const annotations = d.object.metadata.annotations ?? {};
     const phaseText = annotations[HOOK_ANNOTATION];
-    if (phaseText === undefined) {
-      main.push(d);
-      continue;
-    }
     const fail = (message: string): void => {
       problems.push({ ref: d.ref, source: d.source, message: `${describeRef(d.ref)}: ${message}` });
     };
+    if (phaseText === undefined) {
+      // Our annotation wins; without it, a Helm chart's own hook annotations count.
+      const helm = helmHookOf(annotations);
+      if (!helm) main.push(d);
+      else if (helm.kind === 'invalid') fail(helm.message);
+      else if (helm.kind === 'hook') hooks.push(helmHook(d, annotations, helm));
+      continue;
+    }
     const phases = csv(phaseText);
     const badPhase = phases.find((p) => !HOOK_PHASES.includes(p as HookPhase));
     if (badPhase !== undefined || phases.length === 0) {
@@ -90,6 +101,17 @@ export function selectHooks(desired: DesiredObject[]): {
     });
   }
   return { main, hooks, problems };
+}
+
+/** A Helm hook as ours; its weight is its wave unless the object names one. */
+function helmHook(
+  d: DesiredObject,
+  annotations: Record<string, string>,
+  helm: Extract<HelmHook, { kind: 'hook' }>,
+): Hook {
+  const wave =
+    annotations[SYNC_WAVE_ANNOTATION] === undefined && helm.wave !== undefined ? helm.wave : d.wave;
+  return { desired: { ...d, wave }, phases: helm.phases, deletePolicies: helm.deletePolicies };
 }
 
 /**

@@ -18,6 +18,7 @@ describe('render cache', () => {
     spec: null,
     namespace: 'web',
     kubeVersion: 'v1.36.3',
+    apiVersions: null,
     binaries: [],
   };
   const objects: RenderedObject[] = [
