@@ -1,7 +1,7 @@
 import { isRollout } from '../../shared/config/destinations.ts';
 import { destinationStates } from '../../shared/rollout/destination-states.ts';
 import type { AppState } from '../../shared/state/app-state.ts';
-import { readApp } from '../../shared/state/head.ts';
+import { readApp, shownState } from '../../shared/state/head.ts';
 import { listRegistry } from '../../shared/state/registry.ts';
 import { COMMON_OPTIONS, parse } from '../args.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
@@ -36,6 +36,9 @@ function syncColumn(s: AppState | null, flags: StatusFlags): string {
 /** What needs a person's attention first: a failure, a suspension, drift, a hold, a bake, a rollout. */
 function messageColumn(s: AppState | null, flags: StatusFlags): string {
   if (flags.disabled) return flags.disabled;
+  // The error of the sync before is not news while the next one runs.
+  if (flags.syncing && s?.operation && s.syncReason !== 'Interrupted')
+    return `syncing ${shortSha(s.operation.revision)}, started ${ago(s.operation.startedAt)}`;
   if (s?.error) return s.error;
   if (s?.suspended) return `suspended by ${s.suspended.by}`;
   const hold = s?.hold
@@ -77,8 +80,9 @@ export async function statusCommand(argv: string[]): Promise<ExitCode> {
           path: e.app?.spec.source.path,
           targetRevision: e.app?.spec.source.targetRevision,
           ...(e.error ? { disabled: e.error } : {}),
-          syncing: Boolean(record?.lease && record.lease.expiresAt > Date.now()),
-          state: record?.state ?? null,
+          syncing: Boolean(record?.lease && record.lease.expiresAt > state.table.now()),
+          // An interrupted sync shows as such, not as the outcome of the sync before it.
+          state: shownState(record, state.table.now()) ?? null,
         };
       }),
     );

@@ -1,6 +1,6 @@
 import { isRollout } from '../config/destinations.ts';
 import { destinationStates } from '../rollout/destination-states.ts';
-import { readApp } from '../state/head.ts';
+import { readApp, shownState } from '../state/head.ts';
 import type { RegistryEntry } from '../state/registry.ts';
 import type { ApiDeps } from './types.ts';
 
@@ -10,6 +10,7 @@ export async function appSummary(
   entry: RegistryEntry,
 ): Promise<Record<string, unknown>> {
   const record = await readApp(deps.table, entry.name);
+  const now = (deps.now ?? Date.now)();
   const app = entry.app;
   return {
     name: entry.name,
@@ -23,7 +24,8 @@ export async function appSummary(
     targetRevision: app?.spec.source.targetRevision,
     automated: app ? Boolean(app.spec.syncPolicy.automated) : undefined,
     disabled: entry.error,
-    state: record?.state ?? null,
-    syncing: Boolean(record?.lease && record.lease.expiresAt > (deps.now ?? Date.now)()),
+    // An interrupted sync shows as such, not as the outcome of the sync before it.
+    state: shownState(record, now) ?? null,
+    syncing: Boolean(record?.lease && record.lease.expiresAt > now),
   };
 }

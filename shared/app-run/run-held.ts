@@ -1,17 +1,29 @@
-import { writeState } from '../state/app-state.ts';
+import { writeState, type AppState } from '../state/app-state.ts';
 import type { AppRecord } from '../state/head.ts';
 import { readInventory } from '../state/inventory-store.ts';
 import type { LeaseKeeper } from '../state/lease-keeper.ts';
-import { chooseRevision } from './choose-revision.ts';
+import type { Inventory } from '../sync/inventory.ts';
+import { chooseRevision, type ChosenRevision } from './choose-revision.ts';
 import { driftState } from './drift-state.ts';
 import { checkDrift } from './drift-check.ts';
-import { nextState } from './next-state.ts';
-import { recordRun } from './record-run.ts';
+import { nextState, startedState, stoppedState } from './next-state.ts';
+import { recordRun, type Run } from './record-run.ts';
 import { holdAfterRollback } from './rollback-hold.ts';
 import { specDigest } from './skip-rule.ts';
+import { commitToSync, targetOf } from './sync-target.ts';
 import type { AppRunInput, AppRunOutcome, AutomatedRollback } from './types.ts';
 import { watchBake } from './watch-bake.ts';
 import { recordWatchPaths } from './watch-paths.ts';
+
+/** What a held run decided before the engine: the revision, the state and inventory it started from. */
+interface HeldRun {
+  chosen: ChosenRevision;
+  previousState: AppState | undefined;
+  previous: Inventory | undefined;
+  dryRun: boolean;
+  startedAt: number;
+  targetRevision: string;
+}
 
 /** The part of a reconcile that runs while the lease is held. */
 export async function runHeld(
@@ -23,26 +35,64 @@ export async function runHeld(
   const { table, app } = input;
   const chosen = await chooseRevision(input, record);
   if ('skip' in chosen) return chosen.skip;
-  const { revision, branchHead } = chosen;
   const previousState = record.state;
-  if (chosen.driftCheck && revision && previousState)
-    return checkDrift(input, previousState, keeper, { revision, reason: chosen.driftCheck });
-  const previous = await readInventory(table, input.stateKey ?? app.metadata.name);
-  const dryRun = input.mode === 'diff' || (input.mode === 'auto' && !app.spec.syncPolicy.automated);
-  if (!dryRun) {
-    await writeState(table, keeper.current(), {
-      ...(previousState ?? { syncStatus: 'Unknown', health: 'Unknown' }),
-      operation: { revision: revision ?? app.spec.source.targetRevision, startedAt },
+  if (chosen.driftCheck && chosen.revision && previousState)
+    return checkDrift(input, previousState, keeper, {
+      revision: chosen.revision,
+      reason: chosen.driftCheck,
     });
+  const run: HeldRun = {
+    chosen,
+    previousState,
+    previous: await readInventory(table, input.stateKey ?? app.metadata.name),
+    dryRun: input.mode === 'diff' || (input.mode === 'auto' && !app.spec.syncPolicy.automated),
+    startedAt,
+    targetRevision: targetOf(input, chosen.revision),
+  };
+  if (run.dryRun) return engineRun(input, keeper, run, chosen.revision);
+  const target = await commitToSync(input, chosen.revision, run.previous);
+  // Nothing resolved, nothing to write to the cluster: no marker, no history.
+  if ('failed' in target) return recordOutcome(input, keeper, run, { result: target.failed });
+  const operation = { revision: target.revision, startedAt, token: keeper.current().token };
+  const started = startedState(previousState, operation, run.targetRevision);
+  await writeState(table, keeper.current(), started);
+  try {
+    return await engineRun(input, keeper, run, target.revision);
+  } catch (err) {
+    // Best effort: after a lost lease it is refused, and the marker tells readers instead.
+    await writeState(table, keeper.current(), stoppedState(started, err, Date.now())).catch(
+      () => undefined,
+    );
+    throw err;
   }
-  const syncedBefore = previousState?.syncedRevision;
+}
+
+async function engineRun(
+  input: AppRunInput,
+  keeper: LeaseKeeper,
+  run: HeldRun,
+  revision: string | undefined,
+): Promise<AppRunOutcome> {
   const first = await recordRun(input, keeper, {
     revision,
     trigger: input.trigger,
-    previous,
-    previousRevision: syncedBefore,
-    dryRun,
+    previous: run.previous,
+    previousRevision: run.previousState?.syncedRevision,
+    dryRun: run.dryRun,
   });
+  return recordOutcome(input, keeper, run, first);
+}
+
+/** Writes the run's outcome over the state it started from (and over its marker). */
+async function recordOutcome(
+  input: AppRunInput,
+  keeper: LeaseKeeper,
+  run: HeldRun,
+  first: Run,
+): Promise<AppRunOutcome> {
+  const { table, app } = input;
+  const { previousState, dryRun, chosen } = run;
+  const syncedBefore = previousState?.syncedRevision;
   // A dry run at the revision last synced (`sync --dry-run`, the API's diff)
   // is a drift check someone asked for: it must not forget a drift episode.
   if (dryRun && previousState && first.result.revision === syncedBefore) {
@@ -51,12 +101,20 @@ export async function runHeld(
   }
   const hold =
     input.trigger.kind === 'rollback' && !dryRun
-      ? await holdAfterRollback(input.trigger, first.result, syncedBefore, branchHead)
+      ? await holdAfterRollback(input.trigger, first.result, syncedBefore, chosen.branchHead)
       : chosen.hold;
-  let state = nextState(previousState, first.result, dryRun, startedAt, hold);
+  const facts = { dryRun, startedAt: run.startedAt, hold, targetRevision: run.targetRevision };
+  let state = nextState(previousState, first.result, facts);
   let rollback: AutomatedRollback | undefined;
   if (!dryRun)
-    ({ state, rollback } = await watchBake(input, keeper, previousState, first, state, branchHead));
+    ({ state, rollback } = await watchBake(
+      input,
+      keeper,
+      previousState,
+      first,
+      state,
+      chosen.branchHead,
+    ));
   else {
     // A dry run judges nothing: a running bake and the baked revisions stay as they were.
     state.bake = previousState?.bake;

@@ -11,11 +11,16 @@ export function specDigest(app: Application): string {
 /**
  * The last sync finished without error and nothing since asked for another:
  * in sync, or drifted as found by a drift check (which leaves the sync's facts
- * alone). A failed drift check (`checkError`) does not unsettle it.
+ * alone). A failed drift check (`checkError`, status Unknown) does not
+ * unsettle it: only a settled app is checked, and the next check tries again.
  */
 function settled(state: AppState): boolean {
   if (state.operation || state.error) return false;
-  return state.syncStatus === 'Synced' || state.driftedSince !== undefined;
+  return (
+    state.syncStatus === 'Synced' ||
+    state.driftedSince !== undefined ||
+    state.checkError !== undefined
+  );
 }
 
 /**

@@ -60,13 +60,18 @@ export async function watchBake(
         const reason = `rolled back from ${verdict.revision}: ${verdict.reason}`;
         // Held even if the rollback sync failed: the next reconcile retries the
         // rollback instead of re-applying the revision that went bad.
-        state = nextState(state, back.result, false, state.timings?.startedAt ?? Date.now(), {
-          revision: back.result.status === 'Failed' ? target : back.result.revision,
-          headRevision: await branchHead(),
-          by: 'driftless',
-          at: Date.now(),
-          reason,
-          from: verdict.revision,
+        state = nextState(state, back.result, {
+          dryRun: false,
+          startedAt: state.timings?.startedAt ?? Date.now(),
+          targetRevision: target,
+          hold: {
+            revision: back.result.status === 'Failed' ? target : back.result.revision,
+            headRevision: await branchHead(),
+            by: 'driftless',
+            at: Date.now(),
+            reason,
+            from: verdict.revision,
+          },
         });
         rollback = {
           from: verdict.revision,

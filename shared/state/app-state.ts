@@ -25,14 +25,24 @@ export interface SyncTimings {
 }
 
 /**
- * The sync currently under way. Written when a sync starts and cleared when
- * it ends, so a reconciler that finds one left by an older fencing token knows
- * the previous sync was interrupted and must be redone.
+ * The sync currently under way. Written before the sync's first cluster write
+ * and replaced by its outcome, so a marker whose lease is gone (see
+ * `shownState` in head.ts) means the sync was interrupted: some objects may
+ * already run `revision`, others the revision before.
  */
 export interface SyncOperation {
+  /** The commit being applied (always a SHA). */
   revision: string;
   startedAt: number;
+  /** Fencing token of the run that wrote it: a later run's lease is not this sync's. */
+  token?: number;
 }
+
+/**
+ * Why an application is OutOfSync when no drift explains it: its last sync
+ * failed, or it was interrupted (set only by readers, from a stale marker).
+ */
+export type SyncReason = 'Failed' | 'Interrupted';
 
 /** Automated syncs stopped by a person until resumed (scheduled and webhook reconciles skip the app). */
 export interface Suspension {
@@ -120,9 +130,13 @@ export interface AppState {
   bakedRevisions?: string[];
   /** A rollout application's record, newest revision first. */
   rollout?: RolloutStep[];
+  /** The ref the last run asked for (a branch, tag or SHA), as declared or requested. */
+  targetRevision?: string;
+  /** The commit the last run resolved `targetRevision` to; absent when it resolved none. */
   desiredRevision?: string;
   syncedRevision?: string;
   syncStatus: SyncStatus;
+  syncReason?: SyncReason;
   health: HealthStatus;
   operation?: SyncOperation;
   lastResult?: SyncSummary;
@@ -190,11 +204,15 @@ export const appStateSchema = z.object({
     )
     .max(ROLLOUT_STEPS_KEPT)
     .optional(),
+  targetRevision: z.string().optional(),
   desiredRevision: z.string().optional(),
   syncedRevision: z.string().optional(),
   syncStatus: z.enum(['Synced', 'OutOfSync', 'Unknown']),
+  syncReason: z.enum(['Failed', 'Interrupted']).optional(),
   health: z.enum(['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown']),
-  operation: z.object({ revision: z.string(), startedAt: z.number() }).optional(),
+  operation: z
+    .object({ revision: z.string(), startedAt: z.number(), token: z.number().int().optional() })
+    .optional(),
   lastResult: syncSummarySchema.optional(),
   error: z.string().optional(),
   timings: z

@@ -98,3 +98,37 @@ export async function readApp(table: StateTable, app: string): Promise<AppRecord
   );
   return Item ? parseHead(table, app, Item) : undefined;
 }
+
+/**
+ * Whether the sync the state marks as under way may still be running: the
+ * lease is live and no run took it since the one that wrote the marker.
+ */
+export function syncUnderWay(record: AppRecord, now: number): boolean {
+  const operation = record.state?.operation;
+  if (!operation) return false;
+  const token = operation.token ?? record.stateWrittenBy?.token;
+  return record.lease !== undefined && record.lease.expiresAt > now && record.fence === token;
+}
+
+/**
+ * The state as a reader should show it. A marker whose run lost its lease
+ * (killed, timed out, released without an outcome) means the sync stopped
+ * part-way: objects may run either revision and nobody assessed health, so
+ * the stored Synced or Healthy of the sync before would be a lie.
+ */
+export function shownState(record: AppRecord | undefined, now: number): AppState | undefined {
+  const state = record?.state;
+  if (!record || !state?.operation || syncUnderWay(record, now)) return state;
+  const { revision, startedAt } = state.operation;
+  return {
+    ...state,
+    desiredRevision: revision,
+    syncStatus: 'OutOfSync',
+    syncReason: 'Interrupted',
+    health: 'Unknown',
+    error:
+      `sync of ${revision} started at ${new Date(startedAt).toISOString()} was interrupted ` +
+      'before it recorded an outcome (its run stopped or lost its lease): objects may run ' +
+      'either revision; the next sync will converge it',
+  };
+}
