@@ -22,3 +22,14 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/**
+ * Adds what a person at the CLI can do about an engine error: a full cache
+ * folder (the engine names the folder, not the option that moves it).
+ */
+export function withCliHints(message: string): string {
+  return message.replace(
+    /(no space left in the cache folder .*)$/m,
+    '$1 (set --cache-dir to a folder with more room)',
+  );
+}

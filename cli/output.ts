@@ -1,6 +1,7 @@
 import type { SyncResult } from '../shared/sync/result.ts';
 import { describeRef } from '../shared/kube/object.ts';
 import type { AppState } from '../shared/state/app-state.ts';
+import { withCliHints } from './errors.ts';
 
 export interface Style {
   color: boolean;
@@ -148,7 +149,11 @@ export function formatSummary(result: SyncResult, style: Style): string {
   if (orphans) lines.push(paint(style, 'yellow', orphans));
   if (result.error)
     lines.push(
-      paint(style, 'red', `error${result.phase ? ` (${result.phase})` : ''}: ${result.error}`),
+      paint(
+        style,
+        'red',
+        `error${result.phase ? ` (${result.phase})` : ''}: ${withCliHints(result.error)}`,
+      ),
     );
   return lines.join('\n');
 }

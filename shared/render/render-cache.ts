@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { isNoSpace, noSpaceMessage } from '../source/errors.ts';
 import type { RenderedObject } from './types.ts';
 
 /**
@@ -120,10 +121,21 @@ export async function renderWithCache(
     // No usable cache entry: render.
   }
   const objects = await render();
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // Written whole and renamed, so a concurrent reader never sees half a file.
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, JSON.stringify(store(key, objects, sealKey)), { mode: 0o600 });
-  await rename(temp, file);
+  await writeEntry(cacheDir, file, JSON.stringify(store(key, objects, sealKey)));
   return { objects, cached: false };
+}
+
+/** Written whole and renamed, so a concurrent reader never sees half a file. */
+async function writeEntry(cacheDir: string, file: string, text: string): Promise<void> {
+  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    await writeFile(temp, text, { mode: 0o600 });
+    await rename(temp, file);
+  } catch (error) {
+    // Half a file on a full disk only takes the room the next write needs.
+    await rm(temp, { force: true });
+    if (isNoSpace(error)) throw new Error(noSpaceMessage(cacheDir), { cause: error });
+    throw error;
+  }
 }

@@ -13,7 +13,8 @@ export type SourceErrorCode =
   | 'UNREACHABLE'
   | 'BLOB_TOO_LARGE'
   | 'PACK_TOO_LARGE'
-  | 'FETCH_FAILED';
+  | 'FETCH_FAILED'
+  | 'NO_SPACE';
 
 function where(context: SourceContext): string {
   const path = context.path === undefined ? '' : `, path ${context.path}`;
@@ -100,5 +101,33 @@ export class PackTooLargeError extends SourceError {
 export class FetchFailedError extends SourceError {
   constructor(context: SourceContext, detail: string, cause?: unknown) {
     super('FETCH_FAILED', context, detail, cause);
+  }
+}
+
+/**
+ * Whether the disk was full: a Node error coded ENOSPC, here or among its
+ * causes (a failed Git transfer keeps the file system's error as its cause).
+ */
+export function isNoSpace(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; depth++) {
+    if ((e as { code?: unknown }).code === 'ENOSPC') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * What a full disk means to whoever reads it: which folder is full. Which
+ * setting moves it is the caller's to say (`--cache-dir` is the CLI's word).
+ */
+export function noSpaceMessage(folder: string): string {
+  return `no space left in the cache folder ${folder}`;
+}
+
+export class NoSpaceError extends SourceError {
+  readonly folder: string;
+  constructor(context: SourceContext, folder: string, cause: unknown) {
+    super('NO_SPACE', context, noSpaceMessage(folder), cause);
+    this.folder = folder;
   }
 }

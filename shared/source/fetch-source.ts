@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ensureCacheRoot } from './cache-root.ts';
 import { checkoutPath, type CheckoutLimits } from './checkout.ts';
 import { ensureRepo, hasCommit, repoCache, retireCheckouts, type RepoCache } from './cache.ts';
-import { PathNotFoundError } from './errors.ts';
+import { isNoSpace, NoSpaceError, PathNotFoundError } from './errors.ts';
 import { fetchCommit } from './fetch.ts';
 import type { RefusedLink } from './links.ts';
 import { withLock } from './lock.ts';
@@ -83,6 +83,17 @@ async function appDirAlone(
 
 /** Head lookup, then a fetch only when the commit is not cached, then a checkout of the path alone. */
 export async function fetchSource(spec: SourceSpec, options: SourceOptions): Promise<SourceResult> {
+  try {
+    return await fetchOnce(spec, options);
+  } catch (error) {
+    // A full disk fails wherever it strikes (pack, ref, checkout): name the folder, not the file.
+    if (!isNoSpace(error)) throw error;
+    const context = { repoURL: spec.repoURL, revision: spec.targetRevision, path: spec.path };
+    throw new NoSpaceError(context, options.cacheDir, error);
+  }
+}
+
+async function fetchOnce(spec: SourceSpec, options: SourceOptions): Promise<SourceResult> {
   const started = performance.now();
   const remote = await openRemote(spec.repoURL, options);
   const resolved = await resolveRevisionWith(remote, spec);
