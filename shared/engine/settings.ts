@@ -81,6 +81,40 @@ export interface RunRequest {
   prune?: boolean;
   /** Wait for health after applying. Default true. */
   waitForHealth?: boolean;
-  /** Bound on applying and on waiting for health (`--timeout`); default: the spec's healthTimeout and the settings' apply timeout. */
+  /**
+   * Bound on the whole run (`--timeout`, the API's timeoutMs): its one
+   * deadline, see runTimeout. Default: the settings' apply timeout plus the
+   * spec's healthTimeout.
+   */
   timeoutMs?: number;
+}
+
+/** How long one run may take in all, and how to say so when it took longer. */
+export interface RunTimeout {
+  ms: number;
+  /** What set it, for the message of a run stopped by it: `timeout 10 s`. */
+  description: string;
+}
+
+const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+
+/**
+ * The one bound of a run, from its start, on every path (CLI with state or
+ * without, reconciler, API): the request's timeout when it sets one,
+ * otherwise the apply timeout plus the application's health timeout. Every
+ * phase ends by it, whatever its own bound (the apply timeout, the health
+ * wait, each hook phase), and no Kubernetes request is sent past it. A
+ * Lambda's own end stops a run sooner through the caller's signal.
+ */
+export function runTimeout(
+  request: RunRequest,
+  healthTimeoutMs: number,
+  settings: EngineSettings,
+): RunTimeout {
+  if (request.timeoutMs !== undefined)
+    return { ms: request.timeoutMs, description: `timeout ${seconds(request.timeoutMs)}` };
+  return {
+    ms: settings.applyTimeoutMs + healthTimeoutMs,
+    description: `apply timeout ${seconds(settings.applyTimeoutMs)} + healthTimeout ${seconds(healthTimeoutMs)}`,
+  };
 }

@@ -17,14 +17,18 @@ export interface SyncStep {
   request: RunRequest;
   previous: Inventory | undefined;
   onProgress: (progress: SyncProgress) => void;
+  /** The run's one signal: its deadline, a lost lease, the caller's stop (see reconcile). */
   signal: AbortSignal | undefined;
+  /** The run's deadline (epoch ms), which each phase's own bound ends by. */
+  deadline?: number;
   beforeApply: ((intent: Inventory) => Promise<void>) | undefined;
 }
 
 /**
  * Diff, apply, prune and health of the rendered objects, with what the
  * application's policy and this run's request say: the request's timeout
- * bounds applying and the health wait, without touching the spec.
+ * bounds applying and the health wait, without touching the spec, and the
+ * run's deadline bounds them all.
  */
 export function syncRendered(
   app: Application,
@@ -42,6 +46,7 @@ export function syncRendered(
       namespace: destinationOf(app).namespace,
       concurrency: settings.concurrency,
       signal: step.signal,
+      deadline: step.deadline,
       project: step.project && { project: step.project, cluster: step.cluster },
     },
     rendered,
