@@ -1,15 +1,16 @@
 import type { Application } from '../config/application.ts';
 import { DEFAULT_PROJECT_NAME, type Project } from '../config/project.ts';
-import type { ClusterConnection } from '../kube/client.ts';
+import { deadlineBound, type ClusterConnection, type RequestBound } from '../kube/client.ts';
+import { RunDeadlineError } from '../kube/errors.ts';
 import type { Inventory } from '../sync/inventory.ts';
 import { failedResult, type SyncResult, type SyncTimings } from '../sync/result.ts';
 import type { SyncProgress } from '../sync/sync-objects.ts';
 import { openCluster } from './cluster-session.ts';
 import { renderApp } from './render-step.ts';
-import type { EngineSettings, RunRequest } from './settings.ts';
+import { runTimeout, type EngineSettings, type RunRequest } from './settings.ts';
 import { jqRuleProblems } from './jq-rules-step.ts';
 import { fetchAppSource, type FetchedSource } from './source-step.ts';
-import { syncRendered } from './sync-step.ts';
+import { syncRendered, type SyncStep } from './sync-step.ts';
 
 export interface ReconcileProgress {
   phase: 'source' | 'render' | SyncProgress['phase'];
@@ -27,7 +28,10 @@ export interface ReconcileOptions {
   /** The inventory of the last successful sync; prune works from it. */
   previous?: Inventory;
   onProgress?: (progress: ReconcileProgress) => void;
-  /** Aborted when the caller must stop writing (its lease was lost, its deadline is near). */
+  /**
+   * Aborted when the caller must stop (its lease was lost, its Lambda's end is
+   * near): like the run's own deadline, nothing more is sent to the cluster.
+   */
   signal?: AbortSignal;
   /** Stores the inventory a sync may leave behind, before its first write (see SyncObjectsOptions). */
   beforeApply?: (intent: Inventory) => Promise<void>;
@@ -51,25 +55,65 @@ const NO_TIME: SyncTimings = {
  * with a message a person can act on, never as a half-finished sync.
  */
 export async function reconcile(app: Application, options: ReconcileOptions): Promise<SyncResult> {
-  const result = await reconcileSteps(app, options);
-  return { ...result, project: options.project?.metadata.name ?? DEFAULT_PROJECT_NAME };
+  const started = Date.now();
+  // One deadline for the whole run, and one signal for every way it is told
+  // to stop (that deadline, a lost lease, a Lambda's end): the cluster
+  // client is bound to it, so it reaches every Kubernetes request.
+  const limit = runTimeout(options.request ?? {}, app.spec.healthTimeout, options.settings);
+  const bound = deadlineBound(
+    started + limit.ms,
+    new RunDeadlineError(limit.description),
+    options.signal,
+  );
+  try {
+    const result = await reconcileSteps(app, options, bound, started);
+    return { ...result, project: options.project?.metadata.name ?? DEFAULT_PROJECT_NAME };
+  } finally {
+    bound.clear();
+  }
 }
 
-async function reconcileSteps(app: Application, options: ReconcileOptions): Promise<SyncResult> {
-  const started = Date.now();
-  const request = options.request ?? {};
+/** What every failed result of this run says besides its error. */
+function failedHeader(app: Application, options: ReconcileOptions, revision: string) {
+  return {
+    app: app.metadata.name,
+    cluster: options.cluster.name,
+    revision,
+    dryRun: Boolean(options.request?.dryRun),
+    previous: options.previous,
+  };
+}
+
+/** The sync step of this run: its request, and the run's one signal and deadline. */
+function syncStepOf(options: ReconcileOptions, bound: RequestBound, revision: string): SyncStep {
+  return {
+    cluster: options.cluster.name,
+    project: options.project,
+    revision,
+    settings: options.settings,
+    request: options.request ?? {},
+    previous: options.previous,
+    onProgress: (p) => options.onProgress?.(p),
+    signal: bound.signal,
+    deadline: bound.deadline,
+    beforeApply: options.beforeApply,
+  };
+}
+
+async function reconcileSteps(
+  app: Application,
+  options: ReconcileOptions,
+  bound: RequestBound,
+  started: number,
+): Promise<SyncResult> {
   const progress = (p: ReconcileProgress): void => options.onProgress?.(p);
   const timings = { ...NO_TIME };
-  let revision = request.revision ?? app.spec.source.targetRevision;
+  let revision = options.request?.revision ?? app.spec.source.targetRevision;
   const failed = (error: string, phase?: 'source' | 'render', watchPaths?: string[]) =>
     failedResult({
-      app: app.metadata.name,
-      cluster: options.cluster.name,
-      revision,
-      dryRun: Boolean(request.dryRun),
+      ...failedHeader(app, options, revision),
       error,
       phase,
-      previous: options.previous,
       watchPaths,
       timings: { ...timings, totalMs: Date.now() - started },
     });
@@ -80,6 +124,7 @@ async function reconcileSteps(app: Application, options: ReconcileOptions): Prom
       'render',
     );
   const session = openCluster(options.cluster.connection, options.settings);
+  session.client.bind(bound);
   try {
     const { source } = app.spec;
     progress({
@@ -107,17 +152,7 @@ async function reconcileSteps(app: Application, options: ReconcileOptions): Prom
       return failed(`render: ${(err as Error).message}`, 'render', fetched.watchPaths);
     }
     timings.renderMs = Date.now() - started - timings.sourceMs;
-    const result = await syncRendered(app, session, rendered, {
-      cluster: options.cluster.name,
-      project: options.project,
-      revision,
-      settings: options.settings,
-      request,
-      previous: options.previous,
-      onProgress: progress,
-      signal: options.signal,
-      beforeApply: options.beforeApply,
-    });
+    const result = await syncRendered(app, session, rendered, syncStepOf(options, bound, revision));
     return {
       ...result,
       watchPaths: fetched.watchPaths,
