@@ -6,6 +6,15 @@ export function describeSource(source: ManifestSource): string {
   return `${source.file}, document ${source.index}${item}${template}`;
 }
 
+/**
+ * `file#index`, and for Helm output the chart's template first
+ * (`templates/deployment.yaml (helm template#3)`), as a person looks for it.
+ */
+export function locationOf(source: ManifestSource): string {
+  const at = `${source.file}#${source.index}`;
+  return source.template ? `${source.template} (${at})` : at;
+}
+
 export interface RenderIssue {
   /** Absent for problems of the whole output, such as too many objects. */
   source?: ManifestSource;

@@ -1,4 +1,4 @@
-import type { HookDeletePolicy, HookPhase } from './hooks.ts';
+import type { HookDeletePolicy, HookPhase } from './hook-types.ts';
 
 /** Helm's own hook annotations, as `helm template` leaves them on the objects it prints. */
 export const HELM_HOOK_ANNOTATION = 'helm.sh/hook';

@@ -11,13 +11,9 @@ import {
 } from './ownership.ts';
 import type { DesiredObject, PrepareProblem } from './prepare.ts';
 
-/**
- * When a hook runs: `PreSync` before the main apply (it must succeed for the
- * apply to start), `PostSync` once the applied objects are healthy,
- * `SyncFail` when the sync fails after it started writing.
- */
-export type HookPhase = 'PreSync' | 'PostSync' | 'SyncFail';
-export type HookDeletePolicy = 'BeforeHookCreation' | 'HookSucceeded' | 'HookFailed';
+import type { HookDeletePolicy, HookPhase } from './hook-types.ts';
+
+export type { HookDeletePolicy, HookPhase };
 
 /** In the order a sync runs them. */
 export const HOOK_PHASES: readonly HookPhase[] = ['PreSync', 'PostSync', 'SyncFail'];

@@ -1,3 +1,4 @@
+import { locationOf } from '../render/errors.ts';
 import type { RenderedObject } from '../render/types.ts';
 import { loadJq } from './jq.ts';
 import { checkHooks } from './check-hooks.ts';
@@ -150,7 +151,7 @@ function listed(messages: string[], shown = 10): string {
 function refuseInvalid(problems: PrepareProblem[], manifestDigest: string): Refusal {
   const first = problems[0]!;
   return {
-    error: `${problems.length} object(s) are invalid; nothing was applied. ${first.message} (${first.source.file}#${first.source.index})`,
+    error: `${problems.length} object(s) are invalid; nothing was applied. ${first.message} (${locationOf(first.source)})`,
     objects: problems.map((p) => ({
       ref: p.ref,
       action: 'Failed',

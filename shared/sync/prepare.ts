@@ -7,7 +7,8 @@ import {
   type KubeObject,
   type ObjectRef,
 } from '../kube/object.ts';
-import type { RenderedObject } from '../render/types.ts';
+import { locationOf } from '../render/errors.ts';
+import type { ManifestSource, RenderedObject } from '../render/types.ts';
 import type { SyncContext } from './context.ts';
 import { objectDigest } from './digest.ts';
 import { waveOf } from './order.ts';
@@ -18,7 +19,7 @@ export interface DesiredObject {
   object: KubeObject;
   ref: ObjectRef;
   key: string;
-  source: { file: string; index: number };
+  source: ManifestSource;
   /** Where the server serves it; undefined while its CRD is still to be created in this sync. */
   info?: ResourceInfo;
   /** The kind comes from a CRD in this same sync: not dry-run before the CRD exists. */
@@ -31,7 +32,7 @@ export interface DesiredObject {
 
 export interface PrepareProblem {
   ref: ObjectRef;
-  source: { file: string; index: number };
+  source: ManifestSource;
   message: string;
 }
 
@@ -153,7 +154,7 @@ function duplicatesIn(objects: DesiredObject[]): PrepareProblem[] {
       problems.push({
         ref: o.ref,
         source: o.source,
-        message: `${describeRef(o.ref)} is defined twice: ${first.source.file}#${first.source.index} and ${o.source.file}#${o.source.index}`,
+        message: `${describeRef(o.ref)} is defined twice: ${locationOf(first.source)} and ${locationOf(o.source)}`,
       });
     } else {
       seen.set(o.key, o);

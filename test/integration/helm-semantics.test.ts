@@ -149,6 +149,18 @@ data:
     ).rejects.toThrow();
   });
 
+  it("names the chart's template of an object the server refuses", async () => {
+    const { app, options } = setup({
+      'chart/Chart.yaml': chartYaml('refused'),
+      'chart/templates/fine.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: fine }\n`,
+      'chart/templates/typo.yaml': `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: typo }\ndatta: { a: "1" }\n`,
+    });
+    const result = await reconcile(app, options);
+    expect(result.status).toBe('Failed');
+    expect(result.error).toContain('ConfigMap');
+    expect(result.error).toMatch(/typo \(refused\/templates\/typo\.yaml \(helm template#\d+\)\)/);
+  });
+
   it('names the object and the annotation when a Helm hook annotation outside a chart is malformed, applying nothing', async () => {
     // helm template itself drops a chart's objects with unknown hooks; plain
     // manifests copied from a chart reach us with the annotation as written.
