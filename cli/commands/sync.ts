@@ -62,8 +62,10 @@ export async function syncCommand(argv: string[]): Promise<ExitCode> {
     'no-wait': { type: 'boolean', default: false },
   });
   const target = resolveTarget(values);
-  // One bound for applying and for the health wait, on every path; the
-  // Application itself is recorded as declared.
+  // --timeout is the run's one deadline (runTimeout in shared/engine/settings.ts),
+  // with state or without: every phase and every Kubernetes request ends by
+  // it. The wait for a busy lease comes before the run and is not part of it.
+  // The Application itself is recorded as declared.
   const request = {
     revision: values.revision,
     prune: values.prune,

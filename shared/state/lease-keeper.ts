@@ -8,6 +8,8 @@ export interface KeepAliveOptions {
   /** Time between renewals; must leave room for a few failed attempts within one TTL. */
   intervalMs: number;
   onLost?: (error: LeaseLostError) => void;
+  /** Renew no more once this (epoch ms) has passed; see LeaseKeeper.holdUntil. */
+  holdUntil?: number;
 }
 
 export interface LeaseKeeper {
@@ -17,6 +19,29 @@ export interface LeaseKeeper {
   readonly signal: AbortSignal;
   /** Stops renewing (call before releasing); resolves after any renewal in flight. */
   stop(): Promise<void>;
+  /**
+   * Renews no more once `deadline` (epoch ms, the run's deadline) has passed:
+   * a run still going then is stuck somewhere its deadline does not reach,
+   * and its lease runs out within one TTL so another run can take over. Loss
+   * is reported at that expiry (signal aborted), which stops the run's
+   * cluster writes; a run that ends in time releases the lease as usual.
+   */
+  holdUntil(deadline: number): void;
+}
+
+function checkInterval(options: KeepAliveOptions): void {
+  if (options.intervalMs >= options.ttlMs)
+    throw new RangeError(
+      `renewal interval (${options.intervalMs} ms) must be shorter than the lease TTL (${options.ttlMs} ms)`,
+    );
+}
+
+function expired(table: StateTable, lease: Lease, lastError: unknown): LeaseLostError {
+  return new LeaseLostError(
+    { table: table.tableName, app: lease.app, operation: 'renew lease' },
+    `lease of ${lease.owner} (token ${lease.token}) expired before it could be renewed`,
+    lastError,
+  );
 }
 
 /**
@@ -31,10 +56,7 @@ export function keepLeaseAlive(
   lease: Lease,
   options: KeepAliveOptions,
 ): LeaseKeeper {
-  if (options.intervalMs >= options.ttlMs)
-    throw new RangeError(
-      `renewal interval (${options.intervalMs} ms) must be shorter than the lease TTL (${options.ttlMs} ms)`,
-    );
+  checkInterval(options);
   const controller = new AbortController();
   let current = lease;
   let stopped = false;
@@ -55,19 +77,17 @@ export function keepLeaseAlive(
   const armExpiry = (): void => {
     clearTimeout(expiryTimer);
     expiryTimer = setTimeout(
-      () =>
-        lose(
-          new LeaseLostError(
-            { table: table.tableName, app: lease.app, operation: 'renew lease' },
-            `lease of ${lease.owner} (token ${lease.token}) expired before it could be renewed`,
-            lastError,
-          ),
-        ),
+      () => lose(expired(table, lease, lastError)),
       Math.max(0, current.expiresAt - table.now()),
     );
   };
 
+  let holdUntil = options.holdUntil ?? Infinity;
   const renew = async (): Promise<void> => {
+    if (Date.now() >= holdUntil) {
+      lastError = new Error('not renewed: its run is past its deadline');
+      return;
+    }
     try {
       current = await renewLease(table, current, options.ttlMs);
       lastError = undefined;
@@ -83,7 +103,7 @@ export function keepLeaseAlive(
   const schedule = (): void => {
     renewTimer = setTimeout(() => {
       inFlight = renew().then(() => {
-        if (!stopped) schedule();
+        if (!stopped && Date.now() < holdUntil) schedule();
       });
     }, options.intervalMs);
   };
@@ -98,6 +118,9 @@ export function keepLeaseAlive(
       clearTimeout(renewTimer);
       clearTimeout(expiryTimer);
       await inFlight;
+    },
+    holdUntil: (deadline) => {
+      holdUntil = deadline;
     },
   };
 }
