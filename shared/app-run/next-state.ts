@@ -1,4 +1,4 @@
-import { isFullSha } from '../source/index.ts';
+import { isPinnedRevision, type AppSource } from '../source/app-source-spec.ts';
 import type { AppState, RollbackHold, SyncOperation } from '../state/app-state.ts';
 import type { SyncResult } from '../sync/result.ts';
 import { summarize } from './summarize.ts';
@@ -8,8 +8,10 @@ export interface RunFacts {
   dryRun: boolean;
   startedAt: number;
   hold: RollbackHold | undefined;
-  /** The ref the run was asked for (branch, tag or SHA). */
+  /** The ref the run was asked for (branch, tag or SHA; a chart's version or range). */
   targetRevision: string;
+  /** The application's source: what a resolved revision looks like (a SHA, a chart version). */
+  source: AppSource;
 }
 
 function syncStatusOf(previous: AppState | undefined, result: SyncResult): AppState['syncStatus'] {
@@ -30,8 +32,8 @@ export function nextState(
   const state: AppState = {
     targetRevision: facts.targetRevision,
     // A run that failed before resolving a commit carries the ref instead; a
-    // SHA field must never hold a branch name.
-    desiredRevision: isFullSha(result.revision) ? result.revision : undefined,
+    // SHA field must never hold a branch name (nor a chart's range).
+    desiredRevision: isPinnedRevision(facts.source, result.revision) ? result.revision : undefined,
     syncStatus: syncStatusOf(previous, result),
     // The engine reports Unknown when it did not assess health (a failure before it).
     health: result.health.status,

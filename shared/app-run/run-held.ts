@@ -103,7 +103,13 @@ async function recordOutcome(
     input.trigger.kind === 'rollback' && !dryRun
       ? await holdAfterRollback(input.trigger, first.result, syncedBefore, chosen.branchHead)
       : chosen.hold;
-  const facts = { dryRun, startedAt: run.startedAt, hold, targetRevision: run.targetRevision };
+  const facts = {
+    dryRun,
+    startedAt: run.startedAt,
+    hold,
+    targetRevision: run.targetRevision,
+    source: input.app.spec.source,
+  };
   let state = nextState(previousState, first.result, facts);
   let rollback: AutomatedRollback | undefined;
   if (!dryRun)

@@ -1,6 +1,7 @@
 import { destinationOf } from '../config/destinations.ts';
 import { DEFAULT_PROJECT_NAME } from '../config/project.ts';
-import { isFullSha, resolveRevision } from '../source/index.ts';
+import { isPinnedRevision } from '../source/app-source-spec.ts';
+import { resolveAppRevision } from '../source/app-source.ts';
 import type { Inventory } from '../sync/inventory.ts';
 import { failedResult, type SyncResult } from '../sync/result.ts';
 import type { AppRunInput } from './types.ts';
@@ -24,12 +25,12 @@ export async function commitToSync(
   previous: Inventory | undefined,
 ): Promise<{ revision: string } | { failed: SyncResult }> {
   const ref = targetOf(input, revision);
-  if (isFullSha(ref)) return { revision: ref };
+  if (isPinnedRevision(input.app.spec.source, ref)) return { revision: ref };
   const started = Date.now();
   const { source } = input.app.spec;
   input.onProgress?.({ phase: 'source', message: `resolving ${source.repoURL} ${ref}` });
   try {
-    const resolved = await resolveRevision(
+    const resolved = await resolveAppRevision(
       { ...source, targetRevision: ref },
       input.settings.source,
     );

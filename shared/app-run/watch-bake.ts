@@ -64,6 +64,7 @@ export async function watchBake(
           dryRun: false,
           startedAt: state.timings?.startedAt ?? Date.now(),
           targetRevision: target,
+          source: input.app.spec.source,
           hold: {
             revision: back.result.status === 'Failed' ? target : back.result.revision,
             headRevision: await branchHead(),

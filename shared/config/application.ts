@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { RenderSpec } from '../render/spec.ts';
-import { SourceSpec } from '../source/spec.ts';
+import { AppSource, type AppSourceInput } from '../source/app-source-spec.ts';
 import { IgnoreDifference } from './ignore-differences.ts';
 import { Limits } from './limits.ts';
 import { Metadata, ResourceName } from './names.ts';
@@ -80,7 +80,8 @@ export type RollbackPolicy = z.output<typeof RollbackPolicy>;
 
 export const ApplicationSpec = z
   .strictObject({
-    source: SourceSpec,
+    /** A Git folder, or a chart from a Helm repository (`chart`). */
+    source: AppSource,
     /** The Project whose rules and identity the application runs under (docs/projects.md). */
     project: ResourceName.default('default'),
     /** How to turn the source directory into objects; detected from its files when absent. */
@@ -137,7 +138,9 @@ export const Application = z.strictObject({
 });
 
 export type Application = z.output<typeof Application>;
-export type ApplicationInput = z.input<typeof Application>;
+export type ApplicationInput = Omit<z.input<typeof Application>, 'spec'> & {
+  spec: Omit<z.input<typeof ApplicationSpec>, 'source'> & { source: AppSourceInput };
+};
 
 export function syncOption(
   app: Application,

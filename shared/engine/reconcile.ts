@@ -9,7 +9,7 @@ import { openCluster } from './cluster-session.ts';
 import { renderApp } from './render-step.ts';
 import { runTimeout, type EngineSettings, type RunRequest } from './settings.ts';
 import { jqRuleProblems } from './jq-rules-step.ts';
-import { fetchAppSource, type FetchedSource } from './source-step.ts';
+import { fetchAppSource, renderedFrom, type FetchedSource } from './source-step.ts';
 import { syncRendered, type SyncStep } from './sync-step.ts';
 
 export interface ReconcileProgress {
@@ -137,12 +137,12 @@ async function reconcileSteps(
     } catch (err) {
       return failed(`source: ${(err as Error).message}`, 'source');
     }
-    revision = fetched.source.revision;
+    revision = fetched.revision;
     timings.sourceMs = Date.now() - started;
-    progress({ phase: 'render', message: `rendering ${fetched.source.appDir}` });
+    progress({ phase: 'render', message: `rendering ${renderedFrom(fetched)}` });
     let rendered;
     try {
-      rendered = await renderApp(app, fetched.source, options.settings, {
+      rendered = await renderApp(app, fetched, options.settings, {
         kubeVersion: await session.kubeVersion(),
         apiVersions: session.apiVersions,
       });

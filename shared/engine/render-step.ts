@@ -1,34 +1,60 @@
 import type { Application } from '../config/application.ts';
 import { destinationOf } from '../config/destinations.ts';
-import { detectRenderer, render, type RenderedObject } from '../render/index.ts';
+import {
+  detectRenderer,
+  render,
+  renderChart,
+  type RenderedObject,
+  type RenderOptions,
+} from '../render/index.ts';
 import { renderWithCache } from '../render/render-cache.ts';
-import type { SourceResult } from '../source/index.ts';
 import type { EngineSettings } from './settings.ts';
+import type { FetchedSource } from './source-step.ts';
+
+/** What the render needs of the destination cluster. */
+export interface ClusterFacts {
+  kubeVersion: string;
+  apiVersions: () => Promise<string[]>;
+}
 
 /**
- * The application's objects from its checkout, validated within its limits;
- * an unchanged commit, spec and cluster version reuse the last render.
+ * The application's objects from its checkout or chart, validated within its
+ * limits; an unchanged commit (or chart digest), spec and cluster reuse the
+ * last render.
  */
 export async function renderApp(
   app: Application,
-  source: SourceResult,
+  fetched: FetchedSource,
   settings: EngineSettings,
-  cluster: { kubeVersion: string; apiVersions: () => Promise<string[]> },
+  cluster: ClusterFacts,
 ): Promise<RenderedObject[]> {
   const namespace = destinationOf(app).namespace ?? 'default';
   const { binaries } = settings.render;
   const { kubeVersion } = cluster;
+  const helm =
+    fetched.kind === 'chart' || detectRenderer(fetched.source.appDir, app.spec.render) === 'helm';
   // Only Helm asks what the cluster serves; a CRD installed elsewhere then
   // renders a chart again, not every application.
-  const apiVersions =
-    detectRenderer(source.appDir, app.spec.render) === 'helm'
-      ? await cluster.apiVersions()
-      : undefined;
+  const apiVersions = helm ? await cluster.apiVersions() : undefined;
+  const options: RenderOptions = {
+    namespace,
+    kubeVersion,
+    ...(apiVersions ? { apiVersions } : {}),
+    releaseName: app.metadata.name,
+    binaries,
+    tools: {
+      timeoutMs: settings.render.toolTimeoutMs,
+      maxOutputBytes: app.spec.limits.maxRenderedBytes,
+    },
+    maxObjects: app.spec.limits.maxObjects,
+  };
   const cached = await renderWithCache(
     settings.source.cacheDir,
     {
       repoURL: app.spec.source.repoURL,
-      revision: source.revision,
+      // A chart's bytes, not only its version: a republished version renders again.
+      revision:
+        fetched.kind === 'chart' ? `${fetched.revision}@${fetched.chart.digest}` : fetched.revision,
       path: app.spec.source.path,
       app: app.metadata.name,
       spec: [app.spec.render ?? null, app.spec.limits],
@@ -42,19 +68,12 @@ export async function renderApp(
       ],
     },
     () =>
-      render(source.appDir, app.spec.render, {
-        namespace,
-        kubeVersion,
-        ...(apiVersions ? { apiVersions } : {}),
-        releaseName: app.metadata.name,
-        binaries,
-        tools: {
-          timeoutMs: settings.render.toolTimeoutMs,
-          maxOutputBytes: app.spec.limits.maxRenderedBytes,
-        },
-        maxObjects: app.spec.limits.maxObjects,
-        containment: { root: source.root, refusedLinks: source.refusedLinks },
-      }),
+      fetched.kind === 'chart'
+        ? renderChart(fetched.chart.archive, app.spec.render, options)
+        : render(fetched.source.appDir, app.spec.render, {
+            ...options,
+            containment: { root: fetched.source.root, refusedLinks: fetched.source.refusedLinks },
+          }),
     settings.render.cacheSealKey,
   );
   return cached.objects;

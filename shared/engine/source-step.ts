@@ -1,18 +1,40 @@
 import type { Application } from '../config/application.ts';
 import { detectRenderer } from '../render/index.ts';
 import { kustomizeInputs } from '../render/kustomize-inputs.ts';
+import { fetchChart, isChartSource, type ChartResult } from '../source/app-source.ts';
 import { fetchSource, type SourceOptions, type SourceResult } from '../source/index.ts';
 
-export interface FetchedSource {
-  source: SourceResult;
-  /** Repository paths outside the app path that its kustomization reads (webhook routing). */
-  watchPaths: string[];
+/** What the render step gets: a Git checkout or a verified chart archive, at one revision. */
+export type FetchedSource =
+  | {
+      kind: 'git';
+      /** The commit SHA. */
+      revision: string;
+      source: SourceResult;
+      /** Repository paths outside the app path that its kustomization reads (webhook routing). */
+      watchPaths: string[];
+    }
+  | {
+      kind: 'chart';
+      /** The chart version. */
+      revision: string;
+      chart: ChartResult;
+      watchPaths: string[];
+    };
+
+/** What a progress line names as being rendered. */
+export function renderedFrom(fetched: FetchedSource): string {
+  return fetched.kind === 'git'
+    ? fetched.source.appDir
+    : `chart ${fetched.chart.archive} (${fetched.revision})`;
 }
 
 /**
  * The application's files at `revision`, bounded by its limits. A Kustomize
  * application gets the whole tree (overlays reach `../base`) from the same
- * cached commit, and the paths it reads outside its own.
+ * cached commit, and the paths it reads outside its own. A chart from a Helm
+ * repository is resolved, downloaded unless cached, and checked against the
+ * index's digest.
  */
 export async function fetchAppSource(
   app: Application,
@@ -24,13 +46,23 @@ export async function fetchAppSource(
     ...options,
     limits: { maxFetchBytes: limits.maxFetchBytes, maxFileBytes: limits.maxFileBytes },
   };
-  const source = await fetchSource({ ...app.spec.source, targetRevision: revision }, bounded);
+  const spec = app.spec.source;
+  if (isChartSource(spec)) {
+    const chart = await fetchChart(spec, revision, bounded);
+    return { kind: 'chart', revision: chart.revision, chart, watchPaths: [] };
+  }
+  const source = await fetchSource({ ...spec, targetRevision: revision }, bounded);
   if (detectRenderer(source.appDir, app.spec.render) !== 'kustomize')
-    return { source, watchPaths: [] };
+    return { kind: 'git', revision: source.revision, source, watchPaths: [] };
   // Same commit, already cached: this only writes the rest of the tree.
   const tree = await fetchSource(
-    { ...app.spec.source, targetRevision: source.revision },
+    { ...spec, targetRevision: source.revision },
     { ...bounded, checkout: 'repository' },
   );
-  return { source: tree, watchPaths: kustomizeInputs(tree.repoDir!, app.spec.source.path) };
+  return {
+    kind: 'git',
+    revision: source.revision,
+    source: tree,
+    watchPaths: kustomizeInputs(tree.repoDir!, spec.path),
+  };
 }

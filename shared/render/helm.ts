@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import {
   describeLink,
@@ -60,11 +60,43 @@ export async function renderHelm(
 ): Promise<Parsed> {
   const problems = containmentProblems(appDir, spec, containment);
   if (problems.length > 0) throw new OutsideCheckoutError(problems);
+  const valueFiles = spec.valueFiles.map((file) => join(appDir, file));
+  return helmTemplate(appDir, appDir, valueFiles, spec, inputs, limits);
+}
+
+/**
+ * A chart from a repository, rendered straight from its verified archive:
+ * Helm's archive loader keeps every entry inside the chart (no absolute or
+ * `..` paths, links not followed) and bounds its size (100 MiB, 5 MiB a
+ * file). Value files would have to come from another source, which is not
+ * supported yet; inline values are.
+ */
+export async function renderHelmArchive(
+  archive: string,
+  spec: HelmSpec,
+  inputs: HelmInputs,
+  limits: ToolLimits,
+): Promise<Parsed> {
+  if (spec.valueFiles.length)
+    throw new Error(
+      'render.helm.valueFiles cannot be read for a chart from a Helm repository; give render.helm.values inline',
+    );
+  return helmTemplate(archive, dirname(archive), [], spec, inputs, limits);
+}
+
+async function helmTemplate(
+  chart: string,
+  cwd: string,
+  valueFiles: string[],
+  spec: HelmSpec,
+  inputs: HelmInputs,
+  limits: ToolLimits,
+): Promise<Parsed> {
   const output = await withScratchHome(async (home, env) => {
     const args = [
       'template',
       spec.releaseName ?? inputs.releaseName ?? DEFAULT_RELEASE_NAME,
-      appDir,
+      chart,
       '--namespace',
       inputs.namespace,
       '--kube-version',
@@ -73,7 +105,7 @@ export async function renderHelm(
       '--skip-tests',
     ];
     if (inputs.apiVersions?.length) args.push('--api-versions', inputs.apiVersions.join(','));
-    for (const file of spec.valueFiles) args.push('--values', join(appDir, file));
+    for (const file of valueFiles) args.push('--values', file);
     if (spec.values !== undefined) {
       const inline = join(home, 'inline-values.yaml');
       await writeFile(
@@ -87,7 +119,7 @@ export async function renderHelm(
       tool: 'helm',
       binary: resolveBinary('helm', inputs.binary),
       args,
-      cwd: appDir,
+      cwd,
       env: {
         ...env,
         ...NO_NETWORK_ENV,

@@ -1,4 +1,4 @@
-export { render, type RenderOptions } from './render.ts';
+export { render, renderChart, type RenderOptions } from './render.ts';
 export { detectRenderer, type Renderer } from './detect.ts';
 export type { ManifestSource, RenderedObject } from './types.ts';
 export type { ValidationLimits } from './validate.ts';

@@ -4,7 +4,7 @@ import { detectRenderer, type Renderer } from './detect.ts';
 import { renderDirectory } from './directory.ts';
 import type { Parsed } from './documents.ts';
 import { RenderError } from './errors.ts';
-import { renderHelm } from './helm.ts';
+import { renderHelm, renderHelmArchive } from './helm.ts';
 import { renderKustomize } from './kustomize.ts';
 import { DEFAULT_MAX_OUTPUT_BYTES, type ToolLimits } from './run-tool.ts';
 import type { RenderSpec } from './spec.ts';
@@ -87,6 +87,37 @@ export async function render(
   options: RenderOptions,
 ): Promise<RenderedObject[]> {
   const parsed = await parse(appDir, detectRenderer(appDir, spec), spec, options);
+  const { objects, issues } = validateCandidates(parsed.candidates, options.namespace, options);
+  const all = [...parsed.issues, ...issues];
+  if (all.length > 0) throw new RenderError(all);
+  return objects;
+}
+
+/** A chart archive from a Helm repository, rendered and validated as `render` does a folder. */
+export async function renderChart(
+  archive: string,
+  spec: RenderSpec | undefined,
+  options: RenderOptions,
+): Promise<RenderedObject[]> {
+  if (spec?.kustomize || spec?.directory)
+    throw new RenderError([
+      {
+        message:
+          'a chart from a Helm repository renders with Helm; render.kustomize and render.directory do not apply',
+      },
+    ]);
+  const parsed = await renderHelmArchive(
+    archive,
+    spec?.helm ?? { valueFiles: [] },
+    {
+      namespace: options.namespace,
+      kubeVersion: options.kubeVersion,
+      apiVersions: options.apiVersions,
+      releaseName: options.releaseName,
+      binary: options.binaries?.helm,
+    },
+    options.tools ?? {},
+  );
   const { objects, issues } = validateCandidates(parsed.candidates, options.namespace, options);
   const all = [...parsed.issues, ...issues];
   if (all.length > 0) throw new RenderError(all);
