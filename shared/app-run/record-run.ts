@@ -1,5 +1,6 @@
 import { destinationOf } from '../config/destinations.ts';
 import { reconcile } from '../engine/reconcile.ts';
+import { runTimeout } from '../engine/settings.ts';
 import { appendHistory, type JsonValue, type SyncTrigger } from '../state/history.ts';
 import { writeInventory } from '../state/inventory-store.ts';
 import type { LeaseKeeper } from '../state/lease-keeper.ts';
@@ -7,6 +8,9 @@ import type { Inventory } from '../sync/inventory.ts';
 import type { SyncResult } from '../sync/result.ts';
 import { summarize } from './summarize.ts';
 import type { AppRunInput } from './types.ts';
+
+/** Time after the engine's deadline for writing inventory, history and state. */
+const STATE_WRITES_MS = 30_000;
 
 /** What one engine run brought: its result and the history entry it committed. */
 export interface Run {
@@ -33,11 +37,16 @@ export async function recordRun(
   const { table, app } = input;
   const startedAt = Date.now();
   let intentWritten = false;
+  // The engine ends by its deadline; past it (and the state writes after it)
+  // the run is stuck where the deadline does not reach, and lets its lease go.
+  const request = { ...input.request, revision: run.revision, dryRun: run.dryRun };
+  const limit = runTimeout(request, app.spec.healthTimeout, input.settings);
+  keeper.holdUntil(startedAt + limit.ms + STATE_WRITES_MS);
   const result = await reconcile(app, {
     cluster: { name: destinationOf(app).cluster, connection: await input.connect() },
     settings: input.settings,
     project: input.project,
-    request: { ...input.request, revision: run.revision, dryRun: run.dryRun },
+    request,
     previous: run.previous,
     onProgress: input.onProgress,
     signal: input.signal ? AbortSignal.any([keeper.signal, input.signal]) : keeper.signal,

@@ -54,6 +54,13 @@ async function readHealth(
   outcome: SyncOutcome,
 ): Promise<HealthReport> {
   const watched = watchedOf(plan.desired);
+  // A run its deadline (or a lost lease) stopped left objects at two
+  // revisions: what health a read could still give would not describe it.
+  if (outcome.status === 'Failed' && stoppedRun(ctx))
+    return {
+      health: { status: 'Unknown', message: 'not assessed: the run stopped before it finished' },
+      objects: new Map(),
+    };
   try {
     if ((options.waitForHealth || hooksDue(plan, 'PostSync')) && outcome.status !== 'Failed') {
       options.onProgress?.({
@@ -70,6 +77,10 @@ async function readHealth(
     if (hooksDue(plan, 'PostSync')) markFailed(outcome, 'health', message);
     return { health: { status: 'Unknown', message }, objects: new Map() };
   }
+}
+
+function stoppedRun(ctx: SyncContext): boolean {
+  return Boolean(ctx.signal?.aborted) || (ctx.deadline !== undefined && Date.now() >= ctx.deadline);
 }
 
 async function runPostSync(
