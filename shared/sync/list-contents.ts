@@ -9,6 +9,7 @@ import {
 } from '../kube/object.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import type { SyncContext } from './context.ts';
+import { namespacedKinds } from '../kube/namespaced-kinds.ts';
 
 /**
  * The objects outside an application that deleting one CRD or Namespace
@@ -35,7 +36,6 @@ const MAX_PAGES = 10;
 const BUILT_IN = new Set(['/ConfigMap/kube-root-ca.crt', '/ServiceAccount/default']);
 // Records of what happened, not objects anyone keeps.
 const RECORDS = new Set(['/Event', 'events.k8s.io/Event', '/Endpoints']);
-const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 
 interface PartialList {
   items?: { metadata: { name?: string; namespace?: string; ownerReferences?: unknown[] } }[];
@@ -69,7 +69,7 @@ export class ContentsLister {
    * which is counted itself when it is in the namespace.
    */
   async ofNamespace(name: string): Promise<Contents> {
-    this.namespacedKinds ??= listNamespacedKinds(this.ctx.client);
+    this.namespacedKinds ??= namespacedKinds(this.ctx.client, ['list', 'delete']);
     const kinds = await this.namespacedKinds;
     const found = emptyContents();
     await mapLimit(kinds, this.ctx.concurrency, (info) => this.collect(info, name, found, true));
@@ -160,54 +160,4 @@ function servedResource(crd: KubeObject): ResourceInfo | undefined {
     resource: spec.names.plural,
     namespaced: spec.scope !== 'Cluster',
   };
-}
-
-interface DiscoveryList {
-  items?: {
-    metadata?: { name?: string };
-    versions?: {
-      version: string;
-      resources?: {
-        resource: string;
-        scope: string;
-        verbs?: string[];
-        responseKind?: { kind?: string };
-      }[];
-    }[];
-  }[];
-}
-
-/**
- * Every namespaced kind a namespace's deletion would delete: listable and
- * deletable, once per group at its preferred version (discovery lists the
- * preferred first). Read here, not from Discovery, whose table keeps no verbs.
- */
-async function listNamespacedKinds(client: KubeClient): Promise<ResourceInfo[]> {
-  const lists = await Promise.all(
-    ['/api', '/apis'].map((path) =>
-      client.request<DiscoveryList>({ method: 'GET', path, accept: AGGREGATED }),
-    ),
-  );
-  const kinds = new Map<string, ResourceInfo>();
-  for (const group of lists.flatMap((l) => l.items ?? [])) {
-    const name = group.metadata?.name ?? '';
-    for (const version of group.versions ?? []) {
-      for (const r of version.resources ?? []) {
-        const kind = r.responseKind?.kind;
-        const verbs = new Set(r.verbs ?? []);
-        if (!kind || r.scope !== 'Namespaced' || !verbs.has('list') || !verbs.has('delete'))
-          continue;
-        const key = `${name}/${r.resource}`;
-        if (kinds.has(key)) continue;
-        kinds.set(key, {
-          group: name,
-          version: version.version,
-          kind,
-          resource: r.resource,
-          namespaced: true,
-        });
-      }
-    }
-  }
-  return [...kinds.values()];
 }

@@ -6,6 +6,7 @@ import { globMatch } from '../util/glob.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import type { SyncContext } from './context.ts';
 import { APP_ANNOTATION, APP_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './ownership.ts';
+import { namespacedKinds } from '../kube/namespaced-kinds.ts';
 
 /**
  * A project's rule hiding objects from the orphan report (Argo CD's
@@ -53,7 +54,6 @@ export const ORPHANS_SHOWN = 50;
 export const MAX_SEEN_PER_NAMESPACE = 5_000;
 const PAGE_SIZE = 500;
 
-const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
 // What Kubernetes (or a controller) makes by itself, following Argo CD
@@ -164,7 +164,7 @@ export async function findOrphans(ctx: SyncContext, input: OrphanQuery): Promise
   ctx.signal?.throwIfAborted();
   let kinds: ResourceInfo[];
   try {
-    kinds = await listableKinds(ctx.client);
+    kinds = await namespacedKinds(ctx.client, ['list']);
   } catch (err) {
     if (ctx.signal?.aborted) throw ctx.signal.reason;
     return { objects: [], total: 0, errors: [`discovery failed: ${describe(err)}`] };
@@ -388,54 +388,4 @@ function describe(err: unknown): string {
     return `${err.reason}: ${err.message}`;
   }
   return err instanceof Error ? err.message : String(err);
-}
-
-interface DiscoveryList {
-  items?: {
-    metadata?: { name?: string };
-    versions?: {
-      version: string;
-      resources?: {
-        resource: string;
-        scope: string;
-        verbs?: string[];
-        responseKind?: { kind?: string };
-      }[];
-    }[];
-  }[];
-}
-
-/**
- * Every namespaced kind served with `list`, once per group at the first
- * version that serves it: aggregated discovery lists a group's versions
- * preferred first, so this is the preferred version (kubectl's
- * ServerPreferredResources does the same). Read here, not through Discovery,
- * whose table keeps neither verbs nor the order of versions.
- */
-async function listableKinds(client: KubeClient): Promise<ResourceInfo[]> {
-  const lists = await Promise.all(
-    ['/api', '/apis'].map((path) =>
-      client.request<DiscoveryList>({ method: 'GET', path, accept: AGGREGATED }),
-    ),
-  );
-  const kinds = new Map<string, ResourceInfo>();
-  for (const group of lists.flatMap((l) => l.items ?? [])) {
-    const name = group.metadata?.name ?? '';
-    for (const version of group.versions ?? []) {
-      for (const r of version.resources ?? []) {
-        const kind = r.responseKind?.kind;
-        if (!kind || r.scope !== 'Namespaced' || !(r.verbs ?? []).includes('list')) continue;
-        const key = `${name}/${r.resource}`;
-        if (kinds.has(key)) continue;
-        kinds.set(key, {
-          group: name,
-          version: version.version,
-          kind,
-          resource: r.resource,
-          namespaced: true,
-        });
-      }
-    }
-  }
-  return [...kinds.values()];
 }

@@ -33,6 +33,8 @@ export interface ControlPlane {
   dir: string;
   etcdEndpoint: string;
   clusters: LocalCluster[];
+  /** The pid of one cluster's kube-apiserver, for fault tests that signal it (SIGSTOP, SIGCONT). */
+  apiServerPid(cluster: string): number;
   stop(): Promise<void>;
 }
 
@@ -263,7 +265,12 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       }),
     );
     log(`control plane up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { dir, etcdEndpoint, clusters, stop };
+    const apiServerPid = (cluster: string): number => {
+      const found = processes.find((p) => p.name === `${cluster}/kube-apiserver`);
+      if (!found) throw new Error(`no kube-apiserver for ${cluster}`);
+      return found.pid;
+    };
+    return { dir, etcdEndpoint, clusters, apiServerPid, stop };
   } catch (err) {
     await stop();
     throw err;
