@@ -1,7 +1,16 @@
 import type { Application } from '../config/application.ts';
 import { detectRenderer } from '../render/index.ts';
 import { kustomizeInputs } from '../render/kustomize-inputs.ts';
-import { fetchChart, isChartSource, type ChartResult } from '../source/app-source.ts';
+import { existsSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  fetchArtifact,
+  fetchChart,
+  isChartSource,
+  isOciArtifactSource,
+  type ChartResult,
+} from '../source/app-source.ts';
+import type { OciArtifactSource } from '../source/oci/spec.ts';
 import { fetchSource, type SourceOptions, type SourceResult } from '../source/index.ts';
 
 /** What the render step gets: a Git checkout or a verified chart archive, at one revision. */
@@ -51,6 +60,8 @@ export async function fetchAppSource(
     const chart = await fetchChart(spec, revision, bounded);
     return { kind: 'chart', revision: chart.revision, chart, watchPaths: [] };
   }
+  if (isOciArtifactSource(spec))
+    return fetchArtifactSource(spec, revision, bounded, limits.maxFileBytes);
   const source = await fetchSource({ ...spec, targetRevision: revision }, bounded);
   if (detectRenderer(source.appDir, app.spec.render) !== 'kustomize')
     return { kind: 'git', revision: source.revision, source, watchPaths: [] };
@@ -65,4 +76,39 @@ export async function fetchAppSource(
     source: tree,
     watchPaths: kustomizeInputs(tree.repoDir!, spec.path),
   };
+}
+
+/** An OCI artifact's layer, unpacked: rendered like a checkout (directory, Kustomize or Helm). */
+async function fetchArtifactSource(
+  spec: OciArtifactSource,
+  revision: string,
+  options: SourceOptions,
+  maxFileBytes: number,
+): Promise<FetchedSource> {
+  const started = Date.now();
+  let artifact;
+  try {
+    artifact = await fetchArtifact(spec.repoURL, revision, { ...options, maxFileBytes });
+  } catch (err) {
+    throw new Error(`artifact ${spec.repoURL} ${revision}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const root = realpathSync.native(artifact.dir);
+  const appDir = join(root, spec.path);
+  if (!existsSync(appDir))
+    throw new Error(
+      `artifact ${spec.repoURL} ${revision}: path ${spec.path} is not in the artifact`,
+    );
+  const source: SourceResult = {
+    revision: artifact.revision,
+    appDir,
+    repoDir: root,
+    root,
+    refusedLinks: [],
+    fetched: artifact.downloaded,
+    packBytes: artifact.bytes,
+    durationMs: Date.now() - started,
+  };
+  return { kind: 'git', revision: artifact.revision, source, watchPaths: [] };
 }

@@ -2,6 +2,7 @@ import type { ReconcileQueue } from '../queue/message.ts';
 import type { StateTable } from '../state/client.ts';
 import { isDeliveryRecorded, recordDelivery } from '../state/deliveries.ts';
 import { isChartSource } from '../source/chart/spec.ts';
+import { isOciArtifactSource } from '../source/oci/spec.ts';
 import { listRegistry } from '../state/registry.ts';
 import type { Provider, WebhookDeps } from '../webhooks/index.ts';
 
@@ -22,8 +23,11 @@ export function webhookDeps(options: {
       recordDelivery(options.table, { provider, id, ttlSeconds: DELIVERY_TTL_SECONDS }),
     applications: async () =>
       (await listRegistry(options.table)).flatMap((entry) =>
-        // A chart from a Helm repository follows its index, never a push.
-        entry.app && !entry.error && !isChartSource(entry.app.spec.source)
+        // A chart or an OCI artifact follows its index or tags, never a push.
+        entry.app &&
+        !entry.error &&
+        !isChartSource(entry.app.spec.source) &&
+        !isOciArtifactSource(entry.app.spec.source)
           ? [
               {
                 name: entry.name,

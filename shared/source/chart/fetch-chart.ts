@@ -1,8 +1,10 @@
 import type { SourceOptions } from '../fetch-source.ts';
 import { IndexStatusError, readIndex } from './index-file.ts';
 import { ChartPullError, pullChart, type PulledChart } from './pull-chart.ts';
+import { OciStatusError } from '../oci/client.ts';
+import { fetchOciChart, ociClient, resolveTag } from '../oci/fetch-oci.ts';
 import { resolveVersion } from './resolve-version.ts';
-import type { ChartSource } from './spec.ts';
+import { isOciChart, type ChartSource } from './spec.ts';
 
 export interface ChartResult extends PulledChart {
   /** The resolved version: the application's revision in state, history and rollback. */
@@ -26,6 +28,15 @@ export async function resolveChartVersion(
   source: ChartSource,
   options: SourceOptions,
 ): Promise<{ revision: string }> {
+  if (isOciChart(source)) {
+    try {
+      const client = ociClient(source.repoURL, source.chart, options);
+      const { reference, version } = await resolveTag(client, source.targetRevision);
+      return { revision: version ?? reference };
+    } catch (err) {
+      throw chartError(source, source.targetRevision, err, options);
+    }
+  }
   const entry = await findEntry(source, source.targetRevision, options);
   return { revision: entry.version };
 }
@@ -37,6 +48,14 @@ export async function fetchChart(
   options: SourceOptions,
 ): Promise<ChartResult> {
   const started = Date.now();
+  if (isOciChart(source)) {
+    try {
+      const pulled = await fetchOciChart(source.repoURL, source.chart, revision, options);
+      return { ...pulled, durationMs: Date.now() - started };
+    } catch (err) {
+      throw chartError(source, revision, err, options);
+    }
+  }
   const entry = await findEntry(source, revision, options);
   try {
     const pulled = await pullChart(source.repoURL, entry, {
@@ -69,7 +88,11 @@ function chartError(
   options: SourceOptions,
 ): ChartSourceError {
   const status =
-    err instanceof IndexStatusError || err instanceof ChartPullError ? err.status : undefined;
+    err instanceof IndexStatusError ||
+    err instanceof ChartPullError ||
+    err instanceof OciStatusError
+      ? err.status
+      : undefined;
   if (status === 401 || status === 403)
     return new ChartSourceError(
       source,

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import * as z from 'zod';
+import { isDigest, OciURL } from '../oci/spec.ts';
 
 /**
  * A chart from a Helm repository (Argo CD's `chart` source): the index at
@@ -7,15 +8,17 @@ import * as z from 'zod';
  * semver range (`^1.2`, `~1.2.3`, `*`).
  */
 export const ChartSource = z.strictObject({
-  repoURL: z
-    .url({
-      protocol: /^https?$/,
-      error: 'repoURL of a chart must be an http:// or https:// Helm repository',
-    })
-    .refine((value) => {
-      const url = URL.parse(value);
-      return !url || (url.username === '' && url.password === '');
-    }, 'repoURL must not embed credentials: specs are stored and logged'),
+  /** A Helm repository (http/https), or a registry namespace (`oci://registry/charts`). */
+  repoURL: z.union(
+    [
+      z.url({ protocol: /^https?$/ }).refine((value) => {
+        const url = URL.parse(value);
+        return !url || (url.username === '' && url.password === '');
+      }, 'repoURL must not embed credentials: specs are stored and logged'),
+      OciURL,
+    ],
+    { error: 'repoURL of a chart must be an http(s):// Helm repository or an oci:// registry' },
+  ),
   chart: z
     .string()
     .regex(/^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/i, 'chart must be a chart name such as ingress-nginx')
@@ -25,8 +28,8 @@ export const ChartSource = z.strictObject({
     .string()
     .default('*')
     .refine(
-      (v) => semver.valid(v) !== null || semver.validRange(v) !== null,
-      'targetRevision of a chart must be a version (1.2.3) or a semver range (^1.2, ~1.2.0, *)',
+      (v) => semver.valid(v) !== null || semver.validRange(v) !== null || isDigest(v),
+      'targetRevision of a chart must be a version (1.2.3), a semver range (^1.2, ~1.2.0, *) or, in a registry, a digest (sha256:...)',
     ),
   /** Charts have no path: the chart is the archive's one top folder. */
   path: z.literal('.').default('.'),
@@ -39,7 +42,11 @@ export function isChartSource(source: { repoURL: string } & object): source is C
   return 'chart' in source;
 }
 
-/** A version a chart revision pins (history, rollback), not a range to resolve. */
+/** A version (or, in a registry, a digest) a chart revision pins: history, rollback. */
 export function isExactVersion(revision: string): boolean {
-  return semver.valid(revision) === revision;
+  return semver.valid(revision) === revision || isDigest(revision);
+}
+
+export function isOciChart(source: ChartSource): boolean {
+  return source.repoURL.startsWith('oci://');
 }
