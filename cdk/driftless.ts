@@ -103,6 +103,7 @@ export class Driftless extends Construct {
       credentials: props.configRepository.credentials,
       clusters: props.clusters ?? [],
       assumeRoleArns: props.assumeRoleArns,
+      ecrRepositoryArns: props.ecrRepositoryArns,
       projectAccess: props.projects !== undefined,
     });
     this.projectRoles = props.projects

@@ -16,6 +16,7 @@ export interface FunctionPermissionsProps {
   readonly credentials?: secretsmanager.ISecret;
   readonly clusters: DriftlessCluster[];
   readonly assumeRoleArns?: string[];
+  readonly ecrRepositoryArns?: string[];
   /** Writes go through the projects' roles, so Driftless's own roles get no access entries. */
   readonly projectAccess?: boolean;
 }
@@ -43,6 +44,25 @@ export function grantFunctionPermissions(
     principals: { Reconciler: reconciler.role, Api: api.role },
     accessEntries: !props.projectAccess,
   });
+  if (props.ecrRepositoryArns?.length) {
+    for (const fn of [reconciler, api]) {
+      // GetAuthorizationToken has no resource-level permissions; the pulls do.
+      fn.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+      );
+      fn.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ecr:BatchGetImage',
+            'ecr:GetDownloadUrlForLayer',
+            'ecr:DescribeImages',
+            'ecr:ListImages',
+          ],
+          resources: props.ecrRepositoryArns,
+        }),
+      );
+    }
+  }
   if (props.assumeRoleArns?.length) {
     const assume = new iam.PolicyStatement({
       actions: ['sts:AssumeRole'],

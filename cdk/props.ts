@@ -131,6 +131,15 @@ export interface DriftlessProps {
    */
   readonly assumeRoleArns?: string[];
   /**
+   * Amazon ECR repositories that Applications pull charts or OCI artifacts
+   * from (`oci://ACCOUNT.dkr.ecr.REGION.amazonaws.com/...`): the reconciler and
+   * API get `ecr:GetAuthorizationToken` and pull rights on exactly these, and
+   * authenticate with their own role, no stored secret.
+   *
+   * @default - none
+   */
+  readonly ecrRepositoryArns?: string[];
+  /**
    * VPC for the functions that talk to clusters (reconciler and API), for
    * clusters with a private endpoint. The subnets need a route to Git, STS,
    * DynamoDB, SQS, EventBridge and Secrets Manager (NAT or VPC endpoints).

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuthCallback } from '../remote.ts';
+import { ecrCredentials } from './ecr-auth.ts';
 import { credentialURL, type OciRepository } from './reference.ts';
 
 export interface OciClientOptions {
@@ -92,8 +93,11 @@ export class OciClient {
     return res;
   }
 
+  /** Configured credentials first; for Amazon ECR, a token made with the process's AWS identity. */
   private async credentials(): Promise<string | undefined> {
-    const c = await this.options.auth?.(credentialURL(this.repo));
+    const c =
+      (await this.options.auth?.(credentialURL(this.repo))) ??
+      (await ecrCredentials(this.repo.registry));
     return c ? Buffer.from(`${c.username}:${c.password}`).toString('base64') : undefined;
   }
 
