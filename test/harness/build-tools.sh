@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the real servers and tools the tests use (etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl, kwok, kustomize, helm,
-# toxiproxy-server) from their Go modules. Binaries are cached outside the checkout, keyed by version,
-# and linked into .tools/bin (git-ignored).
+# toxiproxy-server, the distribution registry, oras) from their Go modules.
+# Binaries are cached outside the checkout, keyed by version, and linked into
+# .tools/bin (git-ignored).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -120,6 +121,22 @@ build_toxiproxy() {
   link toxiproxy-server "$out/toxiproxy-server"
 }
 
+# The CNCF distribution registry (the reference OCI registry; Harbor and
+# GitLab's registry build on it), its version stamped for `registry --version`.
+build_registry() {
+  local out="$cache/registry-$DISTRIBUTION_VERSION-$goarch"
+  if [[ ! -x "$out/registry" ]]; then
+    log "building registry (distribution) $DISTRIBUTION_VERSION"
+    local mod="$cache/src/registry-$DISTRIBUTION_VERSION"
+    local pkg=github.com/distribution/distribution/v3
+    tools_module "$mod" "$pkg@$DISTRIBUTION_VERSION"
+    rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+    (cd "$mod" && go build -trimpath -ldflags "-s -w -X $pkg/version.version=$DISTRIBUTION_VERSION -X $pkg/version.mainpkg=$pkg" -o "$out.tmp/registry" "$pkg/cmd/registry")
+    rm -rf "$out" && mv "$out.tmp" "$out"
+  fi
+  link registry "$out/registry"
+}
+
 # KWOK ships its simulation stages as kustomize bases, not in the binary; the
 # "fast" set (nodes Ready with lease heartbeats, pods Ready at once) is rendered
 # from the module source with the kustomize built above.
@@ -152,7 +169,7 @@ build_moto() {
   link moto_server "$out/bin/moto_server"
 }
 
-want="${*:-etcd kube kustomize kwok helm toxiproxy moto}"
+want="${*:-etcd kube kustomize kwok helm toxiproxy registry oras moto}"
 for t in $want; do
   case "$t" in
     etcd) build_etcd ;;
@@ -161,6 +178,9 @@ for t in $want; do
     kustomize) build_simple kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION" sigs.k8s.io/kustomize/kustomize/v5 ;;
     helm) build_helm ;;
     toxiproxy) build_toxiproxy ;;
+    registry) build_registry ;;
+    # The ORAS CLI (oras.land/oras) carries its version in source.
+    oras) build_simple oras oras.land/oras "$ORAS_VERSION" oras.land/oras/cmd/oras ;;
     moto) build_moto ;;
     *) log "unknown tool: $t"; exit 2 ;;
   esac

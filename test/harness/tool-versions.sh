@@ -7,3 +7,7 @@ KUSTOMIZE_VERSION=v5.8.1
 HELM_VERSION=v3.22.0
 MOTO_VERSION=5.2.5
 TOXIPROXY_VERSION=v2.12.0
+# The CNCF distribution registry (OCI registry for chart/artifact tests) and
+# the ORAS client that pushes Flux-style artifacts to it.
+DISTRIBUTION_VERSION=v3.1.2
+ORAS_VERSION=v1.3.6

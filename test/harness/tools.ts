@@ -15,7 +15,9 @@ export type Tool =
   | 'kustomize'
   | 'helm'
   | 'moto_server'
-  | 'toxiproxy-server';
+  | 'toxiproxy-server'
+  | 'registry'
+  | 'oras';
 
 /** Path of a Go-built tool; says how to build it when it is missing. */
 export function toolPath(tool: Tool): string {
