@@ -4,7 +4,7 @@ import { runTimeout } from '../engine/settings.ts';
 import { appendHistory, type JsonValue, type SyncTrigger } from '../state/history.ts';
 import { writeInventory } from '../state/inventory-store.ts';
 import type { LeaseKeeper } from '../state/lease-keeper.ts';
-import type { Inventory } from '../sync/inventory.ts';
+import { sameInventory, type Inventory } from '../sync/inventory.ts';
 import type { SyncResult } from '../sync/result.ts';
 import { summarize } from './summarize.ts';
 import type { AppRunInput } from './types.ts';
@@ -58,7 +58,7 @@ export async function recordRun(
         },
   });
   if (run.dryRun) return { result };
-  if (intentWritten || JSON.stringify(result.inventory) !== JSON.stringify(run.previous)) {
+  if (intentWritten || !sameInventory(result.inventory, run.previous)) {
     await writeInventory(table, keeper.current(), result.inventory);
   }
   const summary = summarize(result);

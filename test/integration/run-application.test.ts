@@ -9,6 +9,8 @@ import { runApplication } from '../../shared/app-run/run-application.ts';
 import { type AppRunInput } from '../../shared/app-run/types.ts';
 import { createStateTable, type StateTable } from '../../shared/state/client.ts';
 import { readApp } from '../../shared/state/head.ts';
+import { headKey } from '../../shared/state/keys.ts';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { listHistory } from '../../shared/state/history.ts';
 import { setSuspended } from '../../shared/control/suspend.ts';
 import { DeadlineError } from '../../shared/worker/deadline.ts';
@@ -171,6 +173,29 @@ describe('runApplication: engine with lease, state and history', () => {
       /NotFound/,
     );
     expect(await listHistory(table, name)).toEqual([]);
+  });
+
+  it('rewrites no inventory when a sync at the same commit changes nothing', async () => {
+    const { name, input, commit } = setup(false);
+    const first = commit({
+      'app/a.yaml': configMapYaml('a', 'one'),
+      'app/b.yaml': configMapYaml('b', 'two'),
+    });
+    expect(await runApplication(input({ mode: 'sync' }))).toMatchObject({
+      result: { status: 'Synced', revision: first },
+    });
+    const generation = async () =>
+      (
+        await table.client.send(
+          new GetItemCommand({ TableName: table.tableName, Key: headKey(name) }),
+        )
+      ).Item?.invGen?.S;
+    const before = await generation();
+    expect(before).toBeDefined();
+    expect(await runApplication(input({ mode: 'sync' }))).toMatchObject({
+      result: { status: 'Synced', revision: first, counts: { Unchanged: 2 } },
+    });
+    expect(await generation()).toBe(before);
   });
 
   it('repairs drift on every reconcile when selfHeal is on', async () => {
