@@ -2,12 +2,16 @@ import type { Application } from '../config/application.ts';
 import { destinationOf } from '../config/destinations.ts';
 import {
   detectRenderer,
+  fetchedCharts,
+  fetchOnce,
   render,
   renderChart,
+  type ChartFetcher,
   type RenderedObject,
   type RenderOptions,
 } from '../render/index.ts';
 import { renderWithCache } from '../render/render-cache.ts';
+import { fetchChart } from '../source/app-source.ts';
 import type { EngineSettings } from './settings.ts';
 import type { FetchedSource } from './source-step.ts';
 
@@ -47,7 +51,16 @@ export async function renderApp(
       maxOutputBytes: app.spec.limits.maxRenderedBytes,
     },
     maxObjects: app.spec.limits.maxObjects,
+    ...chartOptions(settings, app.spec.limits),
+    ...(fetched.kind === 'git' && {
+      containment: { root: fetched.source.root, refusedLinks: fetched.source.refusedLinks },
+    }),
   };
+  // A range (Chart.yaml dependencies, helmCharts) may pick a newer chart at the same commit.
+  const charts =
+    fetched.kind === 'git'
+      ? await fetchedCharts(fetched.source.appDir, app.spec.render, options)
+      : [];
   const cached = await renderWithCache(
     settings.source.cacheDir,
     {
@@ -66,15 +79,39 @@ export async function renderApp(
         process.env.DRIFTLESS_KUSTOMIZE ?? null,
         process.env.DRIFTLESS_HELM ?? null,
       ],
+      ...(charts.length ? { charts } : {}),
     },
     () =>
       fetched.kind === 'chart'
         ? renderChart(fetched.chart.archive, app.spec.render, options)
-        : render(fetched.source.appDir, app.spec.render, {
-            ...options,
-            containment: { root: fetched.source.root, refusedLinks: fetched.source.refusedLinks },
-          }),
+        : render(fetched.source.appDir, app.spec.render, options),
     settings.render.cacheSealKey,
   );
   return cached.objects;
+}
+
+/**
+ * The charts a render fetches (Chart.yaml dependencies, kustomize helmCharts)
+ * come as an application's own chart does: cached by digest, checked against
+ * the index, credentials only under their repository's URL, bounded by the
+ * application's maxFetchBytes; one answer per chart for the whole render.
+ * The scratch copy they are rendered in holds no more than one fetch may.
+ */
+function chartOptions(
+  settings: EngineSettings,
+  limits: Application['spec']['limits'],
+): Pick<RenderOptions, 'charts' | 'scratch'> {
+  const { maxFetchBytes, maxFileBytes } = limits;
+  const options = { ...settings.source, limits: { ...settings.source.limits, maxFetchBytes } };
+  const charts: ChartFetcher = fetchOnce({
+    async fetch(repoURL, chart, range) {
+      const found = await fetchChart(
+        { repoURL, chart, targetRevision: range, path: '.' },
+        range,
+        options,
+      );
+      return { archive: found.archive, version: found.revision, digest: found.digest };
+    },
+  });
+  return { charts, scratch: { maxFileBytes, maxTotalBytes: maxFetchBytes } };
 }

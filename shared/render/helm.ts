@@ -10,6 +10,15 @@ import {
   type Containment,
 } from './containment.ts';
 import { parseDocuments, type Parsed } from './documents.ts';
+import type { ChartFetcher } from './charts.ts';
+import { fetchDependencies, planDependencies, vendorDependencies } from './helm-dependencies.ts';
+import {
+  copyContained,
+  DEFAULT_SCRATCH_LIMITS,
+  ScratchBudget,
+  withScratchDir,
+  type ScratchLimits,
+} from './scratch-copy.ts';
 import { resolveBinary, runTool, type ToolLimits } from './run-tool.ts';
 import type { HelmSpec } from './spec.ts';
 import { NO_NETWORK_ENV, withScratchHome } from './tool-env.ts';
@@ -27,6 +36,10 @@ export interface HelmInputs {
   /** Used when the spec names no release; the reconciler passes the application name. */
   releaseName?: string;
   binary?: string;
+  /** Fetches the dependencies Chart.yaml names and `charts/` lacks. */
+  charts?: ChartFetcher | undefined;
+  /** Bounds the scratch copy a chart with fetched dependencies is rendered from. */
+  scratch?: ScratchLimits | undefined;
 }
 
 /**
@@ -49,7 +62,9 @@ function containmentProblems(appDir: string, spec: HelmSpec, containment: Contai
  * `helm template` offline: no `--validate`, so it never contacts a cluster,
  * and a scratch HELM_*_HOME, so it reads no repositories and caches nothing.
  * CRDs from `crds/` are included (a GitOps sync must create them); test hooks
- * are skipped because they exist only for `helm test`.
+ * are skipped because they exist only for `helm test`. Dependencies that
+ * `charts/` lacks are fetched by our code (see helm-dependencies.ts) into a
+ * bounded copy of the chart, which Helm then renders as it would the folder.
  */
 export async function renderHelm(
   appDir: string,
@@ -61,7 +76,32 @@ export async function renderHelm(
   const problems = containmentProblems(appDir, spec, containment);
   if (problems.length > 0) throw new OutsideCheckoutError(problems);
   const valueFiles = spec.valueFiles.map((file) => join(appDir, file));
-  return helmTemplate(appDir, appDir, valueFiles, spec, inputs, limits);
+  const plan = planDependencies(appDir, containment);
+  if (plan.archives.length === 0 && plan.folders.length === 0)
+    return helmTemplate(appDir, appDir, valueFiles, spec, inputs, limits);
+  const fetched = await fetchDependencies(plan, inputs.charts);
+  // The checkout is shared and read-only: the dependencies join a copy of the chart.
+  return withScratchDir(async (scratch) => {
+    const chart = join(scratch, 'chart');
+    const budget = new ScratchBudget(inputs.scratch ?? DEFAULT_SCRATCH_LIMITS);
+    await copyContained(appDir, chart, containment, budget);
+    await vendorDependencies(chart, plan, fetched, containment, budget);
+    return helmTemplate(chart, chart, valueFiles, spec, inputs, limits);
+  });
+}
+
+/**
+ * The archives a render of this chart folder fetches for its dependencies,
+ * as `repository name version sha256`: the render cache key needs them, as
+ * a range may pick a newer version at the same commit.
+ */
+export async function helmFetchedCharts(
+  appDir: string,
+  containment: Containment,
+  charts: ChartFetcher | undefined,
+): Promise<string[]> {
+  const fetched = await fetchDependencies(planDependencies(appDir, containment), charts);
+  return fetched.map((f) => `${f.repoURL} ${f.name} ${f.chart.version} ${f.chart.digest}`);
 }
 
 /**

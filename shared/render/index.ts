@@ -1,4 +1,6 @@
-export { render, renderChart, type RenderOptions } from './render.ts';
+export { fetchedCharts, render, renderChart, type RenderOptions } from './render.ts';
+export { fetchOnce, type ChartFetcher, type FetchedChart } from './charts.ts';
+export type { ScratchLimits } from './scratch-copy.ts';
 export { detectRenderer, type Renderer } from './detect.ts';
 export type { ManifestSource, RenderedObject } from './types.ts';
 export type { ValidationLimits } from './validate.ts';

@@ -4,7 +4,10 @@ import { parse } from 'yaml';
 import { KUSTOMIZATION_FILES } from './detect.ts';
 import type { Kustomization, ReadKustomization } from './kustomize-refs.ts';
 
-/** The fields whose values name files or folders (see referencesOf), and the keys inside them. */
+/**
+ * The fields whose values name files or folders (see referencesOf), the keys
+ * inside them, and the helmCharts fields that decide what is fetched and where.
+ */
 const PATH_FIELDS = [
   'resources',
   'bases',
@@ -29,6 +32,12 @@ const PATH_FIELDS = [
   'helmCharts',
   'valuesFile',
   'additionalValuesFiles',
+  // What places a chart (its folder, what is fetched) and Helm's own homes.
+  'name',
+  'version',
+  'repo',
+  'configHome',
+  'helmChartInflationGenerator',
   'openapi',
 ];
 // Go's JSON decoder, which kustomize uses, matches field names ignoring case

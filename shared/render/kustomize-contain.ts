@@ -1,5 +1,5 @@
 import { realpathSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import {
   describeLink,
   escapeOf,
@@ -10,16 +10,27 @@ import {
 import { KUSTOMIZATION_FILES } from './detect.ts';
 import { RenderFailure } from './errors.ts';
 import { readKustomizationStrictly } from './kustomization-strict.ts';
-import { isRemote, referencesOf } from './kustomize-refs.ts';
+import { isRemote, referencesOf, type Kustomization } from './kustomize-refs.ts';
 
 /** A kustomization names a remote base or resource and the application did not allow network reads. */
 export class RemoteResourceError extends RenderFailure {
-  constructor(refs: string[]) {
+  constructor(refs: string[], enableHelm = false) {
     super(
       'REMOTE_RESOURCE',
-      `kustomize would fetch ${refs.join(', ')} over the network from the reconciler; remote resources are refused unless the application sets render.kustomize.allowRemoteResources: true (only https:// and http:// remotes outside the reconciler's own machine and private networks are then allowed)`,
+      enableHelm
+        ? `kustomize would fetch ${refs.join(', ')} over the network from the reconciler; with render.kustomize.enableHelm remote resources are refused, since the Helm charts a remote kustomization names could not be checked before kustomize renders them`
+        : `kustomize would fetch ${refs.join(', ')} over the network from the reconciler; remote resources are refused unless the application sets render.kustomize.allowRemoteResources: true (only https:// and http:// remotes outside the reconciler's own machine and private networks are then allowed)`,
     );
   }
+}
+
+/** A kustomization the build loads, as the walk read it. */
+export interface VisitedKustomization {
+  /** Its folder, resolved. */
+  dir: string;
+  /** Its file, relative to the checkout, as errors name it. */
+  file: string;
+  value: Kustomization;
 }
 
 const NETWORK_REMOTE = /^(https?:\/\/|github\.com\/)/i;
@@ -53,17 +64,21 @@ function isInternal(ref: string): boolean {
  * each folder and file it names must resolve inside the checkout (kustomize
  * itself keeps files, not folders, under each kustomization's root), no
  * refused link may stand for a kustomization or a file it names, and a
- * remote reference needs the application's opt-in. A file we cannot parse
- * as kustomize would is refused rather than passed on unchecked.
+ * remote reference needs the application's opt-in (and is refused with
+ * Helm charts on, see RemoteResourceError). A file we cannot parse as
+ * kustomize would is refused rather than passed on unchecked. Returns the
+ * kustomizations it read, for their helmCharts.
  */
 export function checkKustomizeContainment(
   appDir: string,
   containment: Containment,
   allowRemote: boolean,
-): void {
+  enableHelm = false,
+): VisitedKustomization[] {
   const problems: string[] = [];
   const remote: string[] = [];
   const visited = new Set<string>();
+  const found: VisitedKustomization[] = [];
   const visit = (dir: string): void => {
     if (visited.has(dir)) return;
     visited.add(dir);
@@ -80,10 +95,12 @@ export function checkKustomizeContainment(
       problems.push(`${where}: the kustomization cannot be read safely (${read.error})`);
       return;
     }
+    found.push({ dir, file: own(basename(read.file)), value: read.value });
     const { dirsOrFiles, files } = referencesOf(read.value);
     for (const ref of [...dirsOrFiles, ...files]) {
       if (isRemote(ref)) {
-        if (!allowRemote || !NETWORK_REMOTE.test(ref) || isInternal(ref)) remote.push(ref);
+        if (!allowRemote || enableHelm || !NETWORK_REMOTE.test(ref) || isInternal(ref))
+          remote.push(ref);
         continue;
       }
       const target = resolve(dir, ref);
@@ -101,5 +118,6 @@ export function checkKustomizeContainment(
   visit(realpathSync.native(appDir));
   const unique = [...new Set(problems)];
   if (unique.length > 0) throw new OutsideCheckoutError(unique);
-  if (remote.length > 0) throw new RemoteResourceError(remote);
+  if (remote.length > 0) throw new RemoteResourceError(remote, allowRemote && enableHelm);
+  return found;
 }

@@ -6,7 +6,8 @@ import type { RenderedObject } from './types.ts';
 
 /**
  * What a render depends on. The same commit, path, render spec, namespace,
- * cluster version and renderer binaries always render the same objects.
+ * cluster version, renderer binaries and fetched charts always render the
+ * same objects.
  */
 export interface RenderInputs {
   repoURL: string;
@@ -19,6 +20,12 @@ export interface RenderInputs {
   /** What the cluster serves, for a Helm chart (null for other renderers). */
   apiVersions: string[] | null;
   binaries: unknown;
+  /**
+   * The charts the render fetched (`repository name version sha256`): a
+   * range may pick a newer one at the same commit. Absent when it fetched
+   * none, so the keys of other renders stay as they were.
+   */
+  charts?: string[];
 }
 
 function digest(value: unknown): string {

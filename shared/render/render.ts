@@ -1,12 +1,14 @@
 import { realpathSync } from 'node:fs';
+import type { ChartFetcher } from './charts.ts';
 import type { Containment } from './containment.ts';
 import { detectRenderer, type Renderer } from './detect.ts';
 import { renderDirectory } from './directory.ts';
 import type { Parsed } from './documents.ts';
 import { RenderError } from './errors.ts';
-import { renderHelm, renderHelmArchive } from './helm.ts';
-import { renderKustomize } from './kustomize.ts';
+import { helmFetchedCharts, renderHelm, renderHelmArchive } from './helm.ts';
+import { kustomizeFetchedCharts, renderKustomize } from './kustomize.ts';
 import { DEFAULT_MAX_OUTPUT_BYTES, type ToolLimits } from './run-tool.ts';
+import type { ScratchLimits } from './scratch-copy.ts';
 import type { RenderSpec } from './spec.ts';
 import type { RenderedObject } from './types.ts';
 import { validateCandidates, type ValidationLimits } from './validate.ts';
@@ -29,6 +31,18 @@ export interface RenderOptions extends ValidationLimits {
    * links. Default: the application folder alone, with no refused links.
    */
   containment?: Containment;
+  /**
+   * Fetches the charts a render names outside the checkout: Chart.yaml
+   * dependencies missing from `charts/`, and kustomize helmCharts. The
+   * engine builds it; without it such a render fails, naming the chart.
+   */
+  charts?: ChartFetcher;
+  /** Bounds the scratch copy a render with fetched charts is made from. Default 16 MiB a file, 512 MiB in all. */
+  scratch?: ScratchLimits;
+}
+
+function containmentOf(appDir: string, options: RenderOptions): Containment {
+  return options.containment ?? { root: realpathSync.native(appDir), refusedLinks: [] };
 }
 
 async function parse(
@@ -38,10 +52,7 @@ async function parse(
   options: RenderOptions,
 ): Promise<Parsed> {
   const limits = options.tools ?? {};
-  const containment = options.containment ?? {
-    root: realpathSync.native(appDir),
-    refusedLinks: [],
-  };
+  const containment = containmentOf(appDir, options);
   switch (renderer) {
     case 'helm':
       return renderHelm(
@@ -53,6 +64,8 @@ async function parse(
           apiVersions: options.apiVersions,
           releaseName: options.releaseName,
           binary: options.binaries?.helm,
+          charts: options.charts,
+          scratch: options.scratch,
         },
         limits,
         containment,
@@ -61,7 +74,13 @@ async function parse(
       return renderKustomize(
         appDir,
         spec?.kustomize ?? {},
-        options.binaries?.kustomize,
+        {
+          binary: options.binaries?.kustomize,
+          helmBinary: options.binaries?.helm,
+          kubeVersion: options.kubeVersion,
+          charts: options.charts,
+          scratch: options.scratch,
+        },
         limits,
         containment,
       );
@@ -91,6 +110,29 @@ export async function render(
   const all = [...parsed.issues, ...issues];
   if (all.length > 0) throw new RenderError(all);
   return objects;
+}
+
+/**
+ * The charts a render of `appDir` fetches from Helm repositories, resolved
+ * and verified (with `options.charts`, which should answer the render the
+ * same: see fetchOnce), as `repository name version sha256`. The render
+ * cache key needs them: a range may pick a newer chart at the same commit.
+ * Fails as the render would when a chart cannot be fetched.
+ */
+export async function fetchedCharts(
+  appDir: string,
+  spec: RenderSpec | undefined,
+  options: RenderOptions,
+): Promise<string[]> {
+  const containment = containmentOf(appDir, options);
+  switch (detectRenderer(appDir, spec)) {
+    case 'helm':
+      return helmFetchedCharts(appDir, containment, options.charts);
+    case 'kustomize':
+      return kustomizeFetchedCharts(appDir, spec?.kustomize ?? {}, containment, options.charts);
+    case 'directory':
+      return [];
+  }
 }
 
 /** A chart archive from a Helm repository, rendered and validated as `render` does a folder. */

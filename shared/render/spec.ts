@@ -62,6 +62,12 @@ const KustomizeSpec = z.strictObject({
    * would otherwise choose what the reconciler connects to.
    */
   allowRemoteResources: z.boolean().optional(),
+  /**
+   * Render the kustomizations' `helmCharts` (kustomize's `--enable-helm`).
+   * Driftless downloads and verifies each chart itself and kustomize runs
+   * offline; off by default, as in kustomize.
+   */
+  enableHelm: z.boolean().optional(),
 });
 
 const HelmSpec = z.strictObject({
