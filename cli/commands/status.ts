@@ -7,6 +7,7 @@ import { COMMON_OPTIONS, parse } from '../args.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { formatDrift, shortSha, table } from '../output.ts';
 import { requireState } from '../state-store.ts';
+import { primarySource, targetRevisionOf } from '../../shared/config/sources.ts';
 
 function ago(ms: number | undefined): string {
   if (!ms) return '';
@@ -76,9 +77,9 @@ export async function statusCommand(argv: string[]): Promise<ExitCode> {
           ...(e.app && isRollout(e.app)
             ? { destinations: await destinationStates(state.table, e.app) }
             : {}),
-          repoURL: e.app?.spec.source.repoURL,
-          path: e.app?.spec.source.path,
-          targetRevision: e.app?.spec.source.targetRevision,
+          repoURL: e.app && primarySource(e.app).repoURL,
+          path: e.app && primarySource(e.app).path,
+          targetRevision: e.app && targetRevisionOf(e.app),
           ...(e.error ? { disabled: e.error } : {}),
           syncing: Boolean(record?.lease && record.lease.expiresAt > state.table.now()),
           // An interrupted sync shows as such, not as the outcome of the sync before it.

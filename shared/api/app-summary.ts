@@ -3,6 +3,7 @@ import { destinationStates } from '../rollout/destination-states.ts';
 import { readApp, shownState } from '../state/head.ts';
 import type { RegistryEntry } from '../state/registry.ts';
 import type { ApiDeps } from './types.ts';
+import { primarySource, targetRevisionOf } from '../config/sources.ts';
 
 /** One application as the list and show routes return it: its definition's essentials and its state. */
 export async function appSummary(
@@ -19,9 +20,9 @@ export async function appSummary(
     cluster: app?.spec.destination?.cluster,
     namespace: app?.spec.destination?.namespace,
     destinations: app && isRollout(app) ? await destinationStates(deps.table, app) : undefined,
-    repoURL: app?.spec.source.repoURL,
-    path: app?.spec.source.path,
-    targetRevision: app?.spec.source.targetRevision,
+    repoURL: app && primarySource(app).repoURL,
+    path: app && primarySource(app).path,
+    targetRevision: app && targetRevisionOf(app),
     automated: app ? Boolean(app.spec.syncPolicy.automated) : undefined,
     disabled: entry.error,
     // An interrupted sync shows as such, not as the outcome of the sync before it.

@@ -1,4 +1,4 @@
-import { resolveAppRevision } from '../source/app-source.ts';
+import { resolveApplicationRevision } from '../engine/app-revision.ts';
 import type { RollbackHold } from '../state/app-state.ts';
 import type { AppRecord } from '../state/head.ts';
 import { unchangedAt } from './skip-rule.ts';
@@ -38,7 +38,7 @@ export async function chooseRevision(
   }
   let head = input.head;
   const branchHead = async (): Promise<string> =>
-    (head ??= (await resolveAppRevision(app.spec.source, input.settings.source)).revision);
+    (head ??= (await resolveApplicationRevision(app, input.settings.source)).revision);
   let revision = input.request?.revision;
   let hold = record.state?.hold;
   if (input.mode === 'auto' && !revision) {

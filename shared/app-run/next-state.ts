@@ -1,4 +1,3 @@
-import { isPinnedRevision, type AppSource } from '../source/app-source-spec.ts';
 import type { AppState, RollbackHold, SyncOperation } from '../state/app-state.ts';
 import type { SyncResult } from '../sync/result.ts';
 import { summarize } from './summarize.ts';
@@ -10,8 +9,8 @@ export interface RunFacts {
   hold: RollbackHold | undefined;
   /** The ref the run was asked for (branch, tag or SHA; a chart's version or range). */
   targetRevision: string;
-  /** The application's source: what a resolved revision looks like (a SHA, a chart version). */
-  source: AppSource;
+  /** Whether a revision is resolved (a SHA, a chart version, a digest), not a ref or range. */
+  pinned: (revision: string) => boolean;
 }
 
 function syncStatusOf(previous: AppState | undefined, result: SyncResult): AppState['syncStatus'] {
@@ -33,7 +32,7 @@ export function nextState(
     targetRevision: facts.targetRevision,
     // A run that failed before resolving a commit carries the ref instead; a
     // SHA field must never hold a branch name (nor a chart's range).
-    desiredRevision: isPinnedRevision(facts.source, result.revision) ? result.revision : undefined,
+    desiredRevision: facts.pinned(result.revision) ? result.revision : undefined,
     syncStatus: syncStatusOf(previous, result),
     // The engine reports Unknown when it did not assess health (a failure before it).
     health: result.health.status,

@@ -1,6 +1,7 @@
 import { destinationOf } from '../config/destinations.ts';
 import { reconcile } from '../engine/reconcile.ts';
 import { runTimeout } from '../engine/settings.ts';
+import { primarySource, targetRevisionOf } from '../config/sources.ts';
 import { appendHistory, type JsonValue, type SyncTrigger } from '../state/history.ts';
 import { writeInventory } from '../state/inventory-store.ts';
 import type { LeaseKeeper } from '../state/lease-keeper.ts';
@@ -66,9 +67,9 @@ export async function recordRun(
   const historySeq = await appendHistory(table, keeper.current(), {
     revision: result.revision,
     source: {
-      repoURL: app.spec.source.repoURL,
-      path: app.spec.source.path,
-      targetRevision: app.spec.source.targetRevision,
+      repoURL: primarySource(app).repoURL,
+      path: primarySource(app).path,
+      targetRevision: targetRevisionOf(app),
     },
     renderOptions: (app.spec.render ?? null) as JsonValue,
     manifestDigest: result.manifestDigest,

@@ -14,6 +14,7 @@ import { commitToSync, targetOf } from './sync-target.ts';
 import type { AppRunInput, AppRunOutcome, AutomatedRollback } from './types.ts';
 import { watchBake } from './watch-bake.ts';
 import { recordWatchPaths } from './watch-paths.ts';
+import { isPinnedApplicationRevision } from '../engine/app-revision.ts';
 
 /** What a held run decided before the engine: the revision, the state and inventory it started from. */
 interface HeldRun {
@@ -108,7 +109,7 @@ async function recordOutcome(
     startedAt: run.startedAt,
     hold,
     targetRevision: run.targetRevision,
-    source: input.app.spec.source,
+    pinned: (revision: string) => isPinnedApplicationRevision(input.app, revision),
   };
   let state = nextState(previousState, first.result, facts);
   let rollback: AutomatedRollback | undefined;

@@ -1,14 +1,14 @@
 import { destinationOf } from '../config/destinations.ts';
 import { DEFAULT_PROJECT_NAME } from '../config/project.ts';
-import { isPinnedRevision } from '../source/app-source-spec.ts';
-import { resolveAppRevision } from '../source/app-source.ts';
+import { primarySource, targetRevisionOf } from '../config/sources.ts';
+import { isPinnedApplicationRevision, resolveApplicationRevision } from '../engine/app-revision.ts';
 import type { Inventory } from '../sync/inventory.ts';
 import { failedResult, type SyncResult } from '../sync/result.ts';
 import type { AppRunInput } from './types.ts';
 
 /** The ref a run asks for: the one requested (CLI --revision, a rollback) or the declared one. */
 export function targetOf(input: AppRunInput, revision: string | undefined): string {
-  return revision ?? input.app.spec.source.targetRevision;
+  return revision ?? targetRevisionOf(input.app);
 }
 
 /**
@@ -25,15 +25,12 @@ export async function commitToSync(
   previous: Inventory | undefined,
 ): Promise<{ revision: string } | { failed: SyncResult }> {
   const ref = targetOf(input, revision);
-  if (isPinnedRevision(input.app.spec.source, ref)) return { revision: ref };
+  if (isPinnedApplicationRevision(input.app, ref)) return { revision: ref };
   const started = Date.now();
-  const { source } = input.app.spec;
+  const source = primarySource(input.app);
   input.onProgress?.({ phase: 'source', message: `resolving ${source.repoURL} ${ref}` });
   try {
-    const resolved = await resolveAppRevision(
-      { ...source, targetRevision: ref },
-      input.settings.source,
-    );
+    const resolved = await resolveApplicationRevision(input.app, input.settings.source, ref);
     return { revision: resolved.revision };
   } catch (err) {
     const ms = Date.now() - started;

@@ -4,6 +4,7 @@ import { bakeAfterSync, judgeBake, rollbackTarget, withBaked } from '../rollback
 import { nextState } from './next-state.ts';
 import { recordRun, type Run } from './record-run.ts';
 import type { AppRunInput, AutomatedRollback } from './types.ts';
+import { isPinnedApplicationRevision } from '../engine/app-revision.ts';
 
 /**
  * The rollback policy, after a sync that wrote: starts the bake of a new
@@ -64,7 +65,7 @@ export async function watchBake(
           dryRun: false,
           startedAt: state.timings?.startedAt ?? Date.now(),
           targetRevision: target,
-          source: input.app.spec.source,
+          pinned: (revision: string) => isPinnedApplicationRevision(input.app, revision),
           hold: {
             revision: back.result.status === 'Failed' ? target : back.result.revision,
             headRevision: await branchHead(),

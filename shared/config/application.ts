@@ -1,6 +1,12 @@
 import * as z from 'zod';
 import { RenderSpec } from '../render/spec.ts';
 import { AppSource, type AppSourceInput } from '../source/app-source-spec.ts';
+import {
+  refValueFile,
+  SourceEntrySchema,
+  type SourceEntry,
+  type SourceEntryInput,
+} from './sources.ts';
 import { IgnoreDifference } from './ignore-differences.ts';
 import { Limits } from './limits.ts';
 import { Metadata, ResourceName } from './names.ts';
@@ -80,8 +86,10 @@ export type RollbackPolicy = z.output<typeof RollbackPolicy>;
 
 export const ApplicationSpec = z
   .strictObject({
-    /** A Git folder, or a chart from a Helm repository (`chart`). */
-    source: AppSource,
+    /** A Git folder, a chart from a Helm repository or registry, or an OCI artifact. */
+    source: AppSource.optional(),
+    /** Several sources, rendered together (Argo CD's multi-source); exactly one of source and sources. */
+    sources: z.array(SourceEntrySchema).min(1).max(8).optional(),
     /** The Project whose rules and identity the application runs under (docs/projects.md). */
     project: ResourceName.default('default'),
     /** How to turn the source directory into objects; detected from its files when absent. */
@@ -103,6 +111,7 @@ export const ApplicationSpec = z
     ignoreDifferences: z.array(IgnoreDifference).default([]),
   })
   .superRefine((spec, ctx) => {
+    checkSources(spec, ctx);
     if (Boolean(spec.destination) === Boolean(spec.destinations))
       ctx.addIssue({
         code: 'custom',
@@ -139,8 +148,63 @@ export const Application = z.strictObject({
 
 export type Application = z.output<typeof Application>;
 export type ApplicationInput = Omit<z.input<typeof Application>, 'spec'> & {
-  spec: Omit<z.input<typeof ApplicationSpec>, 'source'> & { source: AppSourceInput };
+  spec: Omit<z.input<typeof ApplicationSpec>, 'source' | 'sources'> & {
+    source?: AppSourceInput;
+    sources?: SourceEntryInput[];
+  };
 };
+
+/**
+ * Exactly one of source and sources; with sources, render goes with each
+ * source, refs are unique, and every `$ref/…` value file names a ref.
+ */
+function checkSources(
+  spec: { source?: AppSource | undefined; sources?: SourceEntry[] | undefined; render?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  if (Boolean(spec.source) === Boolean(spec.sources)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: spec.source ? ['sources'] : ['source'],
+      message: 'give exactly one of source or sources',
+    });
+    return;
+  }
+  if (!spec.sources) return;
+  if (spec.render !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['render'],
+      message: 'with sources, give render in each source',
+    });
+  const refs = new Set<string>();
+  for (const [i, entry] of spec.sources.entries()) {
+    if (entry.ref && refs.has(entry.ref))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', i, 'ref'],
+        message: `ref ${entry.ref} is already used`,
+      });
+    if (entry.ref) refs.add(entry.ref);
+  }
+  for (const [i, entry] of spec.sources.entries()) {
+    for (const [j, file] of (entry.render?.helm?.valueFiles ?? []).entries()) {
+      const named = refValueFile(file);
+      if (named && !refs.has(named.ref))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', i, 'render', 'helm', 'valueFiles', j],
+          message: `$${named.ref} names no source's ref`,
+        });
+    }
+  }
+  if (!spec.sources.some((e) => !e.ref))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['sources'],
+      message: 'every source has a ref: none would render',
+    });
+}
 
 export function syncOption(
   app: Application,

@@ -2,6 +2,7 @@ import type { Application } from './application.ts';
 import { destinationsOf, isRollout } from './destinations.ts';
 import type { Project } from './project.ts';
 import { globMatch } from '../util/glob.ts';
+import { sourcesOf } from './sources.ts';
 
 /**
  * What an application may not do under its project, found from its
@@ -13,10 +14,13 @@ import { globMatch } from '../util/glob.ts';
 export function applicationViolations(app: Application, project: Project): string[] {
   const name = project.metadata.name;
   const problems: string[] = [];
-  if (!sourcePermitted(project, app.spec.source.repoURL))
-    problems.push(
-      `spec.source.repoURL: ${app.spec.source.repoURL} is not in project ${name}'s sourceRepos (${project.spec.sourceRepos.join(', ')})`,
-    );
+  for (const [i, { source }] of sourcesOf(app).entries()) {
+    const field = app.spec.sources ? `spec.sources[${i}].repoURL` : 'spec.source.repoURL';
+    if (!sourcePermitted(project, source.repoURL))
+      problems.push(
+        `${field}: ${source.repoURL} is not in project ${name}'s sourceRepos (${project.spec.sourceRepos.join(', ')})`,
+      );
+  }
   for (const [i, d] of destinationsOf(app).entries()) {
     const field = isRollout(app) ? `spec.destinations[${i}]` : 'spec.destination';
     if (!project.spec.destinations.some((p) => globMatch(p.cluster, d.cluster)))

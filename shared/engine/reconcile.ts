@@ -1,15 +1,15 @@
 import type { Application } from '../config/application.ts';
 import { DEFAULT_PROJECT_NAME, type Project } from '../config/project.ts';
+import { targetRevisionOf } from '../config/sources.ts';
 import { deadlineBound, type ClusterConnection, type RequestBound } from '../kube/client.ts';
 import { RunDeadlineError } from '../kube/errors.ts';
 import type { Inventory } from '../sync/inventory.ts';
 import { failedResult, type SyncResult, type SyncTimings } from '../sync/result.ts';
 import type { SyncProgress } from '../sync/sync-objects.ts';
 import { openCluster } from './cluster-session.ts';
-import { renderApp } from './render-step.ts';
 import { runTimeout, type EngineSettings, type RunRequest } from './settings.ts';
 import { jqRuleProblems } from './jq-rules-step.ts';
-import { fetchAppSource, renderedFrom, type FetchedSource } from './source-step.ts';
+import { fetchAndRender } from './sources-step.ts';
 import { syncRendered, type SyncStep } from './sync-step.ts';
 
 export interface ReconcileProgress {
@@ -108,7 +108,7 @@ async function reconcileSteps(
 ): Promise<SyncResult> {
   const progress = (p: ReconcileProgress): void => options.onProgress?.(p);
   const timings = { ...NO_TIME };
-  let revision = options.request?.revision ?? app.spec.source.targetRevision;
+  let revision = options.request?.revision ?? targetRevisionOf(app);
   const failed = (error: string, phase?: 'source' | 'render', watchPaths?: string[]) =>
     failedResult({
       ...failedHeader(app, options, revision),
@@ -126,36 +126,20 @@ async function reconcileSteps(
   const session = openCluster(options.cluster.connection, options.settings);
   session.client.bind(bound);
   try {
-    const { source } = app.spec;
-    progress({
-      phase: 'source',
-      message: `fetching ${source.repoURL} ${revision} (${source.path})`,
+    const cluster = async () => ({
+      kubeVersion: await session.kubeVersion(),
+      apiVersions: session.apiVersions,
     });
-    let fetched: FetchedSource;
-    try {
-      fetched = await fetchAppSource(app, revision, options.settings.source);
-    } catch (err) {
-      return failed(`source: ${(err as Error).message}`, 'source');
-    }
-    revision = fetched.revision;
-    timings.sourceMs = Date.now() - started;
-    progress({ phase: 'render', message: `rendering ${renderedFrom(fetched)}` });
-    let rendered;
-    try {
-      rendered = await renderApp(app, fetched, options.settings, {
-        kubeVersion: await session.kubeVersion(),
-        apiVersions: session.apiVersions,
-      });
-    } catch (err) {
-      // The paths read are known even when the render fails: the push that
-      // fixes a base must still reach this application.
-      return failed(`render: ${(err as Error).message}`, 'render', fetched.watchPaths);
-    }
+    const sources = await fetchAndRender(app, revision, options.settings, cluster, progress);
+    revision = sources.revision;
+    if ('error' in sources) return failed(sources.error, sources.phase, sources.watchPaths);
+    const { rendered } = sources;
+    timings.sourceMs = sources.sourceMs;
     timings.renderMs = Date.now() - started - timings.sourceMs;
     const result = await syncRendered(app, session, rendered, syncStepOf(options, bound, revision));
     return {
       ...result,
-      watchPaths: fetched.watchPaths,
+      watchPaths: sources.watchPaths,
       timings: { ...timings, ...result.timings, totalMs: Date.now() - started },
     };
   } catch (err) {

@@ -1,4 +1,5 @@
 import type { Application } from '../config/application.ts';
+import type { SourceEntry } from '../config/sources.ts';
 import { destinationOf } from '../config/destinations.ts';
 import {
   detectRenderer,
@@ -10,10 +11,16 @@ import {
   type RenderedObject,
   type RenderOptions,
 } from '../render/index.ts';
+import type { Containment } from '../render/containment.ts';
 import { renderWithCache } from '../render/render-cache.ts';
 import { fetchChart } from '../source/app-source.ts';
 import type { EngineSettings } from './settings.ts';
 import type { FetchedSource } from './source-step.ts';
+
+/** A `ref` source's checkout and the revision it is at (value files read from it change the render). */
+export interface RefCheckout extends Containment {
+  revision: string;
+}
 
 /** What the render needs of the destination cluster. */
 export interface ClusterFacts {
@@ -28,15 +35,17 @@ export interface ClusterFacts {
  */
 export async function renderApp(
   app: Application,
+  entry: SourceEntry,
   fetched: FetchedSource,
   settings: EngineSettings,
   cluster: ClusterFacts,
+  valueSources: ReadonlyMap<string, RefCheckout> = new Map(),
 ): Promise<RenderedObject[]> {
+  const spec = entry.render;
   const namespace = destinationOf(app).namespace ?? 'default';
   const { binaries } = settings.render;
   const { kubeVersion } = cluster;
-  const helm =
-    fetched.kind === 'chart' || detectRenderer(fetched.source.appDir, app.spec.render) === 'helm';
+  const helm = fetched.kind === 'chart' || detectRenderer(fetched.source.appDir, spec) === 'helm';
   // Only Helm asks what the cluster serves; a CRD installed elsewhere then
   // renders a chart again, not every application.
   const apiVersions = helm ? await cluster.apiVersions() : undefined;
@@ -51,6 +60,7 @@ export async function renderApp(
       maxOutputBytes: app.spec.limits.maxRenderedBytes,
     },
     maxObjects: app.spec.limits.maxObjects,
+    valueSources,
     ...chartOptions(settings, app.spec.limits),
     ...(fetched.kind === 'git' && {
       containment: { root: fetched.source.root, refusedLinks: fetched.source.refusedLinks },
@@ -58,22 +68,23 @@ export async function renderApp(
   };
   // A range (Chart.yaml dependencies, helmCharts) may pick a newer chart at the same commit.
   const charts =
-    fetched.kind === 'git'
-      ? await fetchedCharts(fetched.source.appDir, app.spec.render, options)
-      : [];
+    fetched.kind === 'git' ? await fetchedCharts(fetched.source.appDir, spec, options) : [];
   const cached = await renderWithCache(
     settings.source.cacheDir,
     {
-      repoURL: app.spec.source.repoURL,
+      repoURL: entry.source.repoURL,
       // A chart's bytes, not only its version: a republished version renders again.
       revision:
         fetched.kind === 'chart' ? `${fetched.revision}@${fetched.chart.digest}` : fetched.revision,
-      path: app.spec.source.path,
+      path: entry.source.path,
       app: app.metadata.name,
-      spec: [app.spec.render ?? null, app.spec.limits],
+      spec: [spec ?? null, app.spec.limits],
       namespace,
       kubeVersion,
       apiVersions: apiVersions ?? null,
+      ...(valueSources.size
+        ? { valueSources: [...valueSources].map(([ref, c]) => `${ref}@${c.revision}`) }
+        : {}),
       binaries: [
         binaries ?? null,
         process.env.DRIFTLESS_KUSTOMIZE ?? null,
@@ -83,8 +94,8 @@ export async function renderApp(
     },
     () =>
       fetched.kind === 'chart'
-        ? renderChart(fetched.chart.archive, app.spec.render, options)
-        : render(fetched.source.appDir, app.spec.render, options),
+        ? renderChart(fetched.chart.archive, spec, options)
+        : render(fetched.source.appDir, spec, options),
     settings.render.cacheSealKey,
   );
   return cached.objects;

@@ -1,4 +1,5 @@
 import type { Application } from '../config/application.ts';
+import type { SourceEntry } from '../config/sources.ts';
 import { detectRenderer } from '../render/index.ts';
 import { kustomizeInputs } from '../render/kustomize-inputs.ts';
 import { existsSync, realpathSync } from 'node:fs';
@@ -47,6 +48,7 @@ export function renderedFrom(fetched: FetchedSource): string {
  */
 export async function fetchAppSource(
   app: Application,
+  entry: SourceEntry,
   revision: string,
   options: SourceOptions,
 ): Promise<FetchedSource> {
@@ -55,7 +57,7 @@ export async function fetchAppSource(
     ...options,
     limits: { maxFetchBytes: limits.maxFetchBytes, maxFileBytes: limits.maxFileBytes },
   };
-  const spec = app.spec.source;
+  const spec = entry.source;
   if (isChartSource(spec)) {
     const chart = await fetchChart(spec, revision, bounded);
     return { kind: 'chart', revision: chart.revision, chart, watchPaths: [] };
@@ -63,7 +65,7 @@ export async function fetchAppSource(
   if (isOciArtifactSource(spec))
     return fetchArtifactSource(spec, revision, bounded, limits.maxFileBytes);
   const source = await fetchSource({ ...spec, targetRevision: revision }, bounded);
-  if (detectRenderer(source.appDir, app.spec.render) !== 'kustomize')
+  if (detectRenderer(source.appDir, entry.render) !== 'kustomize')
     return { kind: 'git', revision: source.revision, source, watchPaths: [] };
   // Same commit, already cached: this only writes the rest of the tree.
   const tree = await fetchSource(

@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import {
   describeLink,
-  escapeOf,
   insideRoot,
   OutsideCheckoutError,
   refusedUnder,
@@ -22,6 +21,7 @@ import {
 import { resolveBinary, runTool, type ToolLimits } from './run-tool.ts';
 import type { HelmSpec } from './spec.ts';
 import { NO_NETWORK_ENV, withScratchHome } from './tool-env.ts';
+import { resolveValueFiles } from './value-files.ts';
 
 export const HELM_OUTPUT = 'helm template';
 
@@ -36,6 +36,8 @@ export interface HelmInputs {
   /** Used when the spec names no release; the reconciler passes the application name. */
   releaseName?: string;
   binary?: string;
+  /** The checkouts of the application's `ref` sources, for `$ref/…` value files. */
+  valueSources?: ReadonlyMap<string, Containment> | undefined;
   /** Fetches the dependencies Chart.yaml names and `charts/` lacks. */
   charts?: ChartFetcher | undefined;
   /** Bounds the scratch copy a chart with fetched dependencies is rendered from. */
@@ -51,10 +53,6 @@ function containmentProblems(appDir: string, spec: HelmSpec, containment: Contai
   const problems = refusedUnder(containment, insideRoot(containment, appDir) ?? '.').map(
     describeLink,
   );
-  for (const file of spec.valueFiles) {
-    const escape = escapeOf(containment, join(appDir, file));
-    if (escape) problems.push(`value file ${file}: ${escape}`);
-  }
   return problems;
 }
 
@@ -73,9 +71,14 @@ export async function renderHelm(
   limits: ToolLimits,
   containment: Containment,
 ): Promise<Parsed> {
-  const problems = containmentProblems(appDir, spec, containment);
+  const values = resolveValueFiles(
+    spec.valueFiles,
+    { dir: appDir, containment },
+    inputs.valueSources,
+  );
+  const problems = [...containmentProblems(appDir, spec, containment), ...values.problems];
   if (problems.length > 0) throw new OutsideCheckoutError(problems);
-  const valueFiles = spec.valueFiles.map((file) => join(appDir, file));
+  const valueFiles = values.paths;
   const plan = planDependencies(appDir, containment);
   if (plan.archives.length === 0 && plan.folders.length === 0)
     return helmTemplate(appDir, appDir, valueFiles, spec, inputs, limits);
@@ -108,8 +111,7 @@ export async function helmFetchedCharts(
  * A chart from a repository, rendered straight from its verified archive:
  * Helm's archive loader keeps every entry inside the chart (no absolute or
  * `..` paths, links not followed) and bounds its size (100 MiB, 5 MiB a
- * file). Value files would have to come from another source, which is not
- * supported yet; inline values are.
+ * file). Value files come from the application's Git sources (`$ref/…`).
  */
 export async function renderHelmArchive(
   archive: string,
@@ -117,11 +119,9 @@ export async function renderHelmArchive(
   inputs: HelmInputs,
   limits: ToolLimits,
 ): Promise<Parsed> {
-  if (spec.valueFiles.length)
-    throw new Error(
-      'render.helm.valueFiles cannot be read for a chart from a Helm repository; give render.helm.values inline',
-    );
-  return helmTemplate(archive, dirname(archive), [], spec, inputs, limits);
+  const values = resolveValueFiles(spec.valueFiles, undefined, inputs.valueSources);
+  if (values.problems.length > 0) throw new OutsideCheckoutError(values.problems);
+  return helmTemplate(archive, dirname(archive), values.paths, spec, inputs, limits);
 }
 
 async function helmTemplate(

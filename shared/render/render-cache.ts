@@ -26,6 +26,8 @@ export interface RenderInputs {
    * none, so the keys of other renders stay as they were.
    */
   charts?: string[];
+  /** The `ref` sources (and their revisions) whose files Helm reads as values. */
+  valueSources?: string[];
 }
 
 function digest(value: unknown): string {

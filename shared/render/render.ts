@@ -37,6 +37,8 @@ export interface RenderOptions extends ValidationLimits {
    * engine builds it; without it such a render fails, naming the chart.
    */
   charts?: ChartFetcher;
+  /** The checkouts of the application's `ref` sources, by ref, for Helm's `$ref/…` value files. */
+  valueSources?: ReadonlyMap<string, Containment>;
   /** Bounds the scratch copy a render with fetched charts is made from. Default 16 MiB a file, 512 MiB in all. */
   scratch?: ScratchLimits;
 }
@@ -66,6 +68,7 @@ async function parse(
           binary: options.binaries?.helm,
           charts: options.charts,
           scratch: options.scratch,
+          valueSources: options.valueSources,
         },
         limits,
         containment,
@@ -157,6 +160,7 @@ export async function renderChart(
       apiVersions: options.apiVersions,
       releaseName: options.releaseName,
       binary: options.binaries?.helm,
+      valueSources: options.valueSources,
     },
     options.tools ?? {},
   );

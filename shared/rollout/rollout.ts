@@ -4,7 +4,7 @@ import { severity } from '../health/status.ts';
 import type { ClusterConnection } from '../kube/client.ts';
 import { runApplication } from '../app-run/run-application.ts';
 import { type AppRunInput, type AppRunOutcome } from '../app-run/types.ts';
-import { resolveAppRevision } from '../source/app-source.ts';
+import { resolveApplicationRevision } from '../engine/app-revision.ts';
 import {
   writeState,
   type AppState,
@@ -82,7 +82,7 @@ async function coordinate(
     return { status: 'skipped', reason: `suspended by ${by} at ${new Date(at).toISOString()}` };
   }
   const startedAt = Date.now();
-  const head = (await resolveAppRevision(app.spec.source, input.settings.source)).revision;
+  const head = (await resolveApplicationRevision(app, input.settings.source)).revision;
   const baking = Boolean(app.spec.rollback && app.spec.syncPolicy.automated);
   let stopped = state?.hold?.headRevision === head ? state.hold : undefined;
   let views = await destinationStates(table, app);

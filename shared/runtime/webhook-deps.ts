@@ -5,6 +5,8 @@ import { isChartSource } from '../source/chart/spec.ts';
 import { isOciArtifactSource } from '../source/oci/spec.ts';
 import { listRegistry } from '../state/registry.ts';
 import type { Provider, WebhookDeps } from '../webhooks/index.ts';
+import type { Application } from '../config/application.ts';
+import { sourcesOf } from '../config/sources.ts';
 
 /** Deliveries are remembered for a week: longer than any provider keeps redelivering. */
 const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
@@ -23,22 +25,7 @@ export function webhookDeps(options: {
       recordDelivery(options.table, { provider, id, ttlSeconds: DELIVERY_TTL_SECONDS }),
     applications: async () =>
       (await listRegistry(options.table)).flatMap((entry) =>
-        // A chart or an OCI artifact follows its index or tags, never a push.
-        entry.app &&
-        !entry.error &&
-        !isChartSource(entry.app.spec.source) &&
-        !isOciArtifactSource(entry.app.spec.source)
-          ? [
-              {
-                name: entry.name,
-                repoURL: entry.app.spec.source.repoURL,
-                targetRevision: entry.app.spec.source.targetRevision,
-                path: entry.app.spec.source.path,
-                watchPaths: entry.watchPaths,
-                suspended: entry.app.spec.suspend,
-              },
-            ]
-          : [],
+        entry.app && !entry.error ? routeCandidates(entry.name, entry.app, entry.watchPaths) : [],
       ),
     enqueue: (apps, push) =>
       options.queue.send(
@@ -53,4 +40,26 @@ export function webhookDeps(options: {
       ),
     log: options.log,
   };
+}
+
+/**
+ * What a push may route to: each Git source of the application (a chart or
+ * an OCI artifact follows its index or tags, never a push). A `ref` source
+ * supplies files anywhere in its repository, so any change there counts.
+ */
+function routeCandidates(name: string, app: Application, watchPaths: string[] | undefined) {
+  return sourcesOf(app).flatMap(({ source, ref }) =>
+    isChartSource(source) || isOciArtifactSource(source)
+      ? []
+      : [
+          {
+            name,
+            repoURL: source.repoURL,
+            targetRevision: source.targetRevision,
+            path: ref ? '.' : source.path,
+            watchPaths,
+            suspended: app.spec.suspend,
+          },
+        ],
+  );
 }

@@ -8,6 +8,7 @@ import { jsonAttr, numberAttr, stringAttr } from './attributes.ts';
 import { call, queryAll, type StateTable } from './client.ts';
 import { CorruptStateError } from './errors.ts';
 import { REGISTRY_PARTITION, WATCH_PARTITION } from './keys.ts';
+import { primarySource } from '../config/sources.ts';
 
 /**
  * The registry of applications declared in the configuration repository, kept
@@ -71,7 +72,7 @@ export async function putRegistryEntry(
   };
   if (entry.app) {
     item.app = { S: JSON.stringify(entry.app) };
-    item.repoKey = { S: normalizeRepoURL(entry.app.spec.source.repoURL) };
+    item.repoKey = { S: normalizeRepoURL(primarySource(entry.app).repoURL) };
   }
   if (entry.cluster) item.cluster = { S: JSON.stringify(entry.cluster) };
   if (entry.clusters) item.clusters = { S: JSON.stringify(entry.clusters) };

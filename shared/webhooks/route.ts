@@ -26,16 +26,20 @@ export interface RouteCandidate {
 export function affectedApplications(push: PushEvent, apps: readonly RouteCandidate[]): string[] {
   const repos = new Set(push.repoURLs.map(repoKey).filter((key) => key !== undefined));
   const changed = push.changedPaths?.map(normalizePath);
-  return apps
-    .filter(
-      (app) =>
-        !app.suspended &&
-        repos.has(repoKey(app.repoURL) ?? '') &&
-        followsRef(app.targetRevision, push) &&
-        (changed === undefined ||
-          [app.path, ...(app.watchPaths ?? [])].some((p) => touches(changed, normalizePath(p)))),
-    )
-    .map((app) => app.name);
+  return (
+    apps
+      .filter(
+        (app) =>
+          !app.suspended &&
+          repos.has(repoKey(app.repoURL) ?? '') &&
+          followsRef(app.targetRevision, push) &&
+          (changed === undefined ||
+            [app.path, ...(app.watchPaths ?? [])].some((p) => touches(changed, normalizePath(p)))),
+      )
+      .map((app) => app.name)
+      // One application with several Git sources is listed once.
+      .filter((name, i, names) => names.indexOf(name) === i)
+  );
 }
 
 /** Undefined for a URL that cannot be parsed: it matches nothing. */

@@ -34,6 +34,7 @@ import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { toolPath } from '../harness/tools.ts';
 import { configMapValue, kubectl } from '../helpers/engine.ts';
 import { configMapYaml, githubPush, kustomizeOverlayTree } from '../helpers/manifests.ts';
+import type { SourceSpec } from '../../shared/source/spec.ts';
 
 describe('runApplication: engine with lease, state and history', () => {
   let git: GitServer;
@@ -330,12 +331,16 @@ describe('runApplication: engine with lease, state and history', () => {
     // entry their configuration does not declare.
     const own = createStateTable({ tableName: uniqueName('routing'), client: table.client });
     await ensureTable(own.client, own.tableName);
-    const overlay = {
+    const source = app.spec.source as SourceSpec;
+    const overlay: Application = {
       ...app,
-      spec: { ...app.spec, source: { ...app.spec.source, path: 'overlays/prod' } },
+      spec: { ...app.spec, source: { ...source, path: 'overlays/prod' } },
     };
-    const sibling = { ...overlay, metadata: { name: `${name}-docs` } };
-    sibling.spec = { ...sibling.spec, source: { ...sibling.spec.source, path: 'docs' } };
+    const sibling: Application = {
+      ...overlay,
+      metadata: { name: `${name}-docs` },
+      spec: { ...overlay.spec, source: { ...source, path: 'docs' } },
+    };
     const tree = kustomizeOverlayTree();
     const first = commit(tree);
     await putRegistryEntry(own, { name, app: overlay, file: 'apps/prod.yaml' });
@@ -360,7 +365,7 @@ describe('runApplication: engine with lease, state and history', () => {
     const deps = webhookDeps({ table: own, queue, secret: async () => secret });
     const pushOf = (after: string, changed: string[]) => {
       const push = githubPush({
-        repoURL: app.spec.source.repoURL,
+        repoURL: source.repoURL,
         after,
         secret,
         deliveryId: randomUUID(),
