@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyCase } from './cases/apply.ts';
 import { bundleCases } from './cases/bundles.ts';
+import { chartCase } from './cases/chart.ts';
 import { manyAppsCase } from './cases/many-apps.ts';
 import { noopCase, settle } from './cases/noop.ts';
 import { repairCase } from './cases/repair.ts';
@@ -16,7 +17,16 @@ import type { CaseResult } from './result.ts';
 // `npm run bench` runs everything and writes bench/results.json.
 // `npm run bench -- --only=bundles,source` runs some groups and writes nothing
 // (noop and repair need apply, which then runs too).
-const GROUPS = ['apply', 'noop', 'repair', 'source', 'many-apps', 'tick', 'bundles'] as const;
+const GROUPS = [
+  'apply',
+  'noop',
+  'repair',
+  'source',
+  'chart',
+  'many-apps',
+  'tick',
+  'bundles',
+] as const;
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -48,6 +58,7 @@ try {
     if (wants('repair')) cases.push(await repairCase(env, last, 3));
   }
   if (wants('source')) cases.push(...(await sourceCases(env, 3)));
+  if (wants('chart')) cases.push(await chartCase(env, 3));
   if (wants('many-apps')) cases.push(await manyAppsCase(env));
   if (wants('tick')) cases.push(await tickCase(env));
 } finally {
