@@ -479,9 +479,15 @@ describe('lease timing', () => {
       await new Promise((resolve) => keeper.signal.addEventListener('abort', resolve));
       const lostAfterMs = Date.now() - deadline;
       expect(lostAfterMs).toBeLessThan(600 + 200);
-      expect((await acquireLease(table, app, { owner: 'next-run', ttlMs: 600 })).status).toBe(
-        'acquired',
-      );
+      // The loss is reported at the expiry by a timer, which may fire a
+      // millisecond before the clock the lease's condition compares with.
+      let taken = await acquireLease(table, app, { owner: 'next-run', ttlMs: 600 });
+      for (let i = 0; i < 20 && taken.status !== 'acquired'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        taken = await acquireLease(table, app, { owner: 'next-run', ttlMs: 600 });
+      }
+      expect(taken.status).toBe('acquired');
+      expect(Date.now() - deadline).toBeLessThan(600 + 400);
       await keeper.stop();
     } finally {
       table.client.destroy();
