@@ -3,7 +3,7 @@ import { DEFAULT_PROJECT_NAME } from '../config/project.ts';
 import { primarySource, targetRevisionOf } from '../config/sources.ts';
 import { isPinnedApplicationRevision, resolveApplicationRevision } from '../engine/app-revision.ts';
 import type { Inventory } from '../sync/inventory.ts';
-import { failedResult, type SyncResult } from '../sync/result.ts';
+import { failedResult, NO_TIMINGS, type SyncResult } from '../sync/result.ts';
 import type { AppRunInput } from './types.ts';
 
 /** The ref a run asks for: the one requested (CLI --revision, a rollback) or the declared one. */
@@ -42,16 +42,7 @@ export async function commitToSync(
       error: `source: ${(err as Error).message}`,
       phase: 'source',
       previous,
-      timings: {
-        sourceMs: ms,
-        renderMs: 0,
-        diffMs: 0,
-        applyMs: 0,
-        pruneMs: 0,
-        healthMs: 0,
-        hooksMs: 0,
-        totalMs: ms,
-      },
+      timings: { ...NO_TIMINGS, sourceMs: ms, totalMs: ms },
     });
     return { failed: { ...failed, project: input.project?.metadata.name ?? DEFAULT_PROJECT_NAME } };
   }

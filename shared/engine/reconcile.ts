@@ -4,7 +4,7 @@ import { targetRevisionOf } from '../config/sources.ts';
 import { deadlineBound, type ClusterConnection, type RequestBound } from '../kube/client.ts';
 import { RunDeadlineError } from '../kube/errors.ts';
 import type { Inventory } from '../sync/inventory.ts';
-import { failedResult, type SyncResult, type SyncTimings } from '../sync/result.ts';
+import { failedResult, NO_TIMINGS, type SyncResult } from '../sync/result.ts';
 import type { SyncProgress } from '../sync/sync-objects.ts';
 import { openCluster } from './cluster-session.ts';
 import { runTimeout, type EngineSettings, type RunRequest } from './settings.ts';
@@ -36,17 +36,6 @@ export interface ReconcileOptions {
   /** Stores the inventory a sync may leave behind, before its first write (see SyncObjectsOptions). */
   beforeApply?: (intent: Inventory) => Promise<void>;
 }
-
-const NO_TIME: SyncTimings = {
-  sourceMs: 0,
-  renderMs: 0,
-  diffMs: 0,
-  applyMs: 0,
-  pruneMs: 0,
-  healthMs: 0,
-  hooksMs: 0,
-  totalMs: 0,
-};
 
 /**
  * One reconcile of one application on one cluster: fetch the source, render
@@ -107,7 +96,7 @@ async function reconcileSteps(
   started: number,
 ): Promise<SyncResult> {
   const progress = (p: ReconcileProgress): void => options.onProgress?.(p);
-  const timings = { ...NO_TIME };
+  const timings = { ...NO_TIMINGS };
   let revision = options.request?.revision ?? targetRevisionOf(app);
   const failed = (error: string, phase?: 'source' | 'render', watchPaths?: string[]) =>
     failedResult({

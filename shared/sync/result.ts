@@ -114,6 +114,18 @@ export interface SyncResult {
   timings: SyncTimings;
 }
 
+/** Timings of a run that measured nothing yet. */
+export const NO_TIMINGS: SyncTimings = {
+  sourceMs: 0,
+  renderMs: 0,
+  diffMs: 0,
+  applyMs: 0,
+  pruneMs: 0,
+  healthMs: 0,
+  hooksMs: 0,
+  totalMs: 0,
+};
+
 /** What a sync of rendered objects measures; the engine adds source, render and total. */
 export type SyncStepTimings = Omit<SyncTimings, 'sourceMs' | 'renderMs' | 'totalMs'>;
 

@@ -1,3 +1,4 @@
+import { readBounded } from '../read-bounded.ts';
 import type { AuthCallback } from '../remote.ts';
 
 export interface ChartHttpOptions {
@@ -55,33 +56,8 @@ export async function chartGet(url: string, options: ChartHttpOptions): Promise<
     return {
       status: response.status,
       headers: response.headers,
-      body: await bounded(response, options.maxBytes),
+      body: await readBounded(response, options.maxBytes),
       url: current,
     };
-  }
-}
-
-async function bounded(response: Response, limit: number): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length') ?? 0);
-  if (declared > limit) {
-    await response.body?.cancel();
-    throw new TooLargeError(limit);
-  }
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of response.body ?? []) {
-    received += chunk.length;
-    if (received > limit) throw new TooLargeError(limit);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks);
-}
-
-export class TooLargeError extends Error {
-  readonly limit: number;
-  constructor(limit: number) {
-    super(`larger than the limit of ${limit} bytes (spec.limits.maxFetchBytes)`);
-    this.name = 'TooLargeError';
-    this.limit = limit;
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuthCallback } from '../remote.ts';
+import { readBounded } from '../read-bounded.ts';
 import { ecrCredentials } from './ecr-auth.ts';
 import { credentialURL, type OciRepository } from './reference.ts';
 
@@ -171,21 +172,6 @@ function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-async function readBounded(res: Response, limit: number): Promise<Buffer> {
-  if (Number(res.headers.get('content-length') ?? 0) > limit) {
-    await res.body?.cancel();
-    throw new OciTooLargeError(limit);
-  }
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of res.body ?? []) {
-    received += chunk.length;
-    if (received > limit) throw new OciTooLargeError(limit);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks);
-}
-
 /** `Bearer realm="https://auth/token",service="registry",scope="repository:x:pull"`. */
 function parseChallenge(
   header: string,
@@ -212,12 +198,5 @@ export class OciStatusError extends Error {
     super(`HTTP ${status}: ${what}`);
     this.name = 'OciStatusError';
     this.status = status;
-  }
-}
-
-export class OciTooLargeError extends Error {
-  constructor(limit: number) {
-    super(`larger than the limit of ${limit} bytes (spec.limits.maxFetchBytes)`);
-    this.name = 'OciTooLargeError';
   }
 }
