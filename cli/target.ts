@@ -6,7 +6,7 @@ import { Cluster } from '../shared/config/cluster.ts';
 import { chooseDestination, isRollout } from '../shared/config/destinations.ts';
 import { ConfigError } from '../shared/config/errors.ts';
 import { loadApplicationFile, loadConfigDir } from '../shared/config/load.ts';
-import { projectOf } from '../shared/config/project-binding.ts';
+import { brokenProjects, projectOf } from '../shared/config/project-binding.ts';
 import { applicationViolations } from '../shared/config/project-permits.ts';
 import type { Project } from '../shared/config/project.ts';
 import { CliError } from './errors.ts';
@@ -109,9 +109,14 @@ export function resolveTarget(flags: TargetFlags): Target {
   if (flags.file && flags.app) throw new CliError('give either -f FILE or --app NAME, not both');
   let clusters: Map<string, { cluster: Cluster }> | undefined;
   let projects: Map<string, { project: Project }> = new Map();
+  let brokenNames = new Set<string>();
   if (flags.file) {
     app = loadApplicationFile(resolve(flags.file));
-    if (flags.config) ({ clusters, projects } = loadConfigDir(resolve(flags.config)));
+    if (flags.config) {
+      const set = loadConfigDir(resolve(flags.config));
+      ({ clusters, projects } = set);
+      brokenNames = brokenProjects(set.errors);
+    }
   } else if (flags.app) {
     if (!flags.config)
       throw new CliError(
@@ -132,10 +137,11 @@ export function resolveTarget(flags: TargetFlags): Target {
     app = found.app;
     clusters = set.clusters;
     projects = set.projects;
+    brokenNames = brokenProjects(set.errors);
   } else {
     throw new CliError('which application? Give -f app.yaml, or --app NAME with --config DIR');
   }
-  const project = checkedProject(app, projects, flags);
+  const project = checkedProject(app, projects, brokenNames, flags);
   const chosen = oneDestination(app, flags.destination);
   const clusterName = chosen.cluster;
   const declared = clusters?.get(clusterName)?.cluster;
@@ -153,9 +159,14 @@ export function resolveTarget(flags: TargetFlags): Target {
 function checkedProject(
   app: Application,
   projects: Map<string, { project: Project }>,
+  broken: ReadonlySet<string>,
   flags: TargetFlags,
 ): Project {
-  const project = projectOf(app, projects);
+  if (broken.has(app.spec.project))
+    throw new ConfigError(flags.file ?? app.metadata.name, [
+      `spec.project: project "${app.spec.project}" cannot be used: its file in ${flags.config} is broken`,
+    ]);
+  const project = projectOf(app, projects, broken);
   const where = flags.file ?? app.metadata.name;
   if (!project)
     throw new ConfigError(where, [

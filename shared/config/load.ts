@@ -119,6 +119,13 @@ function addDefinition(set: ConfigSet, file: string, shown: string, docs: unknow
   } else if (kind === 'Project') {
     const project = projectFrom(file, docs);
     add(set.projects, 'project', project.metadata.name, { project });
+  } else if (
+    (docs[0] as { apiVersion?: unknown } | undefined)?.apiVersion === 'driftless.dev/v1alpha1'
+  ) {
+    // A misspelled kind must not make a definition vanish (a `default` Project, say).
+    throw new ConfigError(shown, [
+      `kind must be Application, Cluster or Project; got ${JSON.stringify(kind)}`,
+    ]);
   }
 }
 

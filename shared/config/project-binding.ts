@@ -17,12 +17,20 @@ interface Definitions {
 export function projectOf(
   app: Application,
   projects: Map<string, { project: Project }>,
+  broken: ReadonlySet<string> = new Set(),
 ): Project | undefined {
   const name = app.spec.project;
+  // A declared default that does not load must not turn into the built-in, which allows everything.
+  if (broken.has(name)) return undefined;
   return (
     projects.get(name)?.project ??
     (name === DEFAULT_PROJECT_NAME ? BUILT_IN_DEFAULT_PROJECT : undefined)
   );
+}
+
+/** Names of the projects whose files did not load. */
+export function brokenProjects(errors: ConfigError[]): Set<string> {
+  return new Set(errors.flatMap((e) => (e.subject?.kind === 'Project' ? [e.subject.name] : [])));
 }
 
 /**
@@ -35,7 +43,7 @@ export function bindProjects(set: Definitions): void {
   const broken = new Map<string, ConfigError>();
   for (const e of set.errors) if (e.subject?.kind === 'Project') broken.set(e.subject.name, e);
   for (const [name, { app, file }] of set.applications) {
-    const project = projectOf(app, set.projects);
+    const project = projectOf(app, set.projects, new Set(broken.keys()));
     const wanted = app.spec.project;
     const problems = project
       ? applicationViolations(app, project)

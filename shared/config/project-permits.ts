@@ -41,6 +41,9 @@ export function applicationViolations(app: Application, project: Project): strin
  * or a plain-HTTP copy of the repository is not the permitted repository.
  */
 export function sourcePermitted(project: Project, repoURL: string): boolean {
+  // `*` spans `/`, so `org-a/../org-b` would match `org-a/*`: dot segments are never permitted.
+  if (/(^|\/)(\.|%2e){1,2}(\/|$|\?|#)/i.test(repoURL.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '/')))
+    return false;
   const url = comparable(repoURL);
   return project.spec.sourceRepos.some((glob) => globMatch(comparable(glob), url));
 }

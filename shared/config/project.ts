@@ -5,7 +5,14 @@ import { Metadata } from './names.ts';
  * A glob as Argo CD's AppProject reads them: `*` matches any run of
  * characters (`/` included), `?` one character, everything else itself.
  */
-export const Glob = z.string().min(1).max(512);
+export const Glob = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine(
+    (v) => !v.startsWith('!'),
+    'deny globs ("!...") are not supported: list what is allowed (a "!" entry would silently allow nothing less)',
+  );
 
 /** A group and kind; `*` in either matches any, `""` is the core group. */
 export const GroupKind = z.strictObject({

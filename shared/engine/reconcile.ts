@@ -119,7 +119,14 @@ async function reconcileSteps(
       kubeVersion: await session.kubeVersion(),
       apiVersions: session.apiVersions,
     });
-    const sources = await fetchAndRender(app, revision, options.settings, cluster, progress);
+    const sources = await fetchAndRender(
+      app,
+      revision,
+      options.settings,
+      cluster,
+      progress,
+      options.project,
+    );
     revision = sources.revision;
     if ('error' in sources) return failed(sources.error, sources.phase, sources.watchPaths);
     const { rendered } = sources;

@@ -16,9 +16,14 @@ import { renderWithCache } from '../render/render-cache.ts';
 import { fetchChart } from '../source/app-source.ts';
 import type { EngineSettings } from './settings.ts';
 import type { FetchedSource } from './source-step.ts';
+import type { Project } from '../config/project.ts';
+import { sourcePermitted } from '../config/project-permits.ts';
 
 /** A `ref` source's checkout and the revision it is at (value files read from it change the render). */
 export interface RefCheckout extends Containment {
+  /** Where the files come from and at which revision: all of it keys the render cache. */
+  repoURL: string;
+  path: string;
   revision: string;
 }
 
@@ -40,6 +45,7 @@ export async function renderApp(
   settings: EngineSettings,
   cluster: ClusterFacts,
   valueSources: ReadonlyMap<string, RefCheckout> = new Map(),
+  project?: Project,
 ): Promise<RenderedObject[]> {
   const spec = entry.render;
   const namespace = destinationOf(app).namespace ?? 'default';
@@ -61,7 +67,7 @@ export async function renderApp(
     },
     maxObjects: app.spec.limits.maxObjects,
     valueSources,
-    ...chartOptions(settings, app.spec.limits),
+    ...chartOptions(settings, app.spec.limits, project),
     ...(fetched.kind === 'git' && {
       containment: { root: fetched.source.root, refusedLinks: fetched.source.refusedLinks },
     }),
@@ -83,7 +89,11 @@ export async function renderApp(
       kubeVersion,
       apiVersions: apiVersions ?? null,
       ...(valueSources.size
-        ? { valueSources: [...valueSources].map(([ref, c]) => `${ref}@${c.revision}`) }
+        ? {
+            valueSources: [...valueSources].map(
+              ([ref, c]) => `${ref} ${c.repoURL} ${c.path} ${c.revision}`,
+            ),
+          }
         : {}),
       binaries: [
         binaries ?? null,
@@ -105,17 +115,25 @@ export async function renderApp(
  * The charts a render fetches (Chart.yaml dependencies, kustomize helmCharts)
  * come as an application's own chart does: cached by digest, checked against
  * the index, credentials only under their repository's URL, bounded by the
- * application's maxFetchBytes; one answer per chart for the whole render.
+ * application's maxFetchBytes, from repositories its project allows; one
+ * answer per chart for the whole render.
  * The scratch copy they are rendered in holds no more than one fetch may.
  */
 function chartOptions(
   settings: EngineSettings,
   limits: Application['spec']['limits'],
+  project: Project | undefined,
 ): Pick<RenderOptions, 'charts' | 'scratch'> {
   const { maxFetchBytes, maxFileBytes } = limits;
   const options = { ...settings.source, limits: { ...settings.source.limits, maxFetchBytes } };
   const charts: ChartFetcher = fetchOnce({
     async fetch(repoURL, chart, range) {
+      // A repository author names these: the project decides, as for the app's own source,
+      // before any request (credentials are the installation's, not the project's).
+      if (project && !sourcePermitted(project, repoURL))
+        throw new Error(
+          `chart ${chart} from ${repoURL}: the repository is not in project ${project.metadata.name}'s sourceRepos`,
+        );
       const found = await fetchChart(
         { repoURL, chart, targetRevision: range, path: '.' },
         range,

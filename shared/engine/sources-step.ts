@@ -4,6 +4,7 @@ import type { RenderedObject } from '../render/index.ts';
 import { renderApp, type ClusterFacts, type RefCheckout } from './render-step.ts';
 import type { EngineSettings } from './settings.ts';
 import { fetchAppSource, renderedFrom, type FetchedSource } from './source-step.ts';
+import type { Project } from '../config/project.ts';
 
 /** What the sources gave: the objects to sync, at which revision, and the paths they read. */
 export interface SourcesRendered {
@@ -34,6 +35,7 @@ export async function fetchAndRender(
   settings: EngineSettings,
   cluster: () => Promise<ClusterFacts>,
   progress: (p: { phase: 'source' | 'render'; message: string }) => void,
+  project?: Project,
 ): Promise<SourcesRendered | SourcesFailure> {
   const entries = sourcesOf(app);
   let parts: string[];
@@ -69,7 +71,15 @@ export async function fetchAndRender(
     if (entry.ref) continue;
     progress({ phase: 'render', message: `rendering ${renderedFrom(fetched[i]!)}` });
     try {
-      const objects = await renderApp(app, entry, fetched[i]!, settings, await cluster(), refs);
+      const objects = await renderApp(
+        app,
+        entry,
+        fetched[i]!,
+        settings,
+        await cluster(),
+        refs,
+        project,
+      );
       rendered.push(...(entries.length > 1 ? objects.map((o) => fromSource(o, i)) : objects));
     } catch (err) {
       // The paths read are known even when the render fails: the push that
@@ -99,6 +109,8 @@ function refRoots(entries: SourceEntry[], fetched: FetchedSource[]): Map<string,
       roots.set(entry.ref, {
         root: f.source.root,
         refusedLinks: f.source.refusedLinks,
+        repoURL: entry.source.repoURL,
+        path: entry.source.path,
         revision: f.revision,
       });
   }

@@ -47,7 +47,7 @@ export function projectIdentity(
 ): ClusterIdentity {
   const name = project.metadata.name;
   if (target.access === 'eks') {
-    const roleArn = roles[name];
+    const roleArn = Object.hasOwn(roles, name) ? roles[name] : undefined;
     if (!roleArn) return {};
     return {
       roleArn,
@@ -59,7 +59,15 @@ export function projectIdentity(
   const entry = project.spec.destinationServiceAccounts.find(
     (d) => globMatch(d.cluster, target.cluster) && globMatch(d.namespace, namespace),
   );
-  if (!entry) return {};
+  if (!entry) {
+    // A project that names ServiceAccounts means the cluster to check its writes: none
+    // matching must not mean Driftless's own, wider identity (Argo CD fails the sync too).
+    if (project.spec.destinationServiceAccounts.length)
+      throw new Error(
+        `project ${name}: no destinationServiceAccounts entry matches cluster ${target.cluster}, namespace ${namespace || '(none)'}; refusing to write as Driftless itself`,
+      );
+    return {};
+  }
   const [saNamespace, saName] = entry.defaultServiceAccount.includes(':')
     ? entry.defaultServiceAccount.split(':')
     : [namespace, entry.defaultServiceAccount];

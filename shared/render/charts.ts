@@ -57,7 +57,14 @@ export type ChartRepository =
 /** Link-local addresses: instance metadata and the like, which no Helm repository lives at. */
 function linkLocal(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return /^169\.254\./.test(h) || /^fe[89ab][0-9a-f]:/.test(h) || h === 'fd00:ec2::254';
+  // IPv4-mapped forms too: URL() writes [::ffff:169.254.169.254] as [::ffff:a9fe:a9fe].
+  const v4 = h.replace(/^::ffff:/, '');
+  return (
+    /^169\.254\./.test(v4) ||
+    /^a9fe:/.test(v4) ||
+    /^fe[89ab][0-9a-f]:/.test(h) ||
+    h === 'fd00:ec2::254'
+  );
 }
 
 /**

@@ -15,6 +15,7 @@ import { chartFiles, startHelmRepo, type HelmRepo } from '../harness/helm-repo.t
 import { startOciRegistry } from '../harness/oci-registry.ts';
 import { toolPath } from '../harness/tools.ts';
 import { kubectl } from '../helpers/engine.ts';
+import { Project } from '../../shared/config/project.ts';
 
 const clusterA = () => cluster('cluster-a');
 
@@ -130,6 +131,38 @@ describe('Helm chart dependencies fetched from their repositories (charts from G
     expect((await reconcile(app, options())).status).toBe('Synced');
     expect((await configMapData(name, `${name}-${dep}`))?.chartVersion).toBe('1.3.0');
     expect(chartRequests()).toBe(before + 1);
+  });
+
+  it("fetches a dependency only from a repository the application's project allows", async () => {
+    const dep = uniqueName('foreign');
+    await repo.publish(chartFiles(dep, '1.0.0'));
+    const { name, app } = setup(gitChart([{ name: dep, version: '^1.0', repository: repo.url }]));
+    const project = (sourceRepos: string[]) =>
+      Project.parse({
+        apiVersion: 'driftless.dev/v1alpha1',
+        kind: 'Project',
+        metadata: { name: 'team-a' },
+        spec: { sourceRepos, destinations: [{ cluster: '*', namespace: '*' }] },
+      });
+    const before = repo.requests.length;
+    forgetIndexes();
+    const refused = await reconcile(app, {
+      ...options(),
+      project: project([`${app.spec.source!.repoURL}`]),
+    });
+    expect(refused.status).toBe('Failed');
+    expect(refused.error).toContain(
+      `chart ${dep} from ${repo.url}: the repository is not in project team-a's sourceRepos`,
+    );
+    // Refused before any request to the repository.
+    expect(repo.requests.length).toBe(before);
+    expect(await configMapData(name, `${name}-own`)).toBeUndefined();
+    const allowed = await reconcile(app, {
+      ...options(),
+      project: project([`${app.spec.source!.repoURL}`, `${repo.url}*`]),
+    });
+    expect(allowed.error).toBeUndefined();
+    expect(allowed.status).toBe('Synced');
   });
 
   it('takes a file:// dependency from inside the checkout, and a vendored one as it is', async () => {

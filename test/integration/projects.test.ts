@@ -229,6 +229,40 @@ spec:
     table.client.destroy();
   });
 
+  it('disables the applications of a broken default project instead of using the built-in one, and reports a misspelled kind', () => {
+    const other = mkdtempSync(join(tmpdir(), 'driftless-broken-default-'));
+    try {
+      const put = (file: string, text: string) => {
+        mkdirSync(join(other, file, '..'), { recursive: true });
+        writeFileSync(join(other, file), text);
+      };
+      put(
+        'projects/default.yaml',
+        'apiVersion: driftless.dev/v1alpha1\nkind: Project\nmetadata: { name: default }\nspec:\n  sourceRepos: [https://git.example.com/*]\n  destinations: [{ cluster: cluster-a, namespace: apps }]\n  clusterResourceWhitelst: []\n',
+      );
+      put(
+        'projects/typo.yaml',
+        'apiVersion: driftless.dev/v1alpha1\nkind: project\nmetadata: { name: team-z }\nspec: {}\n',
+      );
+      put(
+        'apps/anything.yaml',
+        application('anything', 'default', 'https://evil.example.com/x', 'kube-system'),
+      );
+      const set = loadConfigDir(other);
+      expect(set.applications.size).toBe(0);
+      const messages = set.errors.map((e) => e.message).join('\n');
+      expect(messages).toMatch(/project "default" cannot be used: [\s\S]*clusterResourceWhitelst/);
+      expect(messages).toMatch(
+        /typo\.yaml: kind must be Application, Cluster or Project; got "project"/,
+      );
+      expect(() =>
+        resolveTarget({ file: join(other, 'apps/anything.yaml'), config: other }),
+      ).toThrow(/project "default" cannot be used/);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('refuses the same applications in the CLI, and finds the project of one given with -f', () => {
     expect(() => resolveTarget({ app: 'foreign', config: dir })).toThrow(/team-a's sourceRepos/);
     expect(() => resolveTarget({ file: join(dir, 'apps/elsewhere.yaml'), config: dir })).toThrow(

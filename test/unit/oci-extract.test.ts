@@ -82,6 +82,26 @@ describe('OCI layer extraction (hostile archives)', () => {
     expect(existsSync(join(work, 'trees', 'escape.yaml'))).toBe(false);
   });
 
+  it('stops a bomb of link entries (not file bytes) while inflating, and a corrupt gzip', async () => {
+    const links = Array.from({ length: 40 }, (_, i) => ({
+      name: `l${i}`,
+      type: 'symlink' as const,
+      linkname: 'x'.repeat(90),
+      size: 0,
+    }));
+    const padded = await tarGz([...links, { name: 'pad', type: 'directory' as const }]);
+    await expect(
+      extractLayer(padded, dest(), { maxFileBytes: 10, maxTotalBytes: 10, maxEntries: 100 }),
+    ).resolves.toBeDefined();
+    await expect(extractLayer(Buffer.from('not gzip at all'), dest(), limits)).rejects.toThrow(
+      /incorrect header check|unexpected end|invalid/i,
+    );
+    const zeros = gzipSync(Buffer.alloc(8 * 1024 * 1024));
+    await expect(
+      extractLayer(zeros, dest(), { maxFileBytes: 10, maxTotalBytes: 10, maxEntries: 1 }),
+    ).rejects.toThrow(/inflates to more than/);
+  });
+
   it('stops a gzip bomb while inflating, by the total limit', async () => {
     const to = dest();
     const bomb = await tarGz([{ name: 'zeros', body: '\0'.repeat(1_000_000) }]);

@@ -39,6 +39,11 @@ describe('project globs and rules', () => {
     expect(sourcePermitted(p, 'http://git.example.com/team-a/web')).toBe(false);
     expect(sourcePermitted(p, 'https://git.example.com/team-ab/web')).toBe(false);
     expect(sourcePermitted(p, 'https://git.example.com/Team-A/web')).toBe(false);
+    // `*` spans `/`: dot segments would climb out of the permitted prefix.
+    expect(sourcePermitted(p, 'https://git.example.com/team-a/../team-b/private')).toBe(false);
+    expect(sourcePermitted(p, 'https://git.example.com/team-a/%2e%2e/team-b/private')).toBe(false);
+    expect(sourcePermitted(p, 'https://git.example.com/team-a/./web')).toBe(false);
+    expect(sourcePermitted(p, 'https://git.example.com/team-a/.config')).toBe(true);
   });
 
   it('names every rule an object breaks', () => {
@@ -92,9 +97,15 @@ describe('project identity', () => {
     expect(projectIdentity(sa('ops:deployer'), target)).toEqual({
       impersonate: { user: 'system:serviceaccount:ops:deployer' },
     });
-    expect(projectIdentity(sa('deployer'), { ...target, cluster: 'staging' })).toEqual({});
+    // A project that names ServiceAccounts never falls back to Driftless's own identity.
+    expect(() => projectIdentity(sa('deployer'), { ...target, cluster: 'staging' })).toThrow(
+      /no destinationServiceAccounts entry matches cluster staging.*refusing to write as Driftless itself/,
+    );
+    expect(projectIdentity(project(), { ...target, cluster: 'staging' })).toEqual({});
     // No destination namespace: only an entry for every namespace matches, and it must name one.
-    expect(projectIdentity(sa('deployer'), { ...target, namespace: undefined })).toEqual({});
+    expect(() => projectIdentity(sa('deployer'), { ...target, namespace: undefined })).toThrow(
+      /namespace \(none\)/,
+    );
     const anyNamespace = project({
       destinationServiceAccounts: [
         { cluster: '*', namespace: '*', defaultServiceAccount: 'deployer' },
@@ -118,6 +129,30 @@ describe('project identity', () => {
       sessionTags: { 'driftless:application': 'web', 'driftless:project': 'team-a' },
     });
     expect(projectIdentity(project(), { ...target, access: 'eks' }, {})).toEqual({});
+  });
+
+  it('refuses deny globs, which would silently allow everything they meant to deny', () => {
+    expect(() => project({ sourceRepos: ['*', '!https://git.example.com/internal/*'] })).toThrow(
+      /deny globs/,
+    );
+    expect(() => project({ destinations: [{ cluster: '*', namespace: '!kube-system' }] })).toThrow(
+      /deny globs/,
+    );
+  });
+
+  it('reads a role only for a project that has one (no inherited names)', () => {
+    expect(
+      projectIdentity(
+        Project.parse({
+          apiVersion: 'driftless.dev/v1alpha1',
+          kind: 'Project',
+          metadata: { name: 'constructor' },
+          spec: { sourceRepos: ['*'], destinations: [{ cluster: '*', namespace: '*' }] },
+        }),
+        { ...target, access: 'eks' },
+        {},
+      ),
+    ).toEqual({});
   });
 
   it('refuses a ServiceAccount that is not a name', () => {

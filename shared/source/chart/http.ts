@@ -49,7 +49,10 @@ export async function chartGet(url: string, options: ChartHttpOptions): Promise<
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
       await response.body?.cancel();
-      if (hop >= MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects from ${url}`);
+      if (hop >= MAX_REDIRECTS) {
+        const u = new URL(url);
+        throw new Error(`more than ${MAX_REDIRECTS} redirects from ${u.origin}${u.pathname}`);
+      }
       current = new URL(location, current).toString();
       continue;
     }

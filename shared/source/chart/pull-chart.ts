@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chartGet, type ChartHttpOptions } from './http.ts';
 import type { IndexedChart } from './index-file.ts';
+import { repoCacheDir } from '../repo-cache-dir.ts';
 
 export interface PulledChart {
   /** The verified .tgz in the cache, named by its digest. */
@@ -33,7 +34,7 @@ export async function pullChart(
     throw new ChartPullError(
       `${entry.name} ${entry.version}: the index gives no sha256 digest, so the download could not be checked; refused`,
     );
-  const dir = join(options.cacheDir, 'charts');
+  const dir = join(options.cacheDir, 'charts', repoCacheDir(repoURL, entry.name));
   const archive = join(dir, `${digest}.tgz`);
   const cached = await readFile(archive).catch(() => undefined);
   if (cached && sha256(cached) === digest) return { archive, digest, downloaded: false };

@@ -24,6 +24,8 @@ const MANIFEST_TYPES = [
 ].join(', ');
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const MAX_TAGS = 10_000;
+const MAX_TAG_PAGES = 50;
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 const MAX_REDIRECTS = 5;
 
 /**
@@ -44,13 +46,20 @@ export class OciClient {
     this.options = options;
   }
 
+  /** Every tag, page by page; a registry that pages forever (empty pages, a repeated link) is cut off. */
   async tags(): Promise<string[]> {
     const tags: string[] = [];
+    const seen = new Set<string>();
     let next: string | undefined = `/v2/${this.repo.repository}/tags/list?n=1000`;
-    while (next && tags.length < MAX_TAGS) {
+    while (next && tags.length < MAX_TAGS && seen.size < MAX_TAG_PAGES && !seen.has(next)) {
+      seen.add(next);
       const res = await this.get(next, 'application/json', MAX_MANIFEST_BYTES);
-      const body = JSON.parse(res.body.toString('utf8')) as { tags?: string[] | null };
-      tags.push(...(body.tags ?? []));
+      const page = (jsonOf(res.body, 'tag list') as { tags?: unknown }).tags;
+      const added = Array.isArray(page)
+        ? page.filter((t): t is string => typeof t === 'string')
+        : [];
+      if (!added.length) break;
+      tags.push(...added);
       next = nextLink(res.headers.get('link'));
     }
     return tags;
@@ -65,7 +74,7 @@ export class OciClient {
     const digest = `sha256:${sha256(res.body)}`;
     if (reference.startsWith('sha256:') && reference !== digest)
       throw new Error(`manifest ${reference} has digest ${digest}; refused`);
-    const parsed = JSON.parse(res.body.toString('utf8')) as Omit<OciManifest, 'digest'>;
+    const parsed = jsonOf(res.body, `manifest ${reference}`) as Omit<OciManifest, 'digest'>;
     if (!Array.isArray(parsed.layers))
       throw new Error(
         `${reference} is not an image manifest (media type ${parsed.mediaType ?? res.headers.get('content-type')}): an index or a list of platforms is not a chart or artifact`,
@@ -115,7 +124,8 @@ export class OciClient {
     if (parsed?.scheme !== 'bearer' || !parsed.params.realm)
       throw new OciStatusError(401, `unsupported authentication challenge "${challenge ?? ''}"`);
     const realm = new URL(parsed.params.realm);
-    if (realm.protocol !== 'https:' && new URL(this.repo.base).protocol !== 'http:')
+    // Basic credentials go to the realm: over HTTPS, or plain HTTP on this machine only.
+    if (realm.protocol !== 'https:' && !LOOPBACK_HOST.test(realm.hostname))
       throw new Error(`the registry's token realm ${realm.origin} is not HTTPS; refused`);
     if (parsed.params.service) realm.searchParams.set('service', parsed.params.service);
     realm.searchParams.set(
@@ -128,7 +138,7 @@ export class OciClient {
       MAX_MANIFEST_BYTES,
     );
     if (res.status !== 200) throw new OciStatusError(res.status, 'token');
-    const body = JSON.parse(res.body.toString('utf8')) as { token?: string; access_token?: string };
+    const body = jsonOf(res.body, 'token answer') as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
     if (!token) throw new Error('the token realm answered without a token');
     this.authorization = `Bearer ${token}`;
@@ -165,6 +175,15 @@ export class OciClient {
       }
       return { status: res.status, headers: res.headers, body: await readBounded(res, maxBytes) };
     }
+  }
+}
+
+/** A JSON body, or an error that says what was expected and quotes nothing of it (it may hold a token). */
+function jsonOf(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new Error(`the registry's ${what} is not JSON`);
   }
 }
 

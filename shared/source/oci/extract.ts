@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
-import { Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { extract as untar } from 'tar-stream';
 
@@ -44,7 +44,12 @@ export async function extractLayer(
 async function unpack(tarGz: Buffer, root: string, limits: ExtractLimits, skipped: string[]) {
   await mkdir(root, { recursive: true, mode: 0o700 });
   const entries = untar();
-  Readable.from([tarGz]).pipe(createGunzip()).pipe(entries);
+  // Links, folders and padding inflate too without counting as file bytes.
+  const inflateLimit = limits.maxTotalBytes + limits.maxEntries * 1024 + 1024 * 1024;
+  // pipeline, not pipe: a corrupt gzip or the cap must end the loop below with its error.
+  pipeline(Readable.from([tarGz]), createGunzip(), capped(inflateLimit), entries, (err) => {
+    if (err) entries.destroy(err);
+  });
   let total = 0;
   let count = 0;
   for await (const entry of entries) {
@@ -78,6 +83,19 @@ async function unpack(tarGz: Buffer, root: string, limits: ExtractLimits, skippe
     await mkdir(join(root, dirname(path)), { recursive: true, mode: 0o700 });
     await writeFile(join(root, path), Buffer.concat(chunks), { mode: 0o600, flag: 'wx' });
   }
+}
+
+/** Fails the stream once more than `limit` bytes have passed: the whole inflated tar is bounded. */
+function capped(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > limit)
+        done(new Error(`the archive inflates to more than ${limit} bytes; refused`));
+      else done(null, chunk);
+    },
+  });
 }
 
 /** A tar name as a path inside the folder, or an error naming it. */

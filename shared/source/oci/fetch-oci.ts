@@ -1,8 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes, createHash } from 'node:crypto';
 import semver from 'semver';
 import type { SourceOptions } from '../fetch-source.ts';
+import { repoCacheDir } from '../repo-cache-dir.ts';
 import { OciClient, type OciManifest } from './client.ts';
 import { extractLayer } from './extract.ts';
 import { ociRepository } from './reference.ts';
@@ -82,8 +83,13 @@ export async function cachedBlob(
   const bytes = await client.blob(digest);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, bytes, { mode: 0o600 });
-  await rename(temp, file);
+  try {
+    await writeFile(temp, bytes, { mode: 0o600 });
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
   return { file, bytes, downloaded: true };
 }
 
@@ -98,7 +104,11 @@ export async function fetchOciChart(
   const { reference, version } = await resolveTag(client, revision);
   const manifest = await client.manifest(reference);
   const layer = layerOf(manifest, HELM_CHART_LAYER, true);
-  const blob = await cachedBlob(client, layer.digest, join(options.cacheDir, 'charts'));
+  const blob = await cachedBlob(
+    client,
+    layer.digest,
+    join(options.cacheDir, 'charts', repoCacheDir(repoURL, chart)),
+  );
   return {
     revision: version ?? manifest.digest,
     archive: blob.file,
@@ -127,8 +137,18 @@ export async function fetchArtifact(
 ) {
   const { client, manifest } = await resolveArtifact(repoURL, revision, options);
   const layer = layerOf(manifest, FLUX_CONTENT_LAYER, false);
-  const blob = await cachedBlob(client, layer.digest, join(options.cacheDir, 'oci', 'layers'));
-  const dir = join(options.cacheDir, 'oci', 'trees', layer.digest.replace(/^sha256:/, ''));
+  const blob = await cachedBlob(
+    client,
+    layer.digest,
+    join(options.cacheDir, 'oci', 'layers', repoCacheDir(repoURL)),
+  );
+  const dir = join(
+    options.cacheDir,
+    'oci',
+    'trees',
+    repoCacheDir(repoURL),
+    layer.digest.replace(/^sha256:/, ''),
+  );
   const { skipped } = await extractLayer(blob.bytes, dir, {
     maxFileBytes: options.maxFileBytes,
     maxTotalBytes: options.limits?.maxFetchBytes ?? DEFAULT_MAX_FETCH_BYTES,
