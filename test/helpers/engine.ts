@@ -183,6 +183,29 @@ export function configMapValue(
   );
 }
 
+/** One data field of a ConfigMap on the cluster; undefined when the ConfigMap does not exist. */
+export async function configMapField(
+  cluster: LocalCluster,
+  namespace: string,
+  name: string,
+  field: string,
+): Promise<string | undefined> {
+  try {
+    return await kubectl(
+      cluster,
+      'get',
+      'configmap',
+      name,
+      '-n',
+      namespace,
+      '-o',
+      `jsonpath={.data.${field}}`,
+    );
+  } catch {
+    return undefined;
+  }
+}
+
 /** A served version of a CRD whose objects may hold any fields. */
 export function crdVersion(name: string, storage: boolean): object {
   return {

@@ -17,7 +17,7 @@ import { cluster, uniqueName } from '../harness/context.ts';
 import { localDynamoClient } from '../harness/dynamodb.ts';
 import { chartFiles, craftArchive, startHelmRepo, type HelmRepo } from '../harness/helm-repo.ts';
 import { toolPath } from '../harness/tools.ts';
-import { kubectl } from '../helpers/engine.ts';
+import { configMapField, kubectl } from '../helpers/engine.ts';
 
 const clusterA = () => cluster('cluster-a');
 
@@ -28,23 +28,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-async function chartVersionLive(namespace: string, name: string): Promise<string | undefined> {
-  try {
-    return await kubectl(
-      clusterA(),
-      'get',
-      'configmap',
-      name,
-      '-n',
-      namespace,
-      '-o',
-      'jsonpath={.data.chartVersion}',
-    );
-  } catch {
-    return undefined;
-  }
 }
 
 describe('charts from a Helm repository (a real repository made with helm package and helm repo index)', () => {
@@ -126,7 +109,7 @@ describe('charts from a Helm repository (a real repository made with helm packag
       status: 'done',
       result: { status: 'Synced', revision: '1.0.0' },
     });
-    expect(await chartVersionLive(name, configMap)).toBe('1.0.0');
+    expect(await configMapField(clusterA(), name, configMap, 'chartVersion')).toBe('1.0.0');
     expect((await readApp(table, name))?.state).toMatchObject({
       syncedRevision: '1.0.0',
       desiredRevision: '1.0.0',
@@ -152,7 +135,7 @@ describe('charts from a Helm repository (a real repository made with helm packag
       status: 'done',
       result: { status: 'Synced', revision: '1.1.0' },
     });
-    expect(await chartVersionLive(name, configMap)).toBe('1.1.0');
+    expect(await configMapField(clusterA(), name, configMap, 'chartVersion')).toBe('1.1.0');
     const history = await listHistory(table, name);
     expect(history.map((h) => h.revision)).toEqual(['1.1.0', '1.0.0']);
 
@@ -164,7 +147,7 @@ describe('charts from a Helm repository (a real repository made with helm packag
       }),
     );
     expect(back).toMatchObject({ status: 'done', result: { status: 'Synced', revision: '1.0.0' } });
-    expect(await chartVersionLive(name, configMap)).toBe('1.0.0');
+    expect(await configMapField(clusterA(), name, configMap, 'chartVersion')).toBe('1.0.0');
     // Held at the rolled-back version while the index still offers 1.1.0.
     forgetIndexes();
     expect(await runApplication(runInput(app))).toMatchObject({
@@ -185,7 +168,7 @@ describe('charts from a Helm repository (a real repository made with helm packag
       expect(result.phase).toBe('source');
       expect(result.error).toMatch(pattern);
       // The previous version is left running.
-      expect(await chartVersionLive(name, configMap)).toBe('1.0.0');
+      expect(await configMapField(clusterA(), name, configMap, 'chartVersion')).toBe('1.0.0');
       return result.error!;
     };
     const withName = (chartName: string, range: string) =>

@@ -20,27 +20,10 @@ import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { chartFiles, startHelmRepo, type HelmRepo } from '../harness/helm-repo.ts';
 import { toolPath } from '../harness/tools.ts';
-import { kubectl } from '../helpers/engine.ts';
+import { configMapField } from '../helpers/engine.ts';
 import { configMapYaml } from '../helpers/manifests.ts';
 
 const clusterA = () => cluster('cluster-a');
-
-async function data(namespace: string, name: string, field: string): Promise<string | undefined> {
-  try {
-    return await kubectl(
-      clusterA(),
-      'get',
-      'configmap',
-      name,
-      '-n',
-      namespace,
-      '-o',
-      `jsonpath={.data.${field}}`,
-    );
-  } catch {
-    return undefined;
-  }
-}
 
 describe('several sources per application (a chart from a Helm repository, values and manifests from Git)', () => {
   let git: GitServer;
@@ -116,8 +99,8 @@ describe('several sources per application (a chart from a Helm repository, value
       status: 'done',
       result: { status: 'Synced', revision: `1.0.0,${c1},${c1}` },
     });
-    expect(await data(name, `${name}-${chart}`, 'greeting')).toBe('from-git');
-    expect(await data(name, 'extra', 'value')).toBe('one');
+    expect(await configMapField(clusterA(), name, `${name}-${chart}`, 'greeting')).toBe('from-git');
+    expect(await configMapField(clusterA(), name, 'extra', 'value')).toBe('one');
 
     // The webhook routes a push that changes only the values file to the application.
     const own = createStateTable({ tableName: uniqueName('multi-routing'), client: table.client });
@@ -155,7 +138,7 @@ describe('several sources per application (a chart from a Helm repository, value
       status: 'done',
       result: { status: 'Synced', revision: `1.0.0,${c2},${c2}` },
     });
-    expect(await data(name, `${name}-${chart}`, 'greeting')).toBe('changed');
+    expect(await configMapField(clusterA(), name, `${name}-${chart}`, 'greeting')).toBe('changed');
     expect((await listHistory(table, name)).map((h) => h.revision)).toEqual([
       `1.0.0,${c2},${c2}`,
       `1.0.0,${c1},${c1}`,
@@ -173,7 +156,7 @@ describe('several sources per application (a chart from a Helm repository, value
       status: 'done',
       result: { status: 'Synced', revision: `1.0.0,${c1},${c1}` },
     });
-    expect(await data(name, `${name}-${chart}`, 'greeting')).toBe('from-git');
+    expect(await configMapField(clusterA(), name, `${name}-${chart}`, 'greeting')).toBe('from-git');
   });
 
   it('refuses a value file outside its ref source, an unknown ref, and names the failing source', async () => {

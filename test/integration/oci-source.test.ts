@@ -15,28 +15,11 @@ import { localDynamoClient } from '../harness/dynamodb.ts';
 import { chartFiles, craftArchive } from '../harness/helm-repo.ts';
 import { startOciRegistry, type OciRegistry } from '../harness/oci-registry.ts';
 import { toolPath } from '../harness/tools.ts';
-import { kubectl } from '../helpers/engine.ts';
+import { configMapField } from '../helpers/engine.ts';
 
 const clusterA = () => cluster('cluster-a');
 const cm = (name: string, value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\ndata: { value: "${value}" }\n`;
-
-async function live(namespace: string, name: string, field: string): Promise<string | undefined> {
-  try {
-    return await kubectl(
-      clusterA(),
-      'get',
-      'configmap',
-      name,
-      '-n',
-      namespace,
-      '-o',
-      `jsonpath={.data.${field}}`,
-    );
-  } catch {
-    return undefined;
-  }
-}
 
 describe('OCI sources against a real registry (distribution v3, pushed with helm push and oras push)', () => {
   let registry: OciRegistry;
@@ -114,7 +97,9 @@ describe('OCI sources against a real registry (distribution v3, pushed with helm
       status: 'done',
       result: { status: 'Synced', revision: '1.2.0' },
     });
-    expect(await live(ranged.name, `${ranged.name}-${chart}`, 'chartVersion')).toBe('1.2.0');
+    expect(
+      await configMapField(clusterA(), ranged.name, `${ranged.name}-${chart}`, 'chartVersion'),
+    ).toBe('1.2.0');
     expect((await readApp(table, ranged.name))?.state).toMatchObject({ syncedRevision: '1.2.0' });
     const before = blobGets(registry);
     expect(await runApplication(runInput(ranged.app))).toMatchObject({
@@ -136,7 +121,9 @@ describe('OCI sources against a real registry (distribution v3, pushed with helm
       status: 'Synced',
       revision: pushed.digest,
     });
-    expect(await live(pinned.name, `${pinned.name}-${chart}`, 'chartVersion')).toBe('1.2.0');
+    expect(
+      await configMapField(clusterA(), pinned.name, `${pinned.name}-${chart}`, 'chartVersion'),
+    ).toBe('1.2.0');
   });
 
   it('syncs a plain-manifest artifact by tag, picks up a moved tag as a new revision, and pins a digest', async () => {
@@ -154,13 +141,13 @@ describe('OCI sources against a real registry (distribution v3, pushed with helm
       status: 'done',
       result: { status: 'Synced', revision: v1.digest },
     });
-    expect(await live(name, 'site', 'value')).toBe('one');
+    expect(await configMapField(clusterA(), name, 'site', 'value')).toBe('one');
     const v2 = await registry.pushArtifact(repo, 'latest', { 'app/cm.yaml': cm('site', 'two') });
     expect(await runApplication(runInput(a))).toMatchObject({
       status: 'done',
       result: { status: 'Synced', revision: v2.digest },
     });
-    expect(await live(name, 'site', 'value')).toBe('two');
+    expect(await configMapField(clusterA(), name, 'site', 'value')).toBe('two');
     const pinned = app({
       repoURL: `oci://${registry.host}/${repo}`,
       targetRevision: v1.digest,
@@ -170,7 +157,7 @@ describe('OCI sources against a real registry (distribution v3, pushed with helm
       status: 'Synced',
       revision: v1.digest,
     });
-    expect(await live(pinned.name, 'site', 'value')).toBe('one');
+    expect(await configMapField(clusterA(), pinned.name, 'site', 'value')).toBe('one');
   });
 
   it('refuses a hostile artifact (a ../ entry) and bad references with clear errors, applying nothing', async () => {
@@ -190,7 +177,7 @@ describe('OCI sources against a real registry (distribution v3, pushed with helm
     expect(result.error).toMatch(
       /\.\.\/escape\.yaml: the entry would land outside the artifact; refused/,
     );
-    expect(await live(hostile.name, 'inside', 'value')).toBeUndefined();
+    expect(await configMapField(clusterA(), hostile.name, 'inside', 'value')).toBeUndefined();
 
     const missing = app({ repoURL: `oci://${registry.host}/${repo}`, targetRevision: '^9' });
     expect((await reconcile(missing.app, options())).error).toMatch(/no tag matches \^9/);
