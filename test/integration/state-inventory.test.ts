@@ -107,9 +107,22 @@ describe('state: inventory', () => {
     // a loaded machine the writer can finish 12 before the reader reads 4.
     const readsSoFar = () => [...seen.values()].reduce((a, b) => a + b, 0);
     let rewrites = 0;
+    // The reader gives up after 10 generations swept under it; in production a
+    // rewrite is one sync's, far apart. Here the writer lets a read finish
+    // after every 5 rewrites that completed none, so the race stays real but
+    // the reader is never starved (CI failed on it once: 10 reads lost in a row).
+    let readsAtLastRead = 0;
+    let sinceRead = 0;
     while ((rewrites < 12 || readsSoFar() < 4) && rewrites < 200) {
       rewrites++;
       await writeInventory(table, holder, versions[rewrites % 2]!, { chunkBytes: 32_000 });
+      if (readsSoFar() > readsAtLastRead) {
+        readsAtLastRead = readsSoFar();
+        sinceRead = 0;
+      } else if (++sinceRead >= 5) {
+        const until = Date.now() + 10_000;
+        while (readsSoFar() === readsAtLastRead && Date.now() < until) await sleep(20);
+      }
     }
     writing = false;
     await reader;
