@@ -36,10 +36,18 @@ function scopeOf(path: string): Scoped | undefined {
 /**
  * Whether an entry is served under the scope: every entry under `/apps`; under
  * a project, only its applications (a disabled entry without a definition has
- * no known project, so it is served under `/apps` only).
+ * no known project, so it is served under `/apps` only). A caller limited to
+ * some projects (`allowedProjects`) is served only their applications, under
+ * either path.
  */
-function inScope(entry: RegistryEntry, project: string | undefined): boolean {
-  return project === undefined || entry.app?.spec.project === project;
+function inScope(
+  entry: RegistryEntry,
+  project: string | undefined,
+  allowed: ReadonlySet<string> | undefined,
+): boolean {
+  const own = entry.app?.spec.project;
+  if (allowed && (own === undefined || !allowed.has(own))) return false;
+  return project === undefined || own === project;
 }
 
 /**
@@ -56,7 +64,9 @@ export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResp
   const { project, segments } = scope;
   if (segments.length === 1) {
     if (req.method !== 'GET') return notFound;
-    const entries = (await listRegistry(deps.table)).filter((e) => inScope(e, project));
+    const entries = (await listRegistry(deps.table)).filter((e) =>
+      inScope(e, project, deps.allowedProjects),
+    );
     return ok({ apps: await Promise.all(entries.map((e) => appSummary(deps, e))) });
   }
   const handler = APP_ROUTES[`${req.method} ${segments[2] ?? ''}`];
@@ -64,7 +74,7 @@ export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResp
   const name = segments[1] ?? '';
   const entry = await getRegistryEntry(deps.table, name);
   // Another project's application answers exactly as an unknown one: its existence is not told.
-  if (!entry || !inScope(entry, project))
+  if (!entry || !inScope(entry, project, deps.allowedProjects))
     return error(404, `application ${name} is not registered`);
   return handler({ req, deps, name, entry, now: (deps.now ?? Date.now)() });
 }

@@ -34,6 +34,12 @@ export interface ApiDeps {
     previous: Inventory | undefined;
   }): Promise<SyncResult>;
   now?: () => number;
+  /**
+   * The projects a browser caller may see (browser-principal.ts); without it,
+   * every project (an IAM caller). An application of another project, or with
+   * no known project, answers exactly as an unknown one.
+   */
+  allowedProjects?: ReadonlySet<string>;
 }
 
 /** What a route of one application gets: the request, the deps and the application's registry entry. */
