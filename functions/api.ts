@@ -12,6 +12,7 @@ import type {
 import { handleApi, type ApiDeps } from '../shared/api/handle-api.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
 import { dryRunDiff } from '../shared/api/dry-run-diff.ts';
+import { liveObjects } from '../shared/api/live-objects.ts';
 import { functionProjectRoles } from '../shared/runtime/project-roles.ts';
 import { SqsReconcileQueue } from '../shared/queue/sqs-queue.ts';
 import { readEnv } from '../shared/runtime/env.ts';
@@ -32,6 +33,7 @@ const deps: ApiDeps = {
   }),
   queue: new SqsReconcileQueue(tracer.captureAWSv3Client(new SQSClient({})), env.QUEUE_URL!),
   diff: dryRunDiff(settings, connectCluster, functionProjectRoles()),
+  liveObjects: liveObjects(connectCluster, functionProjectRoles()),
 };
 
 /** HTTP API (IAM-authorized) → the API routes; errors become JSON with a message, never a stack. */
@@ -55,6 +57,7 @@ async function api(
           : {}),
         caller,
         requestId: context.awsRequestId,
+        ...(event.headers['if-none-match'] ? { ifNoneMatch: event.headers['if-none-match'] } : {}),
       },
       deps,
     );
@@ -66,8 +69,8 @@ async function api(
     });
     return {
       statusCode: response.statusCode,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(response.body),
+      headers: { 'content-type': 'application/json', ...response.headers },
+      body: response.statusCode === 304 ? '' : JSON.stringify(response.body),
     };
   } catch (err) {
     logger.error('api request failed', { path: event.rawPath, error: err as Error });

@@ -12,6 +12,7 @@ import { handleApi } from '../../shared/api/handle-api.ts';
 import { loadConfigDir } from '../../shared/config/load.ts';
 import { connectCluster } from '../../shared/kube/connect.ts';
 import { dryRunDiff } from '../../shared/api/dry-run-diff.ts';
+import { liveObjects } from '../../shared/api/live-objects.ts';
 import { functionProjectRoles } from '../../shared/runtime/project-roles.ts';
 import type { EventPublisher } from '../../shared/observability/events.ts';
 import { LocalReconcileQueue } from '../../shared/queue/local-queue.ts';
@@ -196,14 +197,18 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
             ...(body?.length ? { body: body.toString('utf8') } : {}),
             caller: 'local',
             requestId: randomUUID(),
+            ...(req.headers['if-none-match'] ? { ifNoneMatch: req.headers['if-none-match'] } : {}),
           },
           {
             table: state.table,
             queue,
             diff: dryRunDiff(settings, connectCluster, projectRoles),
+            liveObjects: liveObjects(connectCluster, projectRoles),
+            ...(alarms ? { alarms } : {}),
           },
         );
-        return send(res, response.statusCode, response.body);
+        if (response.statusCode === 304) return void res.writeHead(304, response.headers).end();
+        return send(res, response.statusCode, response.body, response.headers);
       } catch (err) {
         return send(res, 500, { message: (err as Error).message });
       }

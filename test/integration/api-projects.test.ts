@@ -56,6 +56,7 @@ describe('API by project', () => {
           diffs.push(`${app.metadata.name}@${project.metadata.name}`);
           return { status: 'Synced' } as SyncResult;
         },
+        liveObjects: () => Promise.reject(new Error('this test reads no live objects')),
       },
     );
   const names = (response: ApiResponse) =>

@@ -293,6 +293,7 @@ describe('progressive rollout across clusters', () => {
             diffs.push({ app: a, cluster: c.metadata.name, previous: previous?.entries.length });
             return { status: 'Synced' } as SyncResult;
           },
+          liveObjects: () => Promise.reject(new Error('this test reads no live objects')),
         },
       );
     expect((await api('GET', `/apps/${name}`)).body).toMatchObject({
