@@ -1,7 +1,10 @@
 import { getRegistryEntry, listRegistry, type RegistryEntry } from '../state/registry.ts';
 import { appSummary } from './app-summary.ts';
+import { conditional } from './etag.ts';
 import { diffApp, showApp, showHistory } from './read-routes.ts';
 import { error, ok } from './respond.ts';
+import { rolloutApp } from './rollout-route.ts';
+import { treeApp } from './tree-route.ts';
 import type { ApiDeps, ApiRequest, ApiResponse, AppRoute } from './types.ts';
 import { rollbackApp, setSuspendedRoute, syncApp } from './write-routes.ts';
 
@@ -12,6 +15,8 @@ const APP_ROUTES: Record<string, (route: AppRoute) => Promise<ApiResponse>> = {
   'GET ': showApp,
   'GET diff': diffApp,
   'GET history': showHistory,
+  'GET tree': treeApp,
+  'GET rollout': rolloutApp,
   'POST sync': syncApp,
   'POST rollback': rollbackApp,
   'POST suspend': setSuspendedRoute(true),
@@ -51,13 +56,19 @@ function inScope(
 }
 
 /**
- * The API's routes, independent of API Gateway: list, show, diff, sync,
- * history, rollback, suspend and resume, under `/apps` and under
+ * The API's routes, independent of API Gateway: list, show, diff, tree,
+ * rollout, sync, history, rollback, suspend and resume, under `/apps` and under
  * `/projects/PROJECT/apps` (where IAM can grant one project's routes). Writes
  * go through the queue (sync, rollback) or the lease (suspend, resume), never
- * around them.
+ * around them. GET answers carry an ETag and answer 304 to a matching
+ * If-None-Match (etag.ts).
  */
 export async function handleApi(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const response = await route(req, deps);
+  return req.method === 'GET' ? conditional(response, req.ifNoneMatch) : response;
+}
+
+async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const notFound = error(404, `no route ${req.method} ${req.path}`);
   const scope = scopeOf(req.path);
   if (!scope || scope.segments.length > 3) return notFound;

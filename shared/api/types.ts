@@ -2,10 +2,13 @@ import type { Application } from '../config/application.ts';
 import type { Cluster } from '../config/cluster.ts';
 import type { Project } from '../config/project.ts';
 import type { ReconcileQueue } from '../queue/message.ts';
+import type { AlarmSource } from '../rollback/alarms.ts';
 import type { StateTable } from '../state/client.ts';
 import type { RegistryEntry } from '../state/registry.ts';
+import type { ObjectRef } from '../kube/object.ts';
 import type { Inventory } from '../sync/inventory.ts';
 import type { SyncResult } from '../sync/result.ts';
+import type { LiveObject } from './live-objects.ts';
 
 export interface ApiRequest {
   method: string;
@@ -16,11 +19,15 @@ export interface ApiRequest {
   /** Who is calling (the IAM principal ARN), recorded as the trigger of what they start. */
   caller: string;
   requestId: string;
+  /** The request's If-None-Match header: a GET whose answer has not changed gets 304 (etag.ts). */
+  ifNoneMatch?: string;
 }
 
 export interface ApiResponse {
   statusCode: number;
   body: unknown;
+  /** Headers beyond the content type (ETag and Cache-Control on GET answers). */
+  headers?: Record<string, string>;
 }
 
 export interface ApiDeps {
@@ -33,6 +40,15 @@ export interface ApiDeps {
     project: Project;
     previous: Inventory | undefined;
   }): Promise<SyncResult>;
+  /** The live objects of an inventory and the ReplicaSets and Pods they own, read as the project (live-objects.ts). */
+  liveObjects(run: {
+    app: Application;
+    cluster: Cluster;
+    project: Project;
+    inventory: ObjectRef[];
+  }): Promise<LiveObject[]>;
+  /** Where the rollout route reads alarm states; absent, they show as Unreadable. */
+  alarms?: AlarmSource;
   now?: () => number;
   /**
    * The projects a browser caller may see (browser-principal.ts); without it,
