@@ -6,9 +6,15 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithIAMAuthorizer,
+  APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyResultV2,
   Context,
 } from 'aws-lambda';
+import {
+  BROWSER_ACCESS_ENV,
+  readBrowserAccess,
+  requestPrincipal,
+} from '../shared/api/browser-principal.ts';
 import { handleApi, type ApiDeps } from '../shared/api/handle-api.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
 import { dryRunDiff } from '../shared/api/dry-run-diff.ts';
@@ -35,13 +41,16 @@ const deps: ApiDeps = {
   diff: dryRunDiff(settings, connectCluster, functionProjectRoles()),
   liveObjects: liveObjects(connectCluster, functionProjectRoles()),
 };
+const browserAccess = readBrowserAccess(process.env[BROWSER_ACCESS_ENV]);
 
-/** HTTP API (IAM-authorized) → the API routes; errors become JSON with a message, never a stack. */
-async function api(
-  event: APIGatewayProxyEventV2WithIAMAuthorizer,
-  context: Context,
-): Promise<APIGatewayProxyResultV2> {
-  const caller = event.requestContext.authorizer?.iam?.userArn ?? 'unknown';
+type ApiEvent = APIGatewayProxyEventV2WithIAMAuthorizer | APIGatewayProxyEventV2WithJWTAuthorizer;
+
+/** HTTP APIs (IAM or JWT) → the API routes; errors become JSON with a message, never a stack. */
+async function api(event: ApiEvent, context: Context): Promise<APIGatewayProxyResultV2> {
+  const { caller, allowedProjects } = requestPrincipal(
+    event.requestContext.authorizer,
+    browserAccess,
+  );
   try {
     const response = await handleApi(
       {
@@ -59,7 +68,7 @@ async function api(
         requestId: context.awsRequestId,
         ...(event.headers['if-none-match'] ? { ifNoneMatch: event.headers['if-none-match'] } : {}),
       },
-      deps,
+      allowedProjects ? { ...deps, allowedProjects } : deps,
     );
     logger.info('api request', {
       method: event.requestContext.http.method,
