@@ -50,12 +50,16 @@ export async function chooseRevision(
     }
     if (unchangedAt(record, app, revision)) {
       // No fetch, no sync; but the live objects are still looked at, selfHeal or not.
-      const driftCheck = hold ? `held at ${revision} after a rollback` : 'unchanged';
-      return { revision, hold, branchHead, driftCheck };
+      return { revision, hold, branchHead, driftCheck: driftCheckReason(revision, hold) };
     }
   } else if (input.mode === 'sync') {
     // A sync someone asked for (or a rollback, which sets its own hold) replaces any hold.
     hold = undefined;
   }
   return { revision, hold, branchHead };
+}
+
+/** What a skipped drift check says when the cluster still matches. */
+export function driftCheckReason(revision: string, hold: RollbackHold | undefined): string {
+  return hold ? `held at ${revision} after a rollback` : 'unchanged';
 }

@@ -2,6 +2,7 @@ import { writeState, type AppState } from '../state/app-state.ts';
 import { readInventory } from '../state/inventory-store.ts';
 import type { LeaseKeeper } from '../state/lease-keeper.ts';
 import { canonicalJson } from '../sync/digest.ts';
+import type { SyncResult } from '../sync/result.ts';
 import { driftState } from './drift-state.ts';
 import { recordRun } from './record-run.ts';
 import type { AppRunInput, AppRunOutcome } from './types.ts';
@@ -34,6 +35,16 @@ export async function checkDrift(
   const state = driftState(previousState, result, Date.now());
   if (canonicalJson(state) !== canonicalJson(previousState))
     await writeState(table, keeper.current(), state);
+  return checkOutcome(previousState, state, result, check);
+}
+
+/** The outcome of a drift check: the skip it has always been when the cluster matches. */
+export function checkOutcome(
+  previousState: AppState,
+  state: AppState,
+  result: SyncResult,
+  check: { revision: string; reason: string },
+): AppRunOutcome {
   if (result.status !== 'Failed' && state.driftedSince === undefined)
     return { status: 'skipped', reason: check.reason, revision: check.revision };
   return {

@@ -24,18 +24,25 @@ function settled(state: AppState): boolean {
 }
 
 /**
- * No sync to do when the target is the commit last synced, that sync
- * succeeded and completed, and self-heal does not ask to repair: the caller
- * then checks drift only (a dry run at that commit, whose source and render
- * are cached), instead of syncing. Health needs no sync to stay current: the
- * drift check reads it.
+ * The target is the commit last synced, that sync succeeded and completed,
+ * the definition is the one synced and no bake is judging it: the live
+ * objects can only have drifted, which a dry run at that commit (source and
+ * render cached) finds.
  */
-export function unchangedAt(record: AppRecord, app: Application, revision: string): boolean {
+export function settledAt(record: AppRecord, app: Application, revision: string): boolean {
   const state = record.state;
   if (!state || !settled(state)) return false;
   // A baking revision is judged on every reconcile: health comes from the engine.
   if (state.bake && !state.bake.failed) return false;
-  if (app.spec.syncPolicy.automated?.selfHeal) return false;
   if (state.specDigest !== specDigest(app)) return false;
   return revision === state.syncedRevision && record.inventory?.revision === revision;
+}
+
+/**
+ * No sync to do: settled at the revision and self-heal does not ask to
+ * repair. The caller then checks drift only, instead of syncing. Health
+ * needs no sync to stay current: the drift check reads it.
+ */
+export function unchangedAt(record: AppRecord, app: Application, revision: string): boolean {
+  return settledAt(record, app, revision) && !app.spec.syncPolicy.automated?.selfHeal;
 }

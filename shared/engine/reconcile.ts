@@ -3,7 +3,7 @@ import { DEFAULT_PROJECT_NAME, type Project } from '../config/project.ts';
 import { targetRevisionOf } from '../config/sources.ts';
 import { deadlineBound, type ClusterConnection, type RequestBound } from '../kube/client.ts';
 import { RunDeadlineError } from '../kube/errors.ts';
-import type { Inventory } from '../sync/inventory.ts';
+import type { Inventory, RememberedInventory } from '../sync/inventory.ts';
 import { failedResult, NO_TIMINGS, type SyncResult } from '../sync/result.ts';
 import type { SyncProgress } from '../sync/sync-objects.ts';
 import { openCluster } from './cluster-session.ts';
@@ -27,6 +27,11 @@ export interface ReconcileOptions {
   request?: RunRequest;
   /** The inventory of the last successful sync; prune works from it. */
   previous?: Inventory;
+  /**
+   * Instead of `previous`, for a drift check: the inventory as the head item
+   * remembers it, read only when the live objects do not prove it.
+   */
+  recall?: RememberedInventory;
   onProgress?: (progress: ReconcileProgress) => void;
   /**
    * Aborted when the caller must stop (its lease was lost, its Lambda's end is
@@ -82,6 +87,7 @@ function syncStepOf(options: ReconcileOptions, bound: RequestBound, revision: st
     settings: options.settings,
     request: options.request ?? {},
     previous: options.previous,
+    recall: options.recall,
     onProgress: (p) => options.onProgress?.(p),
     signal: bound.signal,
     deadline: bound.deadline,

@@ -2,7 +2,7 @@ import { syncOption, type Application } from '../config/application.ts';
 import { destinationOf } from '../config/destinations.ts';
 import type { Project } from '../config/project.ts';
 import type { RenderedObject } from '../render/index.ts';
-import type { Inventory } from '../sync/inventory.ts';
+import type { Inventory, RememberedInventory } from '../sync/inventory.ts';
 import type { SyncObjectsResult } from '../sync/result.ts';
 import { syncObjects, type SyncProgress } from '../sync/sync-objects.ts';
 import type { ClusterSession } from './cluster-session.ts';
@@ -16,6 +16,8 @@ export interface SyncStep {
   settings: EngineSettings;
   request: RunRequest;
   previous: Inventory | undefined;
+  /** Instead of `previous`: the inventory the head item remembers (see SyncObjectsOptions.recall). */
+  recall?: RememberedInventory;
   onProgress: (progress: SyncProgress) => void;
   /** The run's one signal: its deadline, a lost lease, the caller's stop (see reconcile). */
   signal: AbortSignal | undefined;
@@ -54,6 +56,7 @@ export function syncRendered(
       cluster: step.cluster,
       revision: step.revision,
       previous: step.previous,
+      recall: step.recall,
       dryRun: request.dryRun,
       prune: request.prune ?? automated?.prune ?? false,
       allowEmpty: automated?.allowEmpty ?? false,

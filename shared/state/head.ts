@@ -21,6 +21,8 @@ export interface InventoryPointer {
   entries: number;
   revision: string;
   bytes: number;
+  /** inventoryDigest of the entries; absent on inventories written before it was kept. */
+  digest?: string;
 }
 
 /** Everything the application's head item says, validated. */
@@ -51,6 +53,7 @@ const headSchema = z.object({
   invEntries: numberAttr.optional(),
   invRevision: stringAttr.optional(),
   invBytes: numberAttr.optional(),
+  invDigest: stringAttr.optional(),
   historySeq: numberAttr.optional(),
 });
 
@@ -85,6 +88,7 @@ export function parseHead(
       entries: h.invEntries ?? 0,
       revision: h.invRevision ?? '',
       bytes: h.invBytes ?? 0,
+      ...(h.invDigest !== undefined ? { digest: h.invDigest } : {}),
     };
   return record;
 }

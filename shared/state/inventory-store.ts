@@ -2,12 +2,12 @@ import { DeleteItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { mapLimit } from '../util/map-limit.ts';
-import type { Inventory } from '../sync/inventory.ts';
+import { inventoryDigest, type Inventory, type RememberedInventory } from '../sync/inventory.ts';
 import { binaryAttr, stringAttr } from './attributes.ts';
 import { call, queryItems, type StateTable } from './client.ts';
 import { CorruptStateError } from './errors.ts';
 import { updateHeadFenced } from './fence.ts';
-import { readApp, type InventoryPointer } from './head.ts';
+import { readApp, type AppRecord, type InventoryPointer } from './head.ts';
 import { appPartition, INVENTORY_PREFIX, inventoryChunkKey, pad } from './keys.ts';
 import type { Lease } from './lease-proof.ts';
 import { CHUNK_BYTES, decodeInventory, encodeInventory } from './inventory-codec.ts';
@@ -64,7 +64,7 @@ export async function writeInventory(
   await updateHeadFenced(table, lease, context.operation, {
     expression:
       'SET invGen = :gen, invChunks = :chunks, invSha256 = :sha, invEntries = :entries, ' +
-      'invRevision = :revision, invBytes = :bytes',
+      'invRevision = :revision, invBytes = :bytes, invDigest = :digest',
     values: {
       ':gen': { S: generation },
       ':chunks': { N: String(encoded.chunks.length) },
@@ -72,6 +72,7 @@ export async function writeInventory(
       ':entries': { N: String(inventory.entries.length) },
       ':revision': { S: inventory.revision },
       ':bytes': { N: String(encoded.bytes) },
+      ':digest': { S: inventoryDigest(inventory.entries) },
     },
   });
 
@@ -126,6 +127,24 @@ export async function readInventory(
     failed = pointer.generation;
   }
   throw new CorruptStateError(context, `inventory kept changing during ${READ_ATTEMPTS} reads`);
+}
+
+/**
+ * The inventory the head item points to, as a drift check needs it: its
+ * digest, and a read of the whole only if the live objects do not prove it.
+ * Undefined when there is none, or it predates the digest (then read it).
+ */
+export function rememberedInventory(
+  table: StateTable,
+  record: AppRecord,
+): RememberedInventory | undefined {
+  const pointer = record.inventory;
+  if (!pointer?.digest) return undefined;
+  return {
+    revision: pointer.revision,
+    digest: pointer.digest,
+    load: () => readInventory(table, record.app),
+  };
 }
 
 async function readGeneration(

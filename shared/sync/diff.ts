@@ -1,21 +1,16 @@
 import { mapLimit } from '../util/map-limit.ts';
 import { KubeApiError } from '../kube/errors.ts';
 import { describeRef, objectKey, type KubeObject } from '../kube/object.ts';
-import { applyObject, getObject, listMetadata } from '../kube/operations.ts';
+import { applyObject, getObject } from '../kube/operations.ts';
 import type { SyncContext } from './context.ts';
 import { describeError } from './describe-error.ts';
 import { canonicalJson } from './digest.ts';
 import type { InventoryEntry } from './inventory.ts';
+import { liveVersions } from './live-versions.ts';
 import type { SecretMasker } from './mask-secrets.ts';
 import { namespaceExists } from './namespace.ts';
 import { normalizeForDiff } from './normalize.ts';
-import {
-  adoptsExisting,
-  APP_LABEL,
-  FIELD_MANAGER,
-  FORCE_ANNOTATION,
-  writeRefusal,
-} from './ownership.ts';
+import { adoptsExisting, FIELD_MANAGER, FORCE_ANNOTATION, writeRefusal } from './ownership.ts';
 import { describeTakenFields, takenFields } from './field-owners.ts';
 import { rulesFor, withoutIgnored, type IgnoreRule } from './ignore-differences.ts';
 import type { DesiredObject } from './prepare.ts';
@@ -48,38 +43,25 @@ export interface PlannedObject {
  * manifest (same digest) and nobody has written the object since (same
  * resourceVersion). Any write by anyone, even a status update, changes the
  * resourceVersion, so this never hides drift; it only sends the object to a
- * dry-run, which then decides.
+ * dry-run, which then decides. `known` are live versions read already.
  */
 async function provenUnchanged(
   ctx: SyncContext,
   desired: DesiredObject[],
   previous: InventoryEntry[],
+  known: Map<string, string> | undefined,
 ): Promise<Map<string, string>> {
   const remembered = new Map(previous.map((e) => [objectKey(e), e]));
   const candidates = desired.filter((d) => {
     const entry = remembered.get(d.key);
     return d.info && entry?.digest === d.digest && entry.resourceVersion;
   });
-  const groups = new Map<string, DesiredObject[]>();
-  for (const d of candidates) {
-    const key = `${d.object.apiVersion}|${d.object.kind}|${d.object.metadata.namespace ?? ''}`;
-    groups.set(key, [...(groups.get(key) ?? []), d]);
-  }
+  const live = known ?? (await liveVersions(ctx, candidates));
   const unchanged = new Map<string, string>();
-  await mapLimit([...groups.values()], ctx.concurrency, async (group) => {
-    const first = group[0] as DesiredObject;
-    const metas = await listMetadata(
-      ctx.client,
-      first.info!,
-      first.object.metadata.namespace,
-      `${APP_LABEL}=${ctx.app}`,
-    );
-    const liveVersions = new Map(metas.map((m) => [m.name ?? '', m.resourceVersion]));
-    for (const d of group) {
-      const rv = remembered.get(d.key)?.resourceVersion;
-      if (rv && liveVersions.get(d.ref.name) === rv) unchanged.set(d.key, rv);
-    }
-  });
+  for (const d of candidates) {
+    const rv = remembered.get(d.key)?.resourceVersion;
+    if (rv && live.get(d.key) === rv) unchanged.set(d.key, rv);
+  }
   return unchanged;
 }
 
@@ -98,7 +80,7 @@ export async function planObjects(
   previous: InventoryEntry[],
   options: PlanOptions,
 ): Promise<PlannedObject[]> {
-  const unchanged = await provenUnchanged(ctx, desired, previous);
+  const unchanged = await provenUnchanged(ctx, desired, previous, options.liveVersions);
   const prefetched = await readLiveInBulk(
     ctx,
     desired.filter((d) => !unchanged.has(d.key)),
@@ -116,6 +98,8 @@ export interface PlanOptions {
   ignoreDifferences: IgnoreRule[];
   /** The application's AdoptExisting sync option (an object's annotation overrides it). */
   adoptExisting: boolean;
+  /** Live resourceVersions of the desired objects, when the caller listed them already. */
+  liveVersions?: Map<string, string>;
 }
 
 /** What planning one object knows already from the bulk reads. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ObjectRef } from '../kube/object.ts';
 
 /**
@@ -40,4 +41,23 @@ export function sameInventory(a: Inventory | undefined, b: Inventory | undefined
   const left = a.entries.map(canonical).sort();
   const right = b.entries.map(canonical).sort();
   return left.every((v, i) => v === right[i]);
+}
+
+/**
+ * Digest of an inventory's entries, independent of their order: the head
+ * item keeps it, so a drift check can prove the live objects are exactly
+ * what the last sync left without reading the inventory itself.
+ */
+export function inventoryDigest(entries: InventoryEntry[]): string {
+  return createHash('sha256').update(entries.map(canonical).sort().join('\n')).digest('hex');
+}
+
+/**
+ * The last inventory as the head item describes it: its revision and digest,
+ * and how to read it whole when the live objects do not prove it.
+ */
+export interface RememberedInventory {
+  revision: string;
+  digest: string;
+  load(): Promise<Inventory | undefined>;
 }

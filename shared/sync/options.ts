@@ -1,7 +1,7 @@
 import type { ApplyProgress } from './apply.ts';
 import type { HookPhase } from './hooks.ts';
 import type { IgnoreRule } from './ignore-differences.ts';
-import type { Inventory } from './inventory.ts';
+import type { Inventory, RememberedInventory } from './inventory.ts';
 
 export type SyncPhase = 'diff' | 'apply' | 'prune' | 'health' | HookPhase;
 
@@ -19,6 +19,12 @@ export interface SyncObjectsOptions {
   cluster: string;
   revision: string;
   previous?: Inventory;
+  /**
+   * Instead of `previous`: the last inventory as the head item remembers it,
+   * read only when the live objects do not prove it (a drift check that
+   * finds nothing then reads no inventory).
+   */
+  recall?: RememberedInventory;
   dryRun?: boolean;
   prune?: boolean;
   allowEmpty?: boolean;

@@ -70,13 +70,15 @@ export async function prepareSync(
 
 /**
  * Plans every object against the cluster (nothing is written), checks the
- * hooks and finds what is stale. A failed dry-run, or a source that renders
+ * hooks and finds what is stale. `liveVersions`: the desired objects' live
+ * resourceVersions, when recalling the inventory listed them already. A failed dry-run, or a source that renders
  * nothing where the application has objects, refuses the sync.
  */
 export async function planSync(
   ctx: SyncContext,
   prepared: PreparedSync,
   options: SyncObjectsOptions,
+  liveVersions?: Map<string, string>,
 ): Promise<SyncPlan | Refusal> {
   const previous = options.previous ?? { revision: '', entries: [] };
   // Loaded only for the applications that use jq expressions.
@@ -87,6 +89,7 @@ export async function planSync(
     namespacesCreatedBySync: namespacesCreated,
     ignoreDifferences: options.ignoreDifferences ?? [],
     adoptExisting: options.adoptExisting,
+    liveVersions,
   });
   const hookFailures = await checkHooks(ctx, prepared.hooks, namespacesCreated);
   const stale = await findStale(ctx, previous.entries, prepared.keys);

@@ -6,6 +6,7 @@ import { outcomeResult, startOutcome } from './outcome.ts';
 import { planSync, prepareSync, type Refusal } from './plan.ts';
 import { startOrphanCheck } from './orphan-check.ts';
 import { prune } from './prune.ts';
+import { recallInventory } from './recall-inventory.ts';
 import {
   failedResult,
   type SyncHeader,
@@ -43,12 +44,13 @@ export async function syncObjects(
   };
   const timings: SyncStepTimings = { diffMs: 0, applyMs: 0, pruneMs: 0, healthMs: 0, hooksMs: 0 };
   const started = Date.now();
+  let run = options;
   const refused = (refusal: Refusal): SyncObjectsResult =>
     failedResult({
       ...header,
       ...refusal,
       phase: refusal.phase ?? 'diff',
-      previous: options.previous,
+      previous: run.previous,
       timings: { ...timings, diffMs: Date.now() - started },
     });
 
@@ -61,27 +63,31 @@ export async function syncObjects(
 
   const healthRead = options.dryRun ? startHealthRead(ctx, prepared.desired) : undefined;
   const orphansRead = startOrphanCheck(ctx, prepared);
-  const plan = await planSync(ctx, prepared, options);
+  const recalled = options.recall
+    ? await recallInventory(ctx, prepared.desired, options.recall)
+    : undefined;
+  if (recalled) run = { ...options, previous: recalled.previous };
+  const plan = await planSync(ctx, prepared, run, recalled?.live);
   if ('error' in plan) return refused(plan);
   timings.diffMs = Date.now() - started;
   const withOrphans = async (result: SyncObjectsResult): Promise<SyncObjectsResult> =>
     orphansRead ? { ...result, orphans: await orphansRead } : result;
   if (healthRead) return withOrphans(dryRunReport(header, plan, await healthRead, timings));
 
-  const namespaceError = await ensureNamespace(ctx, options, plan);
+  const namespaceError = await ensureNamespace(ctx, run, plan);
   if (namespaceError) {
     return failedResult({
       ...header,
       error: namespaceError,
       phase: 'apply',
-      previous: options.previous,
+      previous: run.previous,
       manifestDigest: plan.manifestDigest,
       timings,
     });
   }
   const outcome = startOutcome(timings);
-  await write(ctx, options, plan, outcome);
-  await prune(ctx, options, plan, outcome);
-  const health = await settle(ctx, options, plan, outcome);
+  await write(ctx, run, plan, outcome);
+  await prune(ctx, run, plan, outcome);
+  const health = await settle(ctx, run, plan, outcome);
   return withOrphans(outcomeResult(header, plan, outcome, health));
 }
