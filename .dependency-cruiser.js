@@ -4,7 +4,7 @@
 
 // Product code: what ships or deploys, and the tooling that builds, demos or
 // measures it. test/ is the only top-level folder left out.
-const PRODUCT = '^(shared|functions|cli|cdk|scripts|bench)/';
+const PRODUCT = '^(shared|functions|cli|cdk|scripts|bench|ui)/';
 // Dev tooling that runs on the test harness on purpose (see product-not-to-test).
 const DEV_TOOLING = '^(bench/|scripts/demo[.]ts$)';
 
@@ -56,6 +56,17 @@ export default {
       to: { path: '^shared/', pathNot: '^shared/state/(table-definition|keys)[.]ts$' },
     },
     {
+      name: 'ui-self-contained',
+      severity: 'error',
+      comment:
+        'ui/ is the browser bundle: it talks to the engine only over the HTTP API ' +
+        '(its own ui/src/api/ reads the answers). Importing shared/, cli/ or ' +
+        'functions/ would pull Node-only engine code into the page, and make the ' +
+        "UI depend on modules the API's contract does not cover.",
+      from: { path: '^ui/' },
+      to: { path: '^(shared|functions|cli|cdk|scripts|bench|test)/' },
+    },
+    {
       name: 'product-not-to-test',
       severity: 'error',
       comment:
@@ -84,6 +95,6 @@ export default {
     // The rules are about the project's own files: leave node_modules and
     // node: built-ins out of the graph instead of parsing them.
     doNotFollow: { path: 'node_modules' },
-    includeOnly: '^(shared|functions|cli|cdk|scripts|bench|test)/',
+    includeOnly: '^(shared|functions|cli|cdk|scripts|bench|test|ui)/',
   },
 };

@@ -15,7 +15,7 @@ export interface ServeGuard {
    * Origin and no Sec-Fetch-Site.
    */
   refuseForeign(headers: IncomingHttpHeaders): Refusal | undefined;
-  /** Refuses a request that does not carry this run's secret as `Authorization: Bearer`. */
+  /** Refuses a request that carries neither this run's secret as `Authorization: Bearer` nor a session cookie of this run. */
   refuseWithoutSecret(headers: IncomingHttpHeaders): Refusal | undefined;
 }
 
@@ -26,6 +26,8 @@ export interface ServeGuardOptions {
   secret: string;
   /** Where the secret is, for the message that refuses a request without it. */
   secretFile: string;
+  /** Whether a Cookie header carries a browser session of this run (serve-login.ts). */
+  hasSession?: (cookieHeader: string | undefined) => boolean;
 }
 
 function digest(text: string): Buffer {
@@ -79,9 +81,10 @@ export function serveGuard(options: ServeGuardOptions): ServeGuard {
       // Digests are of equal length, so the comparison takes the same time
       // however much of the secret a guess gets right.
       if (timingSafeEqual(digest(sent), secretDigest)) return undefined;
+      if (options.hasSession?.(headers.cookie)) return undefined;
       return {
         statusCode: 401,
-        message: `the API needs this run's secret: Authorization: Bearer <contents of ${options.secretFile}>`,
+        message: `the API needs this run's secret: Authorization: Bearer <contents of ${options.secretFile}> (a browser signs in at /login)`,
       };
     },
   };

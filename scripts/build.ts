@@ -2,6 +2,7 @@ import { build } from 'esbuild';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build as viteBuild } from 'vite';
 
 // Bundles the CLI and each Lambda function into dist/ as ESM. Each function is
 // one file (CDK bundles the functions itself at deploy time; these are what
@@ -25,6 +26,7 @@ if (!nodeMajor)
 // The CLI's own code is the entry chunk dist/cli/chunks/main.mjs; the bin
 // (package.json "bin", dist/cli/driftless.mjs) is the launcher below.
 const CLI_DIR = 'dist/cli';
+const UI_DIR = 'dist/ui';
 const CLI_MAIN = 'chunks/main';
 const bin = pkg.bin['driftless'];
 if (bin !== `${CLI_DIR}/driftless.mjs`) throw new Error(`package.json bin is ${bin}`);
@@ -67,7 +69,34 @@ const selected = entries.filter(
   (e) => !only || e.out.includes(`/${only}/`) || e.out.includes(`/${only}.`),
 );
 
+/**
+ * The web UI (ui/, Preact) into dist/ui: one page for the application and one
+ * for signing in, scripts and styles as files (serve's Content-Security-Policy
+ * allows no inline ones), named by content hash. It ships with the CLI, whose
+ * `serve` answers with it at /.
+ */
+async function buildUi(): Promise<void> {
+  await viteBuild({
+    root: join(root, 'ui'),
+    configFile: false,
+    base: '/',
+    logLevel: 'warn',
+    oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+    build: {
+      outDir: join(root, UI_DIR),
+      emptyOutDir: true,
+      // The polyfill would be an inline script; every supported browser has modulepreload.
+      modulePreload: { polyfill: false },
+      reportCompressedSize: false,
+      rolldownOptions: {
+        input: { index: join(root, 'ui', 'index.html'), login: join(root, 'ui', 'login.html') },
+      },
+    },
+  });
+}
+
 const started = Date.now();
+const uiBuilt = !only || only === 'cli' || only === 'ui' ? buildUi() : undefined;
 await Promise.all(
   selected.map(async (e) => {
     const cli = e.out.startsWith(`${CLI_DIR}/`);
@@ -84,7 +113,11 @@ await Promise.all(
             outExtension: { '.js': '.mjs' },
             splitting: true,
             // `driftless --version`: the version this bundle was built as.
-            define: { __DRIFTLESS_VERSION__: JSON.stringify(pkg.version) },
+            // Where the web UI is, seen from a chunk in dist/cli/chunks/ (cli/serve-ui-files.ts).
+            define: {
+              __DRIFTLESS_VERSION__: JSON.stringify(pkg.version),
+              __DRIFTLESS_UI_DIR__: JSON.stringify('../../ui/'),
+            },
           }
         : { outfile: join(root, e.out) }),
       bundle: true,
@@ -109,4 +142,7 @@ await Promise.all(
     }
   }),
 );
-console.error(`built ${selected.length} bundle(s) in ${Date.now() - started} ms`);
+await uiBuilt;
+console.error(
+  `built ${selected.length} bundle(s)${uiBuilt ? ' and the web UI' : ''} in ${Date.now() - started} ms`,
+);

@@ -27,6 +27,9 @@ import { cliSettings } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { shortSha } from '../output.ts';
 import { serveGuard, type ServeGuard } from '../serve-guard.ts';
+import { serveLogin } from '../serve-login.ts';
+import { loadUiFiles } from '../serve-ui-files.ts';
+import { SECURITY_HEADERS, uiRoutes, type UiRoutes } from '../serve-ui-routes.ts';
 import { createServeSecret, serveSecretFile } from '../serve-secret.ts';
 import { DEFAULT_STATE_DIR, openState, publishSocket } from '../state-store.ts';
 
@@ -52,7 +55,7 @@ function send(
   headers: OutgoingHttpHeaders = {},
 ): void {
   res
-    .writeHead(statusCode, { 'content-type': 'application/json', ...headers })
+    .writeHead(statusCode, { ...SECURITY_HEADERS, 'content-type': 'application/json', ...headers })
     .end(`${JSON.stringify(body)}\n`);
 }
 
@@ -151,69 +154,75 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
     secret: async () => webhookSecret,
     log: (event, fields) => log(`[webhook] ${event} ${JSON.stringify(fields)}`),
   });
-  const handle = (guard: ServeGuard) => (req: IncomingMessage, res: ServerResponse) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      try {
-        const webhook =
-          req.method === 'POST' &&
-          (url.pathname === '/webhook' || url.pathname.startsWith('/webhooks/'));
-        // Webhooks carry their provider's signature instead of the secret,
-        // and /healthz tells nothing.
-        const refusal =
-          guard.refuseForeign(req.headers) ??
-          (webhook || url.pathname === '/healthz'
-            ? undefined
-            : guard.refuseWithoutSecret(req.headers));
-        if (refusal) {
-          log(
-            `[serve] refused ${refusal.statusCode} ${req.method} ${url.pathname}${url.search}: ${refusal.message}`,
+  const handle =
+    (guard: ServeGuard, ui: UiRoutes) => (req: IncomingMessage, res: ServerResponse) => {
+      void (async () => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        try {
+          const webhook =
+            req.method === 'POST' &&
+            (url.pathname === '/webhook' || url.pathname.startsWith('/webhooks/'));
+          // Webhooks carry their provider's signature instead of the secret,
+          // /healthz tells nothing, and the UI's pages and assets are the same
+          // for everyone (its page needs a session; its data is the API's).
+          const foreign = guard.refuseForeign(req.headers);
+          if (!foreign && !webhook && (await ui.handle(req, res, url.pathname))) return;
+          const refusal =
+            foreign ??
+            (webhook || url.pathname === '/healthz'
+              ? undefined
+              : guard.refuseWithoutSecret(req.headers));
+          if (refusal) {
+            log(
+              `[serve] refused ${refusal.statusCode} ${req.method} ${url.pathname}${url.search}: ${refusal.message}`,
+            );
+            return send(
+              res,
+              refusal.statusCode,
+              { message: refusal.message },
+              refusal.statusCode === 401 ? { 'www-authenticate': 'Bearer' } : {},
+            );
+          }
+          if (webhook) {
+            const body = await readBody(req, MAX_BODY_BYTES);
+            if (!body)
+              return send(res, 413, { message: `payload larger than ${MAX_BODY_BYTES} bytes` });
+            const headers = Object.fromEntries(
+              Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
+            );
+            const response = await handleWebhook({ headers, body }, hooks);
+            log(`[webhook] ${response.statusCode} ${response.body.message}`);
+            return send(res, response.statusCode, response.body);
+          }
+          if (url.pathname === '/healthz') return send(res, 200, { ok: true });
+          const body = await readBody(req, 64 * 1024);
+          const response = await handleApi(
+            {
+              method: req.method ?? 'GET',
+              path: url.pathname,
+              query: Object.fromEntries(url.searchParams),
+              ...(body?.length ? { body: body.toString('utf8') } : {}),
+              caller: 'local',
+              requestId: randomUUID(),
+              ...(req.headers['if-none-match']
+                ? { ifNoneMatch: req.headers['if-none-match'] }
+                : {}),
+            },
+            {
+              table: state.table,
+              queue,
+              diff: dryRunDiff(settings, connectCluster, projectRoles),
+              liveObjects: liveObjects(connectCluster, projectRoles),
+              ...(alarms ? { alarms } : {}),
+            },
           );
-          return send(
-            res,
-            refusal.statusCode,
-            { message: refusal.message },
-            refusal.statusCode === 401 ? { 'www-authenticate': 'Bearer' } : {},
-          );
+          if (response.statusCode === 304) return void res.writeHead(304, response.headers).end();
+          return send(res, response.statusCode, response.body, response.headers);
+        } catch (err) {
+          return send(res, 500, { message: (err as Error).message });
         }
-        if (webhook) {
-          const body = await readBody(req, MAX_BODY_BYTES);
-          if (!body)
-            return send(res, 413, { message: `payload larger than ${MAX_BODY_BYTES} bytes` });
-          const headers = Object.fromEntries(
-            Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
-          );
-          const response = await handleWebhook({ headers, body }, hooks);
-          log(`[webhook] ${response.statusCode} ${response.body.message}`);
-          return send(res, response.statusCode, response.body);
-        }
-        if (url.pathname === '/healthz') return send(res, 200, { ok: true });
-        const body = await readBody(req, 64 * 1024);
-        const response = await handleApi(
-          {
-            method: req.method ?? 'GET',
-            path: url.pathname,
-            query: Object.fromEntries(url.searchParams),
-            ...(body?.length ? { body: body.toString('utf8') } : {}),
-            caller: 'local',
-            requestId: randomUUID(),
-            ...(req.headers['if-none-match'] ? { ifNoneMatch: req.headers['if-none-match'] } : {}),
-          },
-          {
-            table: state.table,
-            queue,
-            diff: dryRunDiff(settings, connectCluster, projectRoles),
-            liveObjects: liveObjects(connectCluster, projectRoles),
-            ...(alarms ? { alarms } : {}),
-          },
-        );
-        if (response.statusCode === 304) return void res.writeHead(304, response.headers).end();
-        return send(res, response.statusCode, response.body, response.headers);
-      } catch (err) {
-        return send(res, 500, { message: (err as Error).message });
-      }
-    })();
-  };
+      })();
+    };
   const server = createServer();
   await new Promise<void>((ok, fail) => {
     server.once('error', (err) =>
@@ -229,6 +238,8 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
   const address = server.address() as AddressInfo;
   // The Host check needs the port, known only now with --port 0. Requests
   // are read on a later turn of the event loop, so none arrives unhandled.
+  const login = serveLogin({ port: address.port, secret: apiSecret.secret });
+  const uiFiles = loadUiFiles();
   server.on(
     'request',
     handle(
@@ -237,11 +248,20 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
         port: address.port,
         secret: apiSecret.secret,
         secretFile: serveSecretFile(stateDir),
+        hasSession: login.hasSession,
       }),
+      uiRoutes(uiFiles, login),
     ),
   );
   log(
     `[serve] listening on http://${address.address}:${address.port} (webhooks: /webhooks/<provider>${webhookSecret ? '' : ', no secret set: all deliveries will be refused'}; API: Authorization: Bearer <contents of ${serveSecretFile(stateDir)}>); state in ${state.where}; schedule every ${values.interval}`,
+  );
+  // The code rides in the fragment, which browsers never send: it reaches no
+  // request line, log or Referer, and the page trades it once for a cookie.
+  log(
+    uiFiles
+      ? `[serve] web UI: http://${address.address}:${address.port}/login#${login.newCode()} (a one-time link)`
+      : '[serve] web UI not built (npm run build): serving the API only',
   );
 
   // Listened for before the first tick: Ctrl-C during it still cleans up.

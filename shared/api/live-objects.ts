@@ -1,6 +1,5 @@
 import type { Cluster } from '../config/cluster.ts';
 import { assessHealth } from '../health/assess.ts';
-import type { Health } from '../health/status.ts';
 import { KubeClient, type ClusterConnection } from '../kube/client.ts';
 import type { ClusterIdentity } from '../kube/connect.ts';
 import { Discovery } from '../kube/discovery.ts';
@@ -9,21 +8,7 @@ import type { KubeObject, ObjectRef } from '../kube/object.ts';
 import { getObject, listObjects } from '../kube/operations.ts';
 import { identityTarget, projectIdentity, type ProjectRoles } from '../project/identity.ts';
 import { mapLimit } from '../util/map-limit.ts';
-import type { ApiDeps } from './types.ts';
-
-/**
- * One live object as the resource tree shows it: who it is, who owns it and
- * how healthy it is. Never its body: a Secret's data cannot reach the answer.
- */
-export interface LiveObject extends ObjectRef {
-  /** False for an inventory object that is missing from the cluster. */
-  live: boolean;
-  uid?: string;
-  /** The uids of its owners (ownerReferences). */
-  owners: string[];
-  health: Health;
-  createdAt?: string;
-}
+import type { ApiDeps, LiveObject } from './types.ts';
 
 // Objects that children are read for: Deployments own ReplicaSets, which own
 // Pods, as StatefulSets, DaemonSets and Jobs do.

@@ -1,4 +1,4 @@
-import type { LiveObject } from './live-objects.ts';
+import type { LiveObject } from './types.ts';
 
 /** A node of the resource tree: an object and the objects it owns. */
 export interface TreeNode extends Omit<LiveObject, 'owners'> {

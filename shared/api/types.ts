@@ -1,5 +1,6 @@
 import type { Application } from '../config/application.ts';
 import type { Cluster } from '../config/cluster.ts';
+import type { Health } from '../health/status.ts';
 import type { Project } from '../config/project.ts';
 import type { ReconcileQueue } from '../queue/message.ts';
 import type { AlarmSource } from '../rollback/alarms.ts';
@@ -8,7 +9,6 @@ import type { RegistryEntry } from '../state/registry.ts';
 import type { ObjectRef } from '../kube/object.ts';
 import type { Inventory } from '../sync/inventory.ts';
 import type { SyncResult } from '../sync/result.ts';
-import type { LiveObject } from './live-objects.ts';
 
 export interface ApiRequest {
   method: string;
@@ -28,6 +28,20 @@ export interface ApiResponse {
   body: unknown;
   /** Headers beyond the content type (ETag and Cache-Control on GET answers). */
   headers?: Record<string, string>;
+}
+
+/**
+ * One live object as the resource tree shows it: who it is, who owns it and
+ * how healthy it is. Never its body: a Secret's data cannot reach the answer.
+ */
+export interface LiveObject extends ObjectRef {
+  /** False for an inventory object that is missing from the cluster. */
+  live: boolean;
+  uid?: string;
+  /** The uids of its owners (ownerReferences). */
+  owners: string[];
+  health: Health;
+  createdAt?: string;
 }
 
 export interface ApiDeps {

@@ -21,7 +21,7 @@ function bundleIsFresh(): boolean {
   } catch {
     return false;
   }
-  const sources = ['cli', 'shared'].flatMap((dir) =>
+  const sources = ['cli', 'shared', 'ui'].flatMap((dir) =>
     readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' }).map((f) =>
       join(repoRoot, dir, f),
     ),
