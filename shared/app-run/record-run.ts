@@ -75,6 +75,16 @@ export async function recordRun(
     manifestDigest: result.manifestDigest,
     result: summary,
     trigger: run.trigger,
+    ...(result.hooks.length
+      ? {
+          hooks: result.hooks.map(({ ref, phase, status, message }) => ({
+            ref,
+            phase,
+            status,
+            ...(message ? { message } : {}),
+          })),
+        }
+      : {}),
     startedAt,
     finishedAt: Date.now(),
   });

@@ -32,6 +32,14 @@ export interface SyncSource {
 /** One sync, with everything needed to re-sync exactly the same manifests later. */
 export type { SyncTrigger };
 
+/** A hook the sync ran (PreSync, PostSync or SyncFail) and how it ended; what the UI shows of the last sync. */
+export interface HistoryHook {
+  ref: { apiVersion: string; kind: string; namespace?: string; name: string };
+  phase: string;
+  status: 'Succeeded' | 'Failed' | 'WouldRun';
+  message?: string;
+}
+
 export interface HistoryEntry {
   revision: string;
   source: SyncSource;
@@ -40,6 +48,8 @@ export interface HistoryEntry {
   manifestDigest: string;
   result: SyncSummary;
   trigger: SyncTrigger;
+  /** The hooks it ran, in order; absent when it ran none (and in entries written before hooks were kept). */
+  hooks?: HistoryHook[];
   startedAt: number;
   finishedAt: number;
 }
@@ -62,6 +72,21 @@ const historyEntrySchema = z.object({
   manifestDigest: z.string(),
   result: syncSummarySchema,
   trigger: SyncTrigger,
+  hooks: z
+    .array(
+      z.object({
+        ref: z.object({
+          apiVersion: z.string(),
+          kind: z.string(),
+          namespace: z.string().optional(),
+          name: z.string(),
+        }),
+        phase: z.string(),
+        status: z.enum(['Succeeded', 'Failed', 'WouldRun']),
+        message: z.string().optional(),
+      }),
+    )
+    .optional(),
   startedAt: z.number(),
   finishedAt: z.number(),
 }) satisfies z.ZodType<HistoryEntry>;
