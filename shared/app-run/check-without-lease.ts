@@ -4,6 +4,7 @@ import type { AppState } from '../state/app-state.ts';
 import { readApp, type AppRecord } from '../state/head.ts';
 import { readInventory, rememberedInventory } from '../state/inventory-store.ts';
 import { canonicalJson } from '../sync/digest.ts';
+import { inventoryDigest } from '../sync/inventory.ts';
 import type { SyncResult } from '../sync/result.ts';
 import { chooseRevision, driftCheckReason } from './choose-revision.ts';
 import { checkOutcome } from './drift-check.ts';
@@ -24,9 +25,9 @@ export type LeaseFreeCheck = { outcome: AppRunOutcome } | { leased: AppRunInput 
  * without self-heal) has nothing to write: it reads the head item, runs a dry
  * run that reads the inventory only if the live objects do not prove it, and
  * takes no lease, so it costs one read and no write. Anything else (a sync
- * due, a state that changes, drift to repair, a failed check, a lease held
- * by a running sync) goes to the leased run, which decides again under the
- * lease: this check never writes to the cluster or the table.
+ * due, a state that changes, drift to repair, resourceVersions to record, a
+ * lease held by a running sync) goes to the leased run, which decides again
+ * under the lease: this check never writes to the cluster or the table.
  */
 export async function checkWithoutLease(input: AppRunInput): Promise<LeaseFreeCheck> {
   const leased = { leased: input };
@@ -42,14 +43,28 @@ export async function checkWithoutLease(input: AppRunInput): Promise<LeaseFreeCh
   if (!revision || !settledAt(record, input.app, revision)) return handOver;
   const result = await dryRunAt(input, record, revision);
   const after = driftState(state, result, Date.now());
-  if (!nothingToWrite(input, state, after)) return handOver;
+  if (!nothingToWrite(input, record, after, result)) return handOver;
   const check = { revision, reason: driftCheckReason(revision, chosen.hold) };
   return { outcome: checkOutcome(state, after, result, check) };
 }
 
-/** The check changes no state and (with self-heal) found no drift to repair. */
-function nothingToWrite(input: AppRunInput, before: AppState, after: AppState): boolean {
-  if (canonicalJson(after) !== canonicalJson(before)) return false;
+/**
+ * The check changes no state, has no newer resourceVersions to record (see
+ * inventoryToRecord) and, with self-heal, found no drift to repair.
+ */
+function nothingToWrite(
+  input: AppRunInput,
+  record: AppRecord,
+  after: AppState,
+  result: SyncResult,
+): boolean {
+  if (canonicalJson(after) !== canonicalJson(record.state)) return false;
+  const digest = record.inventory?.digest;
+  if (
+    result.status !== 'Failed' &&
+    (!digest || inventoryDigest(result.inventory.entries) !== digest)
+  )
+    return false;
   return after.driftedSince === undefined || !input.app.spec.syncPolicy.automated?.selfHeal;
 }
 

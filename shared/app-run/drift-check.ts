@@ -1,5 +1,7 @@
 import { writeState, type AppState } from '../state/app-state.ts';
-import { readInventory } from '../state/inventory-store.ts';
+import type { AppRecord } from '../state/head.ts';
+import { readInventory, writeInventory } from '../state/inventory-store.ts';
+import { sameInventory, type Inventory } from '../sync/inventory.ts';
 import type { LeaseKeeper } from '../state/lease-keeper.ts';
 import { canonicalJson } from '../sync/digest.ts';
 import type { SyncResult } from '../sync/result.ts';
@@ -22,6 +24,7 @@ export async function checkDrift(
   previousState: AppState,
   keeper: LeaseKeeper,
   check: { revision: string; reason: string },
+  record: AppRecord,
 ): Promise<AppRunOutcome> {
   const { table, app } = input;
   const previous = await readInventory(table, input.stateKey ?? app.metadata.name);
@@ -32,10 +35,27 @@ export async function checkDrift(
     previousRevision: previousState.syncedRevision,
     dryRun: true,
   });
+  if (inventoryToRecord(result, previous, record))
+    await writeInventory(table, keeper.current(), result.inventory);
   const state = driftState(previousState, result, Date.now());
   if (canonicalJson(state) !== canonicalJson(previousState))
     await writeState(table, keeper.current(), state);
   return checkOutcome(previousState, state, result, check);
+}
+
+/**
+ * Whether a check has an inventory to record: the live resourceVersions of
+ * objects a controller wrote since (status) but that still match, or an
+ * inventory from before the head item kept its digest. Recorded once, later
+ * checks prove the objects unchanged from the digest alone.
+ */
+export function inventoryToRecord(
+  result: SyncResult,
+  previous: Inventory | undefined,
+  record: AppRecord,
+): boolean {
+  if (result.status === 'Failed' || !previous) return false;
+  return !record.inventory?.digest || !sameInventory(result.inventory, previous);
 }
 
 /** The outcome of a drift check: the skip it has always been when the cluster matches. */

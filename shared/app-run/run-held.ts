@@ -38,10 +38,13 @@ export async function runHeld(
   if ('skip' in chosen) return chosen.skip;
   const previousState = record.state;
   if (chosen.driftCheck && chosen.revision && previousState)
-    return checkDrift(input, previousState, keeper, {
-      revision: chosen.revision,
-      reason: chosen.driftCheck,
-    });
+    return checkDrift(
+      input,
+      previousState,
+      keeper,
+      { revision: chosen.revision, reason: chosen.driftCheck },
+      record,
+    );
   const run: HeldRun = {
     chosen,
     previousState,

@@ -1,5 +1,7 @@
+import { objectKey } from '../kube/object.ts';
 import type { SyncContext } from './context.ts';
 import { HOOK_PHASES, hookWaves, type Hook } from './hooks.ts';
+import type { Inventory } from './inventory.ts';
 import { staleResultWithContents } from './contents-result.ts';
 import { attachHealth, plannedResult } from './object-results.ts';
 import { healthReport, observeHealth, watchedOf, type HealthReport } from './observe-health.ts';
@@ -62,10 +64,29 @@ export function dryRunReport(
     counts: countActions(objects),
     hooks: plan.writes ? hooksThatWouldRun(plan.hooks) : [],
     health: report.health,
-    inventory: plan.previous,
+    inventory: refreshedInventory(plan),
     manifestDigest: plan.manifestDigest,
     timings: { ...timings, healthMs: health.ms },
   };
+}
+
+/**
+ * The previous inventory with the resourceVersion each unchanged object has
+ * now: a controller's status write moves it without changing what we
+ * applied, and until it is recorded every later check must dry-run that
+ * object again (and read the whole inventory to learn so).
+ */
+function refreshedInventory(plan: SyncPlan): Inventory {
+  const entries = new Map(plan.previous.entries.map((e) => [objectKey(e), e]));
+  for (const p of plan.objects) {
+    if (p.action !== 'Unchanged' || !p.liveResourceVersion || !entries.has(p.desired.key)) continue;
+    entries.set(p.desired.key, {
+      ...p.desired.ref,
+      resourceVersion: p.liveResourceVersion,
+      digest: p.desired.digest,
+    });
+  }
+  return { revision: plan.previous.revision, entries: [...entries.values()] };
 }
 
 /** In the order a sync would run them. */
