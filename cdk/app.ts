@@ -25,6 +25,8 @@ const stack = new Stack(app, context('stackName') ?? 'Driftless', {
 const credentialsArn = context('gitCredentialsSecretArn');
 const scheduleMinutes = context('scheduleMinutes');
 const concurrency = context('reconcileConcurrency');
+// `-c ui=true` deploys the web UI from the built dist/ui, `-c ui=PATH` from PATH.
+const ui = context('ui');
 const driftless = new Driftless(stack, 'Driftless', {
   configRepository: {
     url: context('configRepoUrl') ?? 'https://github.com/example/driftless-config.git',
@@ -48,6 +50,7 @@ const driftless = new Driftless(stack, 'Driftless', {
   // Clusters in the deployment's account and region, by name.
   clusters: list('clusterNames').map((clusterName) => ({ cluster: { clusterName } })),
   assumeRoleArns: list('assumeRoleArns'),
+  ...(ui ? { ui: ui === 'true' ? {} : { assetsPath: ui } } : {}),
 });
 
 new CfnOutput(stack, 'WebhookUrl', {
@@ -59,6 +62,19 @@ new CfnOutput(stack, 'ApiUrl', {
   value: driftless.apiUrl,
   description: 'Management API (IAM SigV4)',
 });
+if (driftless.webUi) {
+  new CfnOutput(stack, 'UiUrl', { value: driftless.webUi.url, description: 'The web UI' });
+  new CfnOutput(stack, 'BrowserApiUrl', {
+    value: driftless.webUi.browserApiUrl,
+    description: 'The web UI API (OIDC sign-in; the UI reads it from /config.json)',
+  });
+  const users = driftless.webUi.signIn.userPool;
+  if (users)
+    new CfnOutput(stack, 'UserPoolId', {
+      value: users.userPoolId,
+      description: 'Cognito user pool of the web UI: add users and groups here',
+    });
+}
 new CfnOutput(stack, 'WebhookSecretsArn', { value: driftless.webhookSecrets.secretArn });
 new CfnOutput(stack, 'AlarmTopicArn', { value: driftless.alarmTopic.topicArn });
 new CfnOutput(stack, 'TableName', { value: driftless.table.tableName });

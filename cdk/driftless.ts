@@ -21,11 +21,17 @@ import { reconcileQueues } from './queue.ts';
 import { StateTable } from './table.ts';
 import { DriftlessToolsLayer } from './tools-layer.ts';
 import { addTriggers, reconcileConcurrency } from './triggers.ts';
+import { DriftlessWebUi } from './web-ui.ts';
 import { WebhookSecrets } from './webhook-secrets.ts';
 
 export type { DriftlessCluster } from './access.ts';
 export type { DriftlessProject } from './project-roles.ts';
-export type { ConfigurationRepository, DriftlessProps } from './props.ts';
+export type {
+  ConfigurationRepository,
+  DriftlessOidcIssuer,
+  DriftlessProps,
+  DriftlessUi,
+} from './props.ts';
 
 /**
  * Driftless on AWS: a schedule and webhooks enqueue reconcile requests, a
@@ -53,6 +59,8 @@ export class Driftless extends Construct {
   readonly toolsLayer: lambda.ILayerVersion;
   /** Each project's role, by project name (empty without `projects`). */
   readonly projectRoles: Record<string, iam.IRole>;
+  /** The web UI, its sign-in and its browser API (only with `ui`). */
+  readonly webUi: DriftlessWebUi | undefined;
 
   constructor(scope: Construct, id: string, props: DriftlessProps) {
     super(scope, id);
@@ -127,6 +135,9 @@ export class Driftless extends Construct {
     const managementApi = managementHttpApi(this, this.api, logRetention);
     this.managementApi = managementApi.api;
     this.apiUrl = managementApi.url;
+    this.webUi = props.ui
+      ? new DriftlessWebUi(this, 'Ui', { ui: props.ui, api: functions.api, logRetention })
+      : undefined;
 
     this.alarmTopic = alarmTopic(this, {
       topic: props.alarmTopic,

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -8,7 +8,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 // Two HTTP APIs rather than one, so the public webhook endpoint has its own
-// throttling and its own 4xx/5xx metrics, apart from the IAM-signed API.
+// throttling and its own 4xx/5xx metrics, apart from the IAM-signed API. The
+// web UI's browser API is a third, for the same reasons and one more: its CORS
+// and its JWT authorizer stay off the management API, which is unchanged.
 
 /** Routes of one application family, under `/apps` or a project's `/projects/{project}/apps`. */
 function appRoutes(prefix: string): { method: apigwv2.HttpMethod; path: string }[] {
@@ -91,11 +93,61 @@ export function managementHttpApi(
   return { api, url: stage.url };
 }
 
-/** The `$default` stage, with access logs (JSON, one line per request) and throttling. */
+/** Routes of the browser API: every GET and POST path, all to the API function, which routes them itself. */
+export const BROWSER_ROUTE = '/{proxy+}';
+
+export interface BrowserHttpApiProps {
+  /** Checks the signed-in user's token on every route (browser-auth.ts). */
+  readonly authorizer: apigwv2.IHttpRouteAuthorizer;
+  /** The UI's origin, the only one CORS allows. */
+  readonly allowedOrigin: string;
+}
+
+/**
+ * The web UI's endpoint: the management API's routes (and any the API
+ * function adds, through one greedy route, so the UI never waits on a route
+ * list here) behind a JWT authorizer, with CORS for the UI's origin only. The
+ * function serves a browser caller only its groups' projects
+ * (shared/api/browser-principal.ts).
+ */
+export function browserHttpApi(
+  scope: Construct,
+  handler: lambda.IFunction,
+  logRetention: logs.RetentionDays,
+  props: BrowserHttpApiProps,
+): DriftlessHttpApi {
+  const api = new apigwv2.HttpApi(scope, 'BrowserApi', {
+    description: 'Driftless browser API for the web UI (OIDC sign-in)',
+    createDefaultStage: false,
+    corsPreflight: {
+      allowOrigins: [props.allowedOrigin],
+      allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST],
+      allowHeaders: ['authorization', 'content-type', 'if-none-match'],
+      exposeHeaders: ['etag'],
+      maxAge: Duration.hours(1),
+    },
+  });
+  api.addRoutes({
+    path: BROWSER_ROUTE,
+    methods: [apigwv2.HttpMethod.GET, apigwv2.HttpMethod.POST],
+    integration: new HttpLambdaIntegration('BrowserApi', handler),
+    authorizer: props.authorizer,
+  });
+  const stage = addStage(
+    api,
+    logRetention,
+    { rateLimit: 20, burstLimit: 40 },
+    '$context.authorizer.claims.sub',
+  );
+  return { api, url: stage.url };
+}
+
+/** The `$default` stage, with access logs (JSON, one line per request, naming the caller) and throttling. */
 function addStage(
   api: apigwv2.HttpApi,
   retention: logs.RetentionDays,
   throttle: apigwv2.ThrottleSettings,
+  caller = '$context.identity.userArn',
 ): apigwv2.HttpStage {
   const accessLogs = new logs.LogGroup(api, 'AccessLogs', {
     retention,
@@ -111,7 +163,7 @@ function addStage(
         JSON.stringify({
           requestId: '$context.requestId',
           ip: '$context.identity.sourceIp',
-          caller: '$context.identity.userArn',
+          caller,
           requestTime: '$context.requestTime',
           routeKey: '$context.routeKey',
           status: '$context.status',

@@ -34,6 +34,83 @@ export interface ConfigurationRepository {
   readonly credentials?: secretsmanager.ISecret;
 }
 
+/**
+ * Your own OIDC provider for browser sign-in, instead of the construct's
+ * Cognito user pool (docs/aws.md#ui-hosting-and-browser-sign-in). Register the
+ * UI there as a public client (authorization code with PKCE, no secret) with
+ * the UI's URL as redirect URI.
+ */
+export interface DriftlessOidcIssuer {
+  /** The issuer URL, exactly as the `iss` claim of its tokens (https). */
+  readonly issuer: string;
+  /** The UI's client id at the provider. */
+  readonly clientId: string;
+  /**
+   * Accepted `aud` (or `client_id`) values of the tokens the UI sends.
+   *
+   * @default - [clientId]
+   */
+  readonly audience?: string[];
+  /**
+   * The claim that lists the caller's groups.
+   *
+   * @default 'groups'
+   */
+  readonly groupsClaim?: string;
+  /**
+   * Scopes the UI asks for.
+   *
+   * @default ['openid', 'profile', 'email']
+   */
+  readonly scopes?: string[];
+}
+
+/** The web UI: static assets on S3 behind CloudFront, and a browser API behind an OIDC sign-in. */
+export interface DriftlessUi {
+  /**
+   * The built UI: a folder with `index.html` at its top.
+   *
+   * @default - `dist/ui` of this repository (`npm run build`)
+   */
+  readonly assetsPath?: string;
+  /**
+   * Sign in with your own OIDC provider instead.
+   *
+   * @default - a new Cognito user pool with a hosted sign-in domain (no self sign-up, MFA required)
+   */
+  readonly oidc?: DriftlessOidcIssuer;
+  /**
+   * The Cognito sign-in domain's prefix (`PREFIX.auth.REGION.amazoncognito.com`),
+   * unique among all AWS accounts in the region. Unused with `oidc`.
+   *
+   * @default - the construct's unique id in lowercase, followed by the account id
+   */
+  readonly cognitoDomainPrefix?: string;
+  /**
+   * Group names, exactly as the groups claim carries them, to the projects
+   * (`spec.project` of the Applications) their members see and act on. A
+   * member of several groups gets all their projects. With the construct's
+   * user pool, each group named here is created in it.
+   *
+   * @default - no group sees a project (only `adminGroups` see anything)
+   */
+  readonly projectsByGroup?: Record<string, string[]>;
+  /**
+   * Groups whose members see every project, and the applications whose
+   * project is unknown (broken definitions).
+   *
+   * @default - ['driftless-admins'] with the construct's user pool (created in it); none with `oidc`
+   */
+  readonly adminGroups?: string[];
+  /**
+   * The Content-Security-Policy header of the UI's responses.
+   *
+   * @default - same-origin scripts, styles, images and fonts; connections to
+   *   the browser API and the sign-in provider; no framing, plugins or base URI
+   */
+  readonly contentSecurityPolicy?: string;
+}
+
 /** Properties of the Driftless construct: everything but the configuration repository has a default. */
 export interface DriftlessProps {
   /** Where the Applications and Clusters are declared. */
@@ -190,4 +267,13 @@ export interface DriftlessProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * The web UI (docs/aws.md#ui-hosting-and-browser-sign-in): served from a
+   * private bucket through CloudFront, with a browser API whose routes need a
+   * signed-in user's token and serve only their groups' projects. The
+   * management API keeps IAM auth.
+   *
+   * @default - no UI
+   */
+  readonly ui?: DriftlessUi;
 }
