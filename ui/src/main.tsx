@@ -17,6 +17,13 @@ function Page({ route }: { route: Route }) {
 
 function ThemeToggle() {
   const [theme, setTheme] = useState(currentTheme);
+  // Without a stored choice the system's theme rules, and it may change while the page is open.
+  useEffect(() => {
+    const media = matchMedia('(prefers-color-scheme: dark)');
+    const onChange = () => setTheme(currentTheme());
+    media.addEventListener('change', onChange);
+    return () => media.removeEventListener('change', onChange);
+  }, []);
   const next = theme === 'dark' ? 'light' : 'dark';
   return (
     <button
