@@ -56,47 +56,27 @@ export class BrowserSignIn extends Construct {
   constructor(scope: Construct, id: string, props: BrowserSignInProps) {
     super(scope, id);
     const { ui } = props;
-    const adminGroups = ui.adminGroups ?? (ui.oidc ? [] : [DEFAULT_ADMIN_GROUP]);
     this.access = checkedAccess({
       groupsClaim: ui.oidc ? (ui.oidc.groupsClaim ?? 'groups') : 'cognito:groups',
-      adminGroups,
+      adminGroups: ui.adminGroups ?? (ui.oidc ? [] : [DEFAULT_ADMIN_GROUP]),
       projectsByGroup: ui.projectsByGroup ?? {},
     });
     if (ui.oidc) {
       this.settings = ownIssuerSettings(ui.oidc);
-      this.authorizer = new HttpJwtAuthorizer('BrowserSignIn', this.settings.issuer, {
-        jwtAudience: ui.oidc.audience ?? [ui.oidc.clientId],
-      });
-      return;
+    } else {
+      this.userPool = userPool(this);
+      addGroups(this.userPool, this.access);
+      this.settings = this.cognitoClient(this.userPool, props);
     }
-    this.userPool = new cognito.UserPool(this, 'Users', {
-      selfSignUpEnabled: false,
-      signInAliases: { email: true },
-      autoVerify: { email: true },
-      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      mfa: cognito.Mfa.REQUIRED,
-      mfaSecondFactor: { otp: true, sms: false },
-      passwordPolicy: {
-        minLength: 12,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireDigits: true,
-        requireSymbols: true,
-        tempPasswordValidity: Duration.days(3),
-      },
-      // Threat protection (compromised credentials, risky sign-ins) needs the Plus plan.
-      featurePlan: cognito.FeaturePlan.PLUS,
-      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+    // An ID token names the client in `aud` (Cognito's access tokens in `client_id`, also accepted).
+    this.authorizer = new HttpJwtAuthorizer('BrowserSignIn', this.settings.issuer, {
+      jwtAudience: ui.oidc?.audience ?? [this.settings.clientId],
     });
-    for (const group of new Set([...adminGroups, ...Object.keys(this.access.projectsByGroup)]))
-      new cognito.CfnUserPoolGroup(this, `Group-${group}`, {
-        userPoolId: this.userPool.userPoolId,
-        groupName: group,
-        description: adminGroups.includes(group)
-          ? 'Driftless UI: every project'
-          : `Driftless UI: ${(this.access.projectsByGroup[group] ?? []).join(', ')}`,
-      });
-    const client = this.userPool.addClient('Ui', {
+  }
+
+  /** The UI's public client (authorization code, no secret) and the hosted sign-in domain. */
+  private cognitoClient(pool: cognito.UserPool, props: BrowserSignInProps): OidcSettings {
+    const client = pool.addClient('Ui', {
       generateSecret: false,
       // Only the hosted sign-in and refresh tokens: no password flows through the API.
       authFlows: { userSrp: false },
@@ -112,23 +92,55 @@ export class BrowserSignIn extends Construct {
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.hours(12),
     });
-    const domain = this.userPool.addDomain('Domain', {
+    const domain = pool.addDomain('Domain', {
       cognitoDomain: { domainPrefix: props.domainPrefix },
     });
-    const issuer = `https://cognito-idp.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${this.userPool.userPoolId}`;
-    this.settings = {
-      issuer,
+    const { region, urlSuffix } = Stack.of(this);
+    return {
+      issuer: `https://cognito-idp.${region}.${urlSuffix}/${pool.userPoolId}`,
       clientId: client.userPoolClientId,
       scopes: ['openid', 'email', 'profile'],
       authorizationEndpoint: `${domain.baseUrl()}/oauth2/authorize`,
       tokenEndpoint: `${domain.baseUrl()}/oauth2/token`,
       logoutEndpoint: `${domain.baseUrl()}/logout`,
     };
-    // Cognito's access tokens carry the client id as `client_id`, which the authorizer accepts as an audience.
-    this.authorizer = new HttpJwtAuthorizer('BrowserSignIn', issuer, {
-      jwtAudience: [client.userPoolClientId],
-    });
   }
+}
+
+/** Users an administrator creates (no self sign-up), signing in by email with a password and a TOTP app. */
+function userPool(scope: Construct): cognito.UserPool {
+  return new cognito.UserPool(scope, 'Users', {
+    selfSignUpEnabled: false,
+    signInAliases: { email: true },
+    autoVerify: { email: true },
+    accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+    mfa: cognito.Mfa.REQUIRED,
+    mfaSecondFactor: { otp: true, sms: false },
+    passwordPolicy: {
+      minLength: 12,
+      requireLowercase: true,
+      requireUppercase: true,
+      requireDigits: true,
+      requireSymbols: true,
+      tempPasswordValidity: Duration.days(3),
+    },
+    // Threat protection (compromised credentials, risky sign-ins) needs the Plus plan.
+    featurePlan: cognito.FeaturePlan.PLUS,
+    standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+  });
+}
+
+/** A Cognito group for each admin group and each mapped group, described by what it sees. */
+function addGroups(pool: cognito.UserPool, access: BrowserAccessSettings): void {
+  const mapped = Object.keys(access.projectsByGroup);
+  for (const group of new Set([...access.adminGroups, ...mapped]))
+    new cognito.CfnUserPoolGroup(pool, `Group-${group}`, {
+      userPoolId: pool.userPoolId,
+      groupName: group,
+      description: access.adminGroups.includes(group)
+        ? 'Driftless UI: every project'
+        : `Driftless UI: ${(access.projectsByGroup[group] ?? []).join(', ')}`,
+    });
 }
 
 /**

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { API_ROUTES, BROWSER_ROUTE } from '../../cdk/http-apis.ts';
 import type { DriftlessUi } from '../../cdk/props.ts';
-import { BrowserAccess } from '../../shared/api/browser-principal.ts';
+import { BROWSER_ACCESS_ENV as CDK_ENV } from '../../cdk/browser-auth.ts';
+import { BROWSER_ACCESS_ENV, BrowserAccess } from '../../shared/api/browser-principal.ts';
 import {
   ACCOUNT,
   functionNamed,
@@ -298,7 +299,9 @@ describe('Driftless web UI', () => {
   });
 
   test('the API function gets the group → project mapping, in the shape it parses', () => {
-    const raw = environmentOf(cognito.template).DRIFTLESS_BROWSER_ACCESS;
+    // cdk/ may not import shared/ (the synth loads no runtime code): the same name twice.
+    expect(CDK_ENV).toBe(BROWSER_ACCESS_ENV);
+    const raw = environmentOf(cognito.template)[BROWSER_ACCESS_ENV];
     expect(BrowserAccess.parse(JSON.parse(raw as string))).toEqual({
       groupsClaim: 'cognito:groups',
       adminGroups: ['driftless-admins'],
