@@ -1,7 +1,7 @@
 import { resolveApplicationRevision } from '../engine/app-revision.ts';
 import type { RollbackHold } from '../state/app-state.ts';
 import type { AppRecord } from '../state/head.ts';
-import { unchangedAt } from './skip-rule.ts';
+import { settledAt } from './skip-rule.ts';
 import type { AppRunInput, AppRunOutcome } from './types.ts';
 
 export interface ChosenRevision {
@@ -17,6 +17,8 @@ export interface ChosenRevision {
    * cluster still matches ('unchanged', 'held at ...').
    */
   driftCheck?: string;
+  /** With driftCheck: self-heal is on, so drift the check finds is repaired by a sync of the revision. */
+  repairDrift?: boolean;
 }
 
 /**
@@ -48,9 +50,15 @@ export async function chooseRevision(
       hold = undefined;
       revision = now;
     }
-    if (unchangedAt(record, app, revision)) {
-      // No fetch, no sync; but the live objects are still looked at, selfHeal or not.
-      return { revision, hold, branchHead, driftCheck: driftCheckReason(revision, hold) };
+    if (settledAt(record, app, revision)) {
+      // No fetch, no sync unless the live objects drifted and self-heal repairs them.
+      return {
+        revision,
+        hold,
+        branchHead,
+        driftCheck: driftCheckReason(revision, hold),
+        repairDrift: Boolean(app.spec.syncPolicy.automated?.selfHeal),
+      };
     }
   } else if (input.mode === 'sync') {
     // A sync someone asked for (or a rollback, which sets its own hold) replaces any hold.

@@ -37,14 +37,17 @@ export async function runHeld(
   const chosen = await chooseRevision(input, record);
   if ('skip' in chosen) return chosen.skip;
   const previousState = record.state;
-  if (chosen.driftCheck && chosen.revision && previousState)
-    return checkDrift(
+  if (chosen.driftCheck && chosen.revision && previousState) {
+    const checked = await checkDrift(
       input,
       previousState,
       keeper,
       { revision: chosen.revision, reason: chosen.driftCheck },
       record,
     );
+    // Self-heal syncs only what drifted: an unchanged app costs a dry run, not a sync.
+    if (!chosen.repairDrift || checked.status !== 'done' || !checked.drift) return checked;
+  }
   const run: HeldRun = {
     chosen,
     previousState,

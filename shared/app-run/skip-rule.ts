@@ -37,12 +37,3 @@ export function settledAt(record: AppRecord, app: Application, revision: string)
   if (state.specDigest !== specDigest(app)) return false;
   return revision === state.syncedRevision && record.inventory?.revision === revision;
 }
-
-/**
- * No sync to do: settled at the revision and self-heal does not ask to
- * repair. The caller then checks drift only, instead of syncing. Health
- * needs no sync to stay current: the drift check reads it.
- */
-export function unchangedAt(record: AppRecord, app: Application, revision: string): boolean {
-  return settledAt(record, app, revision) && !app.spec.syncPolicy.automated?.selfHeal;
-}
