@@ -18,6 +18,8 @@ export interface BenchEnv {
   dir: string;
   log(message: string): void;
   kubectl(...args: string[]): Promise<Run>;
+  /** kubectl with another kubeconfig (the same cluster through a latency proxy). */
+  kubectlVia(kubeconfig: string, ...args: string[]): Promise<Run>;
   /** `driftless ...` as a user runs it: the built CLI in its own Node process, peak RSS measured. */
   driftless(args: string[], options?: { cwd?: string }): Promise<Run>;
   /** A new repository whose `main` has `files` under `path`; returns its URL. */
@@ -46,6 +48,7 @@ export async function startBenchEnv(log: (message: string) => void): Promise<Ben
     dir,
     log,
     kubectl,
+    kubectlVia: (kubeconfig, ...args) => run(kubectlPath, ['--kubeconfig', kubeconfig, ...args]),
     driftless: (args, options = {}) =>
       run(NODE, [CLI, ...args], { cwd: options.cwd ?? dir, measureRss: true }),
     repoWith(name, path, files) {

@@ -212,3 +212,54 @@ export function applicationYaml(options: {
     },
   });
 }
+
+/**
+ * A typical microservice application of 30 objects (sock-shop's shape): six
+ * services each with a Deployment (one replica), a Service, a ConfigMap and
+ * a ServiceAccount, one Secret, one Ingress in front, and four shared ConfigMaps.
+ */
+export function microserviceManifests(): Manifests {
+  const files: Manifests = new Map();
+  const services = ['front-end', 'catalogue', 'carts', 'orders', 'payment', 'user'];
+  for (const [i, name] of services.entries()) {
+    const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } };
+    const deploy = deployment(i) as { metadata: { name: string }; spec: Record<string, unknown> };
+    const svc = service(i) as { metadata: { name: string } };
+    const cm = configMap(i) as { metadata: { name: string } };
+    deploy.metadata.name = name;
+    deploy.spec.replicas = 1;
+    svc.metadata.name = name;
+    cm.metadata.name = `${name}-config`;
+    files.set(`${name}-serviceaccount.yaml`, stringify(sa));
+    files.set(`${name}-deployment.yaml`, stringify(deploy));
+    files.set(`${name}-service.yaml`, stringify(svc));
+    files.set(`${name}-configmap.yaml`, stringify(cm));
+  }
+  for (let i = 0; i < 4; i++) files.set(`shared-config-${i}.yaml`, stringify(configMap(100 + i)));
+  files.set('shared-secret.yaml', stringify(secret(0)));
+  files.set(
+    'shared-ingress.yaml',
+    stringify({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'shop' },
+      spec: {
+        rules: [
+          {
+            host: 'shop.example.com',
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  pathType: 'Prefix',
+                  backend: { service: { name: 'front-end', port: { number: 80 } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    }),
+  );
+  return files;
+}

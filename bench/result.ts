@@ -6,6 +6,9 @@ export interface CaseResult {
   baseline_s?: number;
   /** baseline_s / ours_s: how many times faster we are. */
   ratio?: number;
+  /** Flux's engine (bench/peers/flux-apply) on the same work, and flux_s / ours_s. */
+  flux_s?: number;
+  flux_ratio?: number;
   peak_rss_mb?: number;
   bytes?: number;
   import_s?: number;

@@ -4,6 +4,7 @@ import type { ClientRequest } from 'node:http';
 import { engineSettings } from '../shared/engine/settings.ts';
 import { mapLimit } from '../shared/util/map-limit.ts';
 import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
+import { countDynamo } from './dynamo-counter.ts';
 
 // One scheduler tick of the fleet (started by cases/tick.ts), in one process:
 // `sync` reconciles every app once (as many-apps-worker.ts does), `tick` runs
@@ -33,32 +34,13 @@ subscribe('http.client.request.start', (message) => {
   kube[key] = (kube[key] ?? 0) + 1;
 });
 
-// DynamoDB: requests by command and the capacity units dynalite reports
-// (ReturnConsumedCapacity TOTAL is asked for on every request of this client).
+// DynamoDB: requests by command and the capacity units dynalite reports.
 const client = createDynamoClient({
   endpoint: input.dynamoEndpoint,
   region: 'us-east-1',
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 });
-const dynamo: Record<string, { requests: number; units: number }> = {};
-type Capacity = { CapacityUnits?: number };
-client.middlewareStack.add(
-  (next, context) => async (args) => {
-    const params = args.input as Record<string, unknown>;
-    if (context.commandName !== 'DescribeTableCommand') params.ReturnConsumedCapacity = 'TOTAL';
-    const out = await next(args);
-    const consumed = (out.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
-    const units = [consumed ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-    const entry = (dynamo[context.commandName!.replace(/Command$/, '')] ??= {
-      requests: 0,
-      units: 0,
-    });
-    entry.requests++;
-    entry.units += units;
-    return out;
-  },
-  { step: 'initialize', name: 'benchCounter' },
-);
+const dynamo = countDynamo(client);
 const table = createStateTable({ tableName: input.tableName, client });
 const fleet = {
   table,

@@ -1,6 +1,7 @@
 import { cliResult, phases } from '../cli-result.ts';
 import type { BenchEnv } from '../env.ts';
 import { median } from '../measure.ts';
+import { fluxApply } from '../peers/flux.ts';
 import { compared, round, type CaseResult } from '../result.ts';
 import type { AppliedPair } from './apply.ts';
 import { ourArgs } from './noop.ts';
@@ -48,11 +49,13 @@ export async function repairCase(
 ): Promise<CaseResult> {
   const ours: number[] = [];
   const theirs: number[] = [];
+  const flux: number[] = [];
+  const { link } = pair;
   let peak = 0;
   let lastPhases: Record<string, number> = {};
   for (let rep = 1; rep <= repetitions; rep++) {
     await drift(env, pair.ours.namespace, rep);
-    const run = await env.driftless(['sync', '--no-wait', ...ourArgs(pair, env)]);
+    const run = await env.driftless(['sync', '--no-wait', ...ourArgs(pair)]);
     const result = cliResult(run, 'driftless sync (repair)');
     if (result.counts.Configured !== DRIFTED) {
       throw new Error(
@@ -64,7 +67,8 @@ export async function repairCase(
     lastPhases = phases(result);
 
     await drift(env, pair.kubectl.namespace, rep);
-    const apply = await env.kubectl(
+    const apply = await env.kubectlVia(
+      link.kubeconfig,
       'apply',
       '--server-side',
       '--force-conflicts',
@@ -75,17 +79,29 @@ export async function repairCase(
     );
     if (apply.code !== 0) throw new Error(`kubectl apply (repair): ${apply.stderr}`);
     theirs.push(apply.seconds);
+
+    await drift(env, pair.flux.namespace, rep);
+    const fixed = await fluxApply({
+      kubeconfig: link.kubeconfig,
+      dir: pair.flux.dir,
+      namespace: pair.flux.namespace,
+    });
+    if (fixed.configured !== DRIFTED)
+      throw new Error(`Flux's engine re-applied ${fixed.configured} objects, expected ${DRIFTED}`);
+    flux.push(fixed.seconds);
   }
-  env.log(
-    `repair: ours ${ours.map((s) => s.toFixed(2)).join(' ')}; kubectl ${theirs.map((s) => s.toFixed(2)).join(' ')}`,
-  );
-  return compared({
-    name: `repair-${DRIFTED}-of-${pair.size}`,
+  const list = (values: number[]) => values.map((s) => s.toFixed(2)).join(' ');
+  env.log(`repair${link.suffix}: ours ${list(ours)}; kubectl ${list(theirs)}; flux ${list(flux)}`);
+  const result = compared({
+    name: `repair-${DRIFTED}-of-${pair.size}${link.suffix}`,
     ours_s: median(ours),
     baseline: 'kubectl apply --server-side --force-conflicts',
     baseline_s: median(theirs),
     peak_rss_mb: round(peak, 0),
     runs: repetitions,
-    notes: `5 ConfigMaps (data) and 5 Deployments (image) changed with kubectl patch, then driftless sync --no-wait; each repetition drifts other objects; phases of our last run: ${JSON.stringify(lastPhases)}`,
+    notes: `${link.rttMs} ms added per round trip; 5 ConfigMaps (data) and 5 Deployments (image) changed with kubectl patch, then driftless sync --no-wait; flux: ApplyAllStaged (its call only); each repetition drifts other objects; phases of our last run: ${JSON.stringify(lastPhases)}`,
   });
+  result.flux_s = round(median(flux));
+  result.flux_ratio = round(result.flux_s / result.ours_s!, 1);
+  return result;
 }

@@ -4,23 +4,16 @@ import type { BenchEnv } from '../env.ts';
 import { smallAppManifests, type Manifests } from '../fixtures.ts';
 import { NODE, repoRoot, runOk } from '../measure.ts';
 import { round, type CaseResult } from '../result.ts';
+import { CHECKS_PER_MONTH, PRICES, WRITE_COMMANDS } from '../prices.ts';
 
 const APPS = 500;
 const CONCURRENCY = 20;
-// A 3-minute schedule: 20 ticks an hour, 730 hours a month.
-const TICKS_PER_MONTH = 14_600;
-// AWS list prices (us-east-1): Lambda arm64 per GB-second, DynamoDB on-demand per request unit.
+const TICKS_PER_MONTH = CHECKS_PER_MONTH;
 const LAMBDA_GB = 0.5;
-const USD_PER_GB_S = 0.0000133334;
-const USD_PER_RRU = 0.25 / 1e6;
-const USD_PER_WRU = 1.25 / 1e6;
-const WRITES = new Set([
-  'PutItem',
-  'UpdateItem',
-  'DeleteItem',
-  'BatchWriteItem',
-  'TransactWriteItems',
-]);
+const USD_PER_GB_S = PRICES.lambdaArmUsdPerGbSecond;
+const USD_PER_RRU = PRICES.dynamoUsdPerReadUnit;
+const USD_PER_WRU = PRICES.dynamoUsdPerWriteUnit;
+const WRITES = WRITE_COMMANDS;
 
 interface WorkerReport {
   seconds: number;
@@ -106,7 +99,7 @@ export async function tickCase(env: BenchEnv): Promise<CaseResult> {
         `Kubernetes requests counted on Node's http client diagnostics channel (to the API server only, retries included); ` +
         `DynamoDB requests and units by a counting middleware on the bench's client, units as dynalite returns them (ReturnConsumedCapacity TOTAL). ` +
         `Cost per app-month = ${TICKS_PER_MONTH} ticks × (wall_s × ${CONCURRENCY} / ${APPS} s × ${LAMBDA_GB} GB × $${USD_PER_GB_S}/GB-s [Lambda arm64] ` +
-        `+ RRU/app × $0.25/M + WRU/app × $1.25/M [DynamoDB on-demand]); Lambda requests ($0.20/M), SQS, the scheduler and logs not included`,
+        `+ RRU/app × $${USD_PER_RRU * 1e6}/M + WRU/app × $${USD_PER_WRU * 1e6}/M [DynamoDB on-demand]); Lambda requests ($0.20/M), SQS, the scheduler and logs not included`,
       details: {
         wall_s: round(report.seconds),
         kube_requests: kubeRequests,
