@@ -8,7 +8,7 @@ import type { DriftlessOidcIssuer, DriftlessUi } from './props.ts';
 export const BROWSER_ACCESS_ENV = 'DRIFTLESS_BROWSER_ACCESS';
 
 /** The admin group of the construct's user pool unless `adminGroups` names others. */
-export const DEFAULT_ADMIN_GROUP = 'driftless-admins';
+const DEFAULT_ADMIN_GROUP = 'driftless-admins';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // Cognito's own rule for group names (no whitespace), which is also what lets
