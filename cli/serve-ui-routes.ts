@@ -53,16 +53,28 @@ function sendFile(res: ServerResponse, file: UiFile, head: boolean): void {
   res.end(head ? undefined : file.body);
 }
 
-/** The request body, or undefined once it passes `limit` bytes (the rest is not read). */
-async function readLimited(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+// What an oversized request may still send after its refusal: read and
+// dropped, so the client sees the 413 (closing on unread bytes would reset the
+// connection and lose the answer), then cut off.
+const DRAIN_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The request body, or undefined as soon as it passes `limit` bytes. The
+ * rest is read and dropped in the background, up to DRAIN_BYTES.
+ */
+function readLimited(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > DRAIN_BYTES) req.socket.destroy();
+      else if (size > limit) resolve(undefined);
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }
 
 /** `POST /login`: a one-time code (or the run's secret) for an HttpOnly, SameSite=Strict session cookie. */
@@ -70,7 +82,7 @@ async function login(req: IncomingMessage, res: ServerResponse, auth: ServeLogin
   if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
     return json(res, 415, { message: 'a login is sent as application/json' });
   const declared = Number(req.headers['content-length'] ?? 0);
-  const text = declared > MAX_LOGIN_BYTES ? undefined : await readLimited(req, MAX_LOGIN_BYTES);
+  const text = await readLimited(req, declared > MAX_LOGIN_BYTES ? 0 : MAX_LOGIN_BYTES);
   if (text === undefined) {
     res.setHeader('connection', 'close');
     return json(res, 413, { message: `a login request is at most ${MAX_LOGIN_BYTES} bytes` });

@@ -26,6 +26,7 @@ import { COMMON_OPTIONS, parse, parseDuration } from '../args.ts';
 import { cliSettings } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { shortSha } from '../output.ts';
+import { answerClientError } from '../serve-client-error.ts';
 import { serveGuard, type ServeGuard } from '../serve-guard.ts';
 import { serveLogin } from '../serve-login.ts';
 import { loadUiFiles } from '../serve-ui-files.ts';
@@ -224,6 +225,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
       })();
     };
   const server = createServer();
+  server.on('clientError', answerClientError);
   await new Promise<void>((ok, fail) => {
     server.once('error', (err) =>
       fail(new CliError(`cannot listen on ${values.host}:${port}: ${err.message}`, EXIT.failed)),

@@ -1,22 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '../harness/net.ts';
+import { chromiumPath } from '../helpers/chromium.ts';
 import { startGuardedServe, type GuardedServe } from './guarded-serve.ts';
-
-/** Debian's Chromium, which scripts/setup.sh installs: playwright-core brings no browser. */
-function chromiumPath(): string {
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error(
-      'chromium is not on PATH: scripts/setup.sh installs it (apt-get install chromium)',
-    );
-  }
-}
 
 /**
  * What a hostile page does with fetch(): each attempt names itself in the
@@ -133,10 +122,11 @@ describe('driftless serve against a real browser (Chromium, headless)', () => {
       'fetch-read-apps',
     ];
     const results = await attackAll(`http://127.0.0.1:${serve.port}`, ids);
-    // The page learns nothing: a no-cors answer is opaque, and without CORS
-    // headers every other answer is withheld from it.
+    // The page learns nothing: not even an opaque no-cors answer reaches it
+    // (Cross-Origin-Resource-Policy: same-origin), and without CORS headers
+    // every other answer is withheld from it.
     expect(results).toEqual({
-      'fetch-text-no-cors': 'opaque',
+      'fetch-text-no-cors': 'TypeError',
       'fetch-text': 'TypeError',
       'fetch-form': 'TypeError',
       'fetch-json': 'TypeError',
