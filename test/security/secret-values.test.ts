@@ -12,6 +12,7 @@ import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { ensureCliBuilt } from '../helpers/cli.ts';
 import { cliProject } from '../helpers/cli-project.ts';
 import { clientFor, kubectl } from '../helpers/engine.ts';
+import { startUiServe, type UiServe } from '../ui/ui-serve.ts';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -197,4 +198,54 @@ describe('Secret values never leave (CLI with local state, cluster-a)', () => {
       expect(filesContaining(cacheDir, needles, /\/(checkouts|repo\.git)\//)).toEqual([]);
     },
   );
+});
+
+describe('Secret values never leave through the routes the web UI reads (driftless serve, harness clusters)', () => {
+  let serve: UiServe;
+  beforeAll(async () => {
+    serve = await startUiServe('sv-ui');
+  });
+  afterAll(async () => {
+    await serve?.stop();
+  });
+
+  it('list, show, tree, diff, history and rollout show no Secret value, from Git or changed live', async () => {
+    await serve.synced(serve.app, serve.first);
+    const live = `LIVEVALUE${Math.random().toString(36).slice(2, 10)}`;
+    await kubectl(
+      cluster('cluster-a'),
+      'patch',
+      'secret',
+      'guestbook',
+      '-n',
+      serve.app,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ stringData: { password: live } }),
+    );
+    const paths = [
+      '/apps',
+      `/apps/${serve.app}`,
+      `/apps/${serve.app}/tree`,
+      `/apps/${serve.app}/diff`,
+      `/apps/${serve.app}/history`,
+      `/projects/default/apps/${serve.app}/tree`,
+      `/apps/${serve.rollout}/rollout`,
+      `/apps/${serve.rollout}/tree?destination=cluster-a`,
+    ];
+    const answers = await Promise.all(paths.map((p) => serve.api(p)));
+    for (const [i, answer] of answers.entries()) expect(answer.status, paths[i]).toBe(200);
+    // The live change is there to be seen, masked: the diff names the Secret as changed.
+    const diff = JSON.parse(answers[3]!.text) as {
+      objects: { ref: { kind: string }; action: string; diff?: string }[];
+    };
+    const secret = diff.objects.find((o) => o.ref.kind === 'Secret');
+    expect(secret?.action).toBe('Configured');
+    expect(secret?.diff).toMatch(/password/);
+    expect(answers[2]!.text).toContain('"kind":"Secret"');
+    const text = answers.map((a) => a.text).join('\n');
+    for (const needle of [serve.secret, b64(serve.secret), live, b64(live)])
+      expect(text).not.toContain(needle);
+  });
 });
