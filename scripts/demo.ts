@@ -41,6 +41,7 @@ spec:
 }
 
 console.log(bold('Driftless demo: local cluster + Git server + driftless serve'));
+// The CLI with its web UI (scripts/build.ts builds both for --only=cli).
 await promisify(execFile)(node, [join(repoRoot, 'scripts', 'build.ts'), '--only=cli']);
 const work = mkdtempSync(join(tmpdir(), 'driftless-demo-'));
 const controlPlane = await startControlPlane({
@@ -107,10 +108,12 @@ try {
     { cwd: work, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let port = '';
+  let uiLink = '';
   serve.stdout!.on('data', (d: Buffer) => {
     for (const line of d.toString().trimEnd().split('\n')) {
       console.log(`  [serve] ${line.replace(/^\S+ /, '')}`);
       port ||= /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(line)?.[1] ?? '';
+      uiLink ||= /web UI: (http:\/\/\S+)/.exec(line)?.[1] ?? '';
     }
   });
   // The per-run secret serve writes into its state folder before it listens.
@@ -190,6 +193,14 @@ try {
   );
   console.log(`\n${(await driftless('history', 'guestbook')).trimEnd()}`);
   console.log(`\n${(await driftless('status')).trimEnd()}`);
+  // On a terminal the demo stays up for the web UI; piped (CI, a log), it ends here.
+  if (process.stdout.isTTY) {
+    console.log(bold(`\nThe web UI: ${uiLink} (a one-time sign-in link; Ctrl-C stops everything)`));
+    await new Promise((resolve) => process.once('SIGINT', resolve));
+    // The terminal's Ctrl-C reached serve too: let it stop on its own first.
+    const exited = new Promise((resolve) => serve!.once('exit', resolve));
+    if (serve.exitCode === null) await Promise.race([exited, sleep(10_000)]);
+  } else console.log(`\nThe web UI was at ${uiLink || 'no address (not built)'}.`);
   console.log(bold('\nDone. Everything started for the demo is stopped and removed.'));
 } finally {
   if (serve && serve.exitCode === null) {
