@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the real servers and tools the tests use (etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl, kwok, kustomize, helm,
-# toxiproxy-server, the distribution registry, oras) from their Go modules.
+# toxiproxy-server, the distribution registry, oras) from their Go modules;
+# on request also the benchmark's Flux peer (flux-apply, see build_flux_apply).
 # Binaries are cached outside the checkout, keyed by version, and linked into
 # .tools/bin (git-ignored).
 set -euo pipefail
@@ -169,6 +170,40 @@ build_moto() {
   link moto_server "$out/bin/moto_server"
 }
 
+# flux-apply (bench/peers/flux-apply): Flux's apply engine, github.com/fluxcd/pkg/ssa,
+# driven as kustomize-controller drives it, for the benchmark only; not in the
+# default set (the tests never run it), built with
+# `bash test/harness/build-tools.sh flux-apply`. The program's go.mod and go.sum
+# are committed and must require $FLUX_SSA_VERSION; the cache is keyed by that
+# version and a hash of the program's source, so any change rebuilds it.
+build_flux_apply() {
+  local src="$root/bench/peers/flux-apply"
+  local required
+  required="$(sed -n 's#^[[:space:]]*\(require[[:space:]]\+\)\{0,1\}github\.com/fluxcd/pkg/ssa[[:space:]]\+\(v[^[:space:]]*\).*#\2#p' "$src/go.mod")"
+  if [[ "$required" != "$FLUX_SSA_VERSION" ]]; then
+    log "$src/go.mod requires github.com/fluxcd/pkg/ssa ${required:-(none)}, tool-versions.sh says $FLUX_SSA_VERSION: update one to match"
+    exit 1
+  fi
+  local hash
+  hash="$(cd "$src" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-12)"
+  local out="$cache/flux-apply-$FLUX_SSA_VERSION-$hash-$goarch"
+  if [[ ! -x "$out/flux-apply" ]]; then
+    log "building flux-apply (github.com/fluxcd/pkg/ssa $FLUX_SSA_VERSION, source $hash); a few minutes cold"
+    log "flux-apply: downloading modules"
+    # -mod=readonly: the committed go.sum must already be complete.
+    (cd "$src" && GOFLAGS="-mod=readonly -buildvcs=false" go mod download)
+    log "flux-apply: compiling (a line every 25 packages)"
+    rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+    # go build -v names each package as it compiles it; count those lines and
+    # pass anything else (compiler errors) through.
+    (cd "$src" && GOFLAGS="-mod=readonly -buildvcs=false" go build -v -trimpath -ldflags "-s -w" -o "$out.tmp/flux-apply" . 2>&1) |
+      awk '/^[[:alnum:]._~\/-]+$/ { n++; if (n % 25 == 0) printf "[build-tools] flux-apply: %d packages compiled\n", n; next } { print }' >&2
+    rm -rf "$out" && mv "$out.tmp" "$out"
+    log "flux-apply: built $out/flux-apply"
+  fi
+  link flux-apply "$out/flux-apply"
+}
+
 want="${*:-etcd kube kustomize kwok helm toxiproxy registry oras moto}"
 for t in $want; do
   case "$t" in
@@ -182,6 +217,7 @@ for t in $want; do
     # The ORAS CLI (oras.land/oras) carries its version in source.
     oras) build_simple oras oras.land/oras "$ORAS_VERSION" oras.land/oras/cmd/oras ;;
     moto) build_moto ;;
+    flux-apply) build_flux_apply ;;
     *) log "unknown tool: $t"; exit 2 ;;
   esac
 done

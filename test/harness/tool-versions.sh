@@ -11,3 +11,6 @@ TOXIPROXY_VERSION=v2.12.0
 # the ORAS client that pushes Flux-style artifacts to it.
 DISTRIBUTION_VERSION=v3.1.2
 ORAS_VERSION=v1.3.6
+# Flux's apply engine, for the benchmark's peer program (bench/peers/flux-apply,
+# whose go.mod must require the same version); built only on request.
+FLUX_SSA_VERSION=v0.78.0
