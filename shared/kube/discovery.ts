@@ -24,11 +24,20 @@ interface DiscoveryList {
 // requests (/api and /apis), instead of one request per group version.
 const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 
-/** Maps apiVersion + kind to URL paths, reading the server's discovery documents once and again on a miss. */
+/**
+ * Maps apiVersion + kind to URL paths, reading the server's discovery
+ * documents once, and again on the first miss of a kind until `refresh`.
+ */
 export class Discovery {
   private readonly client: KubeClient;
   private table: Map<string, ResourceInfo> | undefined;
   private loading: Promise<Map<string, ResourceInfo>> | undefined;
+  /**
+   * Kinds looked up and not served since the table was last read: 200
+   * objects of a CRD the sync creates would otherwise each re-read
+   * discovery before it exists, one after the other (5 s at a 20 ms round trip).
+   */
+  private readonly absent = new Set<string>();
 
   constructor(client: KubeClient) {
     this.client = client;
@@ -69,6 +78,7 @@ export class Discovery {
     this.loading = this.load();
     try {
       this.table = await this.loading;
+      this.absent.clear();
     } finally {
       this.loading = undefined;
     }
@@ -98,10 +108,15 @@ export class Discovery {
   async find(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
     if (this.loading) await this.loading;
     if (!this.table) await this.refresh();
-    const hit = this.table?.get(Discovery.key(apiVersion, kind));
-    if (hit) return hit;
-    await this.refresh();
-    return this.table?.get(Discovery.key(apiVersion, kind));
+    const key = Discovery.key(apiVersion, kind);
+    const hit = this.table?.get(key);
+    if (hit || this.absent.has(key)) return hit;
+    // Concurrent misses share one re-read; one after it knows the kind is absent.
+    if (this.loading) await this.loading;
+    else await this.refresh();
+    const found = this.table?.get(key);
+    if (!found) this.absent.add(key);
+    return found;
   }
 }
 
