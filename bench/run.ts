@@ -10,6 +10,7 @@ import { noopCase, settle, type NoopTarget } from './cases/noop.ts';
 import { repairCase } from './cases/repair.ts';
 import { sourceCases } from './cases/source.ts';
 import { tickCase } from './cases/tick.ts';
+import { uiCases } from './cases/ui.ts';
 import { startBenchEnv } from './env.ts';
 import { startLinks } from './links.ts';
 import { describeMachine } from './machine.ts';
@@ -32,6 +33,7 @@ const GROUPS = [
   'chart',
   'many-apps',
   'tick',
+  'ui',
   'bundles',
 ] as const;
 const only = process.argv
@@ -104,6 +106,7 @@ try {
   if (wants('chart')) cases.push(await chartCase(env, 3));
   if (wants('many-apps')) cases.push(await manyAppsCase(env));
   if (wants('tick')) cases.push(await tickCase(env));
+  if (wants('ui')) cases.push(...(await uiCases(env)));
 } finally {
   await links.stop();
   await env.stop();
