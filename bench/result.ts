@@ -10,6 +10,11 @@ export interface CaseResult {
   flux_s?: number;
   flux_ratio?: number;
   peak_rss_mb?: number;
+  /** DynamoDB capacity units one scheduled check consumed (noop-1000, cost-check-*). */
+  dynamo_read_units?: number;
+  dynamo_write_units?: number;
+  /** The check's cost per application-month (cost-check-*); the inputs are in details. */
+  usd_per_app_month?: number;
   bytes?: number;
   import_s?: number;
   target?: string;

@@ -133,13 +133,10 @@ if (missed.length) {
  */
 function attachCheckUnits(all: CaseResult[]): void {
   const noop = all.find((c) => c.name === 'noop-1000');
-  const check = all.find((c) => c.name === 'cost-check-1000')?.details;
+  const check = all.find((c) => c.name === 'cost-check-1000');
   if (!noop || !check) return;
-  noop.details = {
-    ...noop.details,
-    dynamo_read_units: check.dynamo_read_units,
-    dynamo_write_units: check.dynamo_write_units,
-  };
+  noop.dynamo_read_units = check.dynamo_read_units;
+  noop.dynamo_write_units = check.dynamo_write_units;
   noop.target = `${noop.target}, 0 DynamoDB write units per check`;
   noop.met = noop.met !== false && check.dynamo_write_units === 0;
 }

@@ -103,6 +103,9 @@ export async function costCheckCase(
       name,
       ours_s: round(typical.seconds),
       runs: CHECKS,
+      usd_per_app_month: usd,
+      dynamo_read_units: units.rru,
+      dynamo_write_units: units.wru,
       ...(targetUsd !== undefined
         ? { target: `<= $${targetUsd} per app-month`, met: best <= targetUsd }
         : {}),
