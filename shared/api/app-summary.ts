@@ -1,16 +1,21 @@
 import { isRollout } from '../config/destinations.ts';
 import { destinationStates } from '../rollout/destination-states.ts';
-import { readApp, shownState } from '../state/head.ts';
+import { readApp, shownState, type AppRecord } from '../state/head.ts';
 import type { RegistryEntry } from '../state/registry.ts';
 import type { ApiDeps } from './types.ts';
 import { primarySource, targetRevisionOf } from '../config/sources.ts';
 
-/** One application as the list and show routes return it: its definition's essentials and its state. */
+/**
+ * One application as the list and show routes return it: its definition's
+ * essentials and its state. The list passes `record` (read with the others in
+ * one batch); `null` means it has none.
+ */
 export async function appSummary(
   deps: ApiDeps,
   entry: RegistryEntry,
+  known?: AppRecord | null,
 ): Promise<Record<string, unknown>> {
-  const record = await readApp(deps.table, entry.name);
+  const record = known === undefined ? await readApp(deps.table, entry.name) : (known ?? undefined);
   const now = (deps.now ?? Date.now)();
   const app = entry.app;
   return {

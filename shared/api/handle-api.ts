@@ -1,4 +1,5 @@
 import { getRegistryEntry, listRegistry, type RegistryEntry } from '../state/registry.ts';
+import { readApps } from '../state/head.ts';
 import { appSummary } from './app-summary.ts';
 import { conditional } from './etag.ts';
 import { diffApp, showApp, showHistory } from './read-routes.ts';
@@ -78,7 +79,13 @@ async function route(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
     const entries = (await listRegistry(deps.table)).filter((e) =>
       inScope(e, project, deps.allowedProjects),
     );
-    return ok({ apps: await Promise.all(entries.map((e) => appSummary(deps, e))) });
+    const records = await readApps(
+      deps.table,
+      entries.map((e) => e.name),
+    );
+    return ok({
+      apps: await Promise.all(entries.map((e) => appSummary(deps, e, records.get(e.name) ?? null))),
+    });
   }
   const handler = APP_ROUTES[`${req.method} ${segments[2] ?? ''}`];
   if (!handler) return notFound;
