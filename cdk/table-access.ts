@@ -23,7 +23,9 @@ interface TableAccess {
 /**
  * What each function's code does to the table (functions/*.ts through
  * shared/state), and nothing more. Every read is a GetItem or a Query on a
- * known partition: no function Scans, which LeadingKeys could not restrict.
+ * known partition, or (the API's list) a BatchGetItem of application head
+ * items, whose every key LeadingKeys checks: no function Scans, which
+ * LeadingKeys could not restrict.
  */
 const TABLE_ACCESS: Record<EntryName, TableAccess[]> = {
   // Routes pushes by the registry and its watched paths; reads and records
@@ -59,13 +61,19 @@ const TABLE_ACCESS: Record<EntryName, TableAccess[]> = {
       ],
     },
   ],
-  // Reads status, history and inventory; suspend and resume take the lease and
-  // write state (UpdateItem of the head item). Sync and rollback only enqueue.
+  // Reads status (the list: head items 100 per BatchGetItem), history and
+  // inventory; suspend and resume take the lease and write state (UpdateItem
+  // of the head item). Sync and rollback only enqueue.
   api: [
     { partitions: [REGISTRY, WATCH], actions: ['dynamodb:Query'] },
     {
       partitions: [APPS],
-      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:BatchGetItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ],
     },
   ],
 };

@@ -84,7 +84,7 @@ const USES: Record<Role, Partial<Record<Kind, string[]>>> = {
   api: {
     registry: ['dynamodb:Query'],
     watch: ['dynamodb:Query'],
-    app: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    app: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
   },
 };
 
@@ -193,7 +193,12 @@ describe('table access per function (dynamodb:LeadingKeys)', () => {
       'api',
       [
         {
-          actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+          actions: [
+            'dynamodb:BatchGetItem',
+            'dynamodb:GetItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+          ],
           partitions: ['APP#*'],
         },
         { actions: ['dynamodb:Query'], partitions: ['REGISTRY', 'WATCH'] },
@@ -299,8 +304,9 @@ describe('table access per function (dynamodb:LeadingKeys)', () => {
     expect(allows(template, 'webhook', 'dynamodb:GetItem', [KEYS.app[0]!])).toBe(true);
   });
 
-  test('the functions send only the DynamoDB requests granted: no Scan, batch, transaction or PartiQL', () => {
-    // The grants above cover GetItem, Query, PutItem, UpdateItem and DeleteItem;
+  test('the functions send only the DynamoDB requests granted: no Scan, batch write, transaction or PartiQL', () => {
+    // The grants above cover GetItem, BatchGetItem (the API's list of head
+    // items), Query, PutItem, UpdateItem and DeleteItem;
     // a new kind of request in shared/ or functions/ must be granted (and
     // restricted) here first. ensure-table.ts is local mode's (cli/) alone.
     const sources = (dir: string): string[] =>
@@ -321,6 +327,7 @@ describe('table access per function (dynamodb:LeadingKeys)', () => {
       }
     }
     expect([...used].filter((n) => /Command$|^paginate/.test(n)).sort()).toEqual([
+      'BatchGetItemCommand',
       'DeleteItemCommand',
       'GetItemCommand',
       'PutItemCommand',
