@@ -20,13 +20,12 @@ const TYPES: Record<string, string> = {
 };
 
 // The bundle's chunks are in dist/cli/chunks/, the UI in dist/ui/ (scripts/build.ts
-// defines this); run from source, cli/commands/ is two folders below the root.
+// defines this); run from source, this file is in cli/, one folder below the root.
 declare const __DRIFTLESS_UI_DIR__: string | undefined;
 
 /** Where the built UI is: dist/ui, next to the CLI bundle (scripts/build.ts). */
 export function uiDir(): string {
-  const relative =
-    typeof __DRIFTLESS_UI_DIR__ === 'string' ? __DRIFTLESS_UI_DIR__ : '../../dist/ui/';
+  const relative = typeof __DRIFTLESS_UI_DIR__ === 'string' ? __DRIFTLESS_UI_DIR__ : '../dist/ui/';
   return fileURLToPath(new URL(relative, import.meta.url));
 }
 

@@ -1,5 +1,8 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { setTransport } from './api/client.ts';
+import { loadConfig, type UiConfig } from './api/config.ts';
+import { currentToken, finishSignIn, forgetTokens, signOut, startSignIn } from './auth/oidc.ts';
 import './styles.css';
 import { AppList } from './pages/app-list.tsx';
 import { AppPage } from './pages/app-page.tsx';
@@ -55,7 +58,16 @@ function useSearchShortcut() {
   }, []);
 }
 
-function App() {
+function SignOut({ config }: { config: UiConfig }) {
+  if (config.mode !== 'oidc') return null;
+  return (
+    <button type="button" onClick={() => void signOut(config.oidc)}>
+      Sign out
+    </button>
+  );
+}
+
+function App({ config }: { config: UiConfig }) {
   const route = useRoute();
   useSearchShortcut();
   useEffect(() => {
@@ -76,7 +88,10 @@ function App() {
         <a class="brand" href={href({ page: 'list' })}>
           Driftless
         </a>
-        <ThemeToggle />
+        <span class="top-actions">
+          <ThemeToggle />
+          <SignOut config={config} />
+        </span>
       </header>
       <main id="main" tabIndex={-1}>
         <Page route={route} />
@@ -85,5 +100,40 @@ function App() {
   );
 }
 
-applyStoredTheme();
-render(<App />, document.getElementById('app')!);
+/**
+ * Beside serve, the API is this origin and a 401 means the session ended:
+ * back to /login. On AWS (a /config.json), the browser signs in at the
+ * team's OIDC provider first and calls the API with its ID token; a 401
+ * there drops the token, and the next action signs in again (an automatic
+ * redirect could loop on a token the API keeps refusing).
+ */
+async function start(root: HTMLElement): Promise<void> {
+  applyStoredTheme();
+  const config = await loadConfig();
+  if (config.mode === 'local')
+    setTransport({ base: '', onUnauthorized: () => location.assign('/login') });
+  else {
+    await finishSignIn(config.oidc);
+    if (!(await currentToken(config.oidc))) return startSignIn(config.oidc);
+    setTransport({
+      base: config.apiUrl.replace(/\/+$/, ''),
+      token: async () => {
+        const token = await currentToken(config.oidc);
+        if (!token) await startSignIn(config.oidc);
+        return token;
+      },
+      onUnauthorized: forgetTokens,
+    });
+  }
+  render(<App config={config} />, root);
+}
+
+const root = document.getElementById('app')!;
+start(root).catch((err: Error) =>
+  render(
+    <p class="error" role="alert">
+      {err.message}
+    </p>,
+    root,
+  ),
+);

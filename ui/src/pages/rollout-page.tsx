@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'preact/hooks';
 import { appPath } from '../api/client.ts';
 import type { AppState, AppSummary, RolloutAnswer } from '../api/types.ts';
 import { AppHeader } from '../components/app-header.tsx';
@@ -23,6 +24,16 @@ function Bake({ state, now }: { state: AppState | null; now: number }) {
 }
 
 type Destination = RolloutAnswer['destinations'][number];
+
+/** The time, every second: a bake's progress moves though the answer it comes from is unchanged. */
+function useNow(): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
 
 function DestinationRow({ d, app, now }: { d: Destination; app: AppSummary; now: number }) {
   return (
@@ -56,6 +67,7 @@ function DestinationRow({ d, app, now }: { d: Destination; app: AppSummary; now:
 
 /** A multi-destination application: its waves, what each destination runs, bakes and alarms, and where rollouts stopped. */
 export function RolloutPage({ name }: { name: string }) {
+  const now = useNow();
   const summary = usePoll<AppSummary>(appPath(name));
   const rollout = usePoll<RolloutAnswer>(
     summary.data?.destinations ? appPath(name, 'rollout') : undefined,
@@ -65,7 +77,6 @@ export function RolloutPage({ name }: { name: string }) {
     return summary.error ? <ErrorNote error={summary.error} /> : <p role="status">Loading…</p>;
   const data = rollout.data;
   const waves = data ? [...new Set(data.destinations.map((d) => d.wave))] : [];
-  const now = Date.now();
   return (
     <>
       <AppHeader app={app} page="rollout" />
