@@ -153,6 +153,42 @@ describe('the web UI in headless Chromium against driftless serve (harness clust
     await checkBothThemes(page, 'rollout');
   }, 90_000);
 
+  it('works from the keyboard: / focuses the search, Tab and Enter open an application, Escape closes a dialog; the theme toggle is remembered', async () => {
+    await page.goto(`${serve.base}/#/`);
+    await row(serve.app).waitFor();
+    await page.keyboard.press('/');
+    expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe('search');
+    await page.keyboard.type(`${serve.app}-rollout`);
+    await expect.poll(() => page.locator('table.apps tbody tr').count()).toBe(1);
+    // From the search field, Tab walks the filters, then reaches the one link left.
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('Tab');
+      if (
+        (await page.evaluate<string | undefined>('document.activeElement?.textContent')) ===
+        serve.rollout
+      )
+        break;
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${serve.base}/#/apps/${serve.rollout}`);
+    const sync = page.getByRole('button', { name: 'Sync…' });
+    await sync.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    expect(await page.evaluate<string | undefined>('document.documentElement.dataset.theme')).toBe(
+      'dark',
+    );
+    await page.reload();
+    await page.getByRole('button', { name: 'Switch to light theme' }).waitFor();
+    expect(await page.evaluate<string | undefined>('document.documentElement.dataset.theme')).toBe(
+      'dark',
+    );
+    await page.getByRole('button', { name: 'Switch to light theme' }).click();
+  });
+
   it('the sign-in page refuses the used link again and is accessible; no page hit a CSP violation', async () => {
     const other = await browser.newContext();
     const login = await other.newPage();
