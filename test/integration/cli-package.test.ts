@@ -160,14 +160,16 @@ describe('the packed CLI, installed with npm install -g', () => {
     return mkdtempSync(join(tmp, 'cwd-'));
   }
 
-  it('the tarball holds the CLI bundle, README and package.json, without source maps', () => {
+  it('the tarball holds the CLI bundle, its web UI, README and package.json, without source maps', () => {
     const paths = pack.files.map((f) => f.path);
     expect(paths).toContain(pkg.bin['driftless']);
+    expect(paths).toContain('dist/ui/index.html');
     expect(paths).toContain('package.json');
     expect(paths).toContain('README.md');
     const others = paths.filter(
       (p) =>
         !/^dist\/cli\/(chunks\/)?[\w-]+\.mjs$/.test(p) &&
+        !/^dist\/ui\/((index|login)\.html|assets\/[\w-]+\.(js|css))$/.test(p) &&
         !/^(package\.json|README\.md|LICENSE)$/.test(p),
     );
     expect(others).toEqual([]);
@@ -234,6 +236,8 @@ describe('the packed CLI, installed with npm install -g', () => {
     }
     expect(await exited, text).toBe(EXIT.ok);
     expect(text).toContain('[serve] stopped');
+    // The installed CLI finds the web UI it was packed with.
+    expect(text).toMatch(/\[serve\] web UI: http:\/\/127\.0\.0\.1:\d+\/login#/);
 
     const direct = await run(installed, ['status'], { cwd: dir, env });
     expect(direct.code, direct.stderr).toBe(EXIT.ok);
