@@ -197,10 +197,15 @@ describe("driftless serve's web UI endpoints refuse what an attacker sends (buil
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(script.headers['x-content-type-options']).toBe('nosniff');
     expectNoCors(script);
-    // The API's JSON answers carry the same headers.
+    // The API's JSON answers carry the same headers, and an ETag: the same list again is a 304.
     const api = await get('/apps', { cookie });
     expect(api.headers['x-content-type-options']).toBe('nosniff');
     expectNoCors(api);
+    const etag = String(api.headers.etag);
+    expect(etag).toMatch(/^"[\w-]{27}"$/);
+    const again = await get('/apps', { cookie, 'if-none-match': etag });
+    expect(again.status).toBe(304);
+    expect(again.body).toBe('');
     // A login is JSON: a form or text/plain POST is refused before it is read.
     expect(
       (

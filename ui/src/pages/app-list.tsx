@@ -110,16 +110,84 @@ function AppRow({ row }: { row: Row }) {
   );
 }
 
+const NO_FILTERS: Filters = { project: '', cluster: '', sync: '', health: '', search: '' };
+
+/** Search and the four filters, each offering the values present in the list. */
+function FilterBar(props: { rows: Row[]; filters: Filters; onChange: (f: Filters) => void }) {
+  const { rows, filters } = props;
+  const set = (key: keyof Filters) => (value: string) =>
+    props.onChange({ ...filters, [key]: value });
+  const distinct = (pick: (r: Row) => string[]) => [...new Set(rows.flatMap(pick))].sort();
+  return (
+    <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+      <label for="search">
+        Search
+        <input
+          id="search"
+          type="search"
+          value={filters.search}
+          placeholder="name, repository or path"
+          onInput={(e) => set('search')((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      <Select
+        label="Project"
+        value={filters.project}
+        options={distinct((r) => (r.app.project ? [r.app.project] : []))}
+        onChange={set('project')}
+      />
+      <Select
+        label="Cluster"
+        value={filters.cluster}
+        options={distinct((r) => r.clusters)}
+        onChange={set('cluster')}
+      />
+      <Select
+        label="Status"
+        value={filters.sync}
+        options={distinct((r) => [r.status.sync])}
+        onChange={set('sync')}
+      />
+      <Select
+        label="Health"
+        value={filters.health}
+        options={distinct((r) => [r.status.health])}
+        onChange={set('health')}
+      />
+    </form>
+  );
+}
+
+function AppTable({ shown, total }: { shown: Row[]; total: number }) {
+  return (
+    <table class="apps">
+      <caption>
+        {shown.length} of {total} applications
+      </caption>
+      <thead>
+        <tr>
+          {['Name', 'Sync', 'Health', 'Revision', 'Last sync', 'Project', 'Destinations'].map(
+            (h) => (
+              <th key={h} scope="col">
+                {h}
+              </th>
+            ),
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        {shown.map((row) => (
+          <AppRow key={row.app.name} row={row} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /** Every application with its status, filters and counts; live by polling. */
 export function AppList() {
   const { data, error } = usePoll<{ apps: AppSummary[] }>('/apps');
-  const [filters, setFilters] = useState<Filters>({
-    project: '',
-    cluster: '',
-    sync: '',
-    health: '',
-    search: '',
-  });
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const rows = useMemo(
     () =>
       (data?.apps ?? []).map((app) => ({
@@ -129,72 +197,14 @@ export function AppList() {
       })),
     [data],
   );
-  const set = (key: keyof Filters) => (value: string) => setFilters({ ...filters, [key]: value });
-  const distinct = (pick: (r: Row) => string[]) => [...new Set(rows.flatMap(pick))].sort();
-  const shown = rows.filter((r) => matches(r, filters));
   return (
     <>
       <h1>Applications</h1>
       <ErrorNote error={error} />
       <Counts rows={rows} />
-      <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-        <label for="search">
-          Search
-          <input
-            id="search"
-            type="search"
-            value={filters.search}
-            placeholder="name, repository or path"
-            onInput={(e) => set('search')((e.target as HTMLInputElement).value)}
-          />
-        </label>
-        <Select
-          label="Project"
-          value={filters.project}
-          options={distinct((r) => (r.app.project ? [r.app.project] : []))}
-          onChange={set('project')}
-        />
-        <Select
-          label="Cluster"
-          value={filters.cluster}
-          options={distinct((r) => r.clusters)}
-          onChange={set('cluster')}
-        />
-        <Select
-          label="Status"
-          value={filters.sync}
-          options={distinct((r) => [r.status.sync])}
-          onChange={set('sync')}
-        />
-        <Select
-          label="Health"
-          value={filters.health}
-          options={distinct((r) => [r.status.health])}
-          onChange={set('health')}
-        />
-      </form>
+      <FilterBar rows={rows} filters={filters} onChange={setFilters} />
       {data ? (
-        <table class="apps">
-          <caption>
-            {shown.length} of {rows.length} applications
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Sync</th>
-              <th scope="col">Health</th>
-              <th scope="col">Revision</th>
-              <th scope="col">Last sync</th>
-              <th scope="col">Project</th>
-              <th scope="col">Destinations</th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((row) => (
-              <AppRow key={row.app.name} row={row} />
-            ))}
-          </tbody>
-        </table>
+        <AppTable shown={rows.filter((r) => matches(r, filters))} total={rows.length} />
       ) : error ? null : (
         <p role="status">Loading…</p>
       )}
