@@ -79,4 +79,30 @@ describe('serve guard: Host, Origin and the per-run secret', () => {
       expect(refusal?.message).not.toContain(secret);
     }
   });
+
+  it("accepts a browser session only as this run's login module judges the Cookie header", () => {
+    const seen: (string | undefined)[] = [];
+    const withSessions = serveGuard({
+      listenHost: '127.0.0.1',
+      port: 8080,
+      secret,
+      secretFile: '/state/api-secret',
+      hasSession: (cookie) => {
+        seen.push(cookie);
+        return cookie === 'driftless-session-8080=good';
+      },
+    });
+    expect(
+      withSessions.refuseWithoutSecret({ cookie: 'driftless-session-8080=good' }),
+    ).toBeUndefined();
+    expect(
+      withSessions.refuseWithoutSecret({ cookie: 'driftless-session-8080=bad' })?.statusCode,
+    ).toBe(401);
+    expect(withSessions.refuseWithoutSecret({})?.message).toContain('a browser signs in at /login');
+    expect(seen).toEqual(['driftless-session-8080=good', 'driftless-session-8080=bad', undefined]);
+    // Without a login module, a cookie is nothing.
+    expect(guard.refuseWithoutSecret({ cookie: 'driftless-session-8080=good' })?.statusCode).toBe(
+      401,
+    );
+  });
 });
