@@ -35,7 +35,7 @@ export async function settle(env: BenchEnv, pair: AppliedPair): Promise<void> {
       '--all',
       '-n',
       namespace,
-      '--timeout=300s',
+      '--timeout=600s',
     );
     if (wait.code !== 0) throw new Error(`deployments did not settle: ${wait.stderr}`);
   }
