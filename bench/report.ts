@@ -10,6 +10,10 @@ export function table(cases: CaseResult[]): string {
     c.import_s !== undefined ? `import ${seconds(c.import_s)}` : (c.baseline ?? ''),
     c.bytes !== undefined ? '' : seconds(c.baseline_s),
     c.ratio !== undefined ? `${c.ratio}x` : '',
+    c.flux_s !== undefined
+      ? `${seconds(c.flux_s)} (${c.flux_ratio}x our engine ${seconds(c.engine_s)})`
+      : '',
+    c.usd_per_app_month !== undefined ? `$${c.usd_per_app_month}` : '',
     c.peak_rss_mb !== undefined ? `${c.peak_rss_mb} MB` : '',
     c.target ?? '',
     c.met === undefined ? '' : c.met ? 'met' : 'MISSED',
@@ -20,6 +24,8 @@ export function table(cases: CaseResult[]): string {
     'baseline',
     'baseline time',
     'ratio',
+    "Flux's engine",
+    'per app-month',
     'our peak RSS',
     'target',
     '',

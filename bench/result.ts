@@ -6,9 +6,14 @@ export interface CaseResult {
   baseline_s?: number;
   /** baseline_s / ours_s: how many times faster we are. */
   ratio?: number;
-  /** Flux's engine (bench/peers/flux-apply) on the same work, and flux_s / ours_s. */
+  /**
+   * Flux's engine (bench/peers/flux-apply: its ApplyAllStaged call, in its
+   * process) on the same work, and flux_s / engine_s: engine against engine.
+   */
   flux_s?: number;
   flux_ratio?: number;
+  /** Our engine's own time in the CLI run (its result's totalMs): no process start, module loading or state. */
+  engine_s?: number;
   peak_rss_mb?: number;
   /** DynamoDB capacity units one scheduled check consumed (noop-1000, cost-check-*). */
   dynamo_read_units?: number;
