@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { app30Cases } from './cases/app30.ts';
 import { applyCase, largeApplyCase, type ApplyTarget } from './cases/apply.ts';
@@ -21,7 +21,8 @@ import type { CaseResult } from './result.ts';
 
 // `npm run bench` runs everything and writes bench/results.json.
 // `npm run bench -- --only=bundles,source` runs some groups and writes nothing
-// (noop and repair need apply, which then runs too).
+// (noop and repair need apply, which then runs too); with `--merge` their
+// cases replace those of the same name in bench/results.json.
 const GROUPS = [
   'apply',
   'noop',
@@ -115,10 +116,17 @@ if (wants('bundles')) cases.push(...(await bundleCases(5)));
 attachCheckUnits(cases);
 
 console.log(table(cases));
+const file = join(repoRoot, 'bench', 'results.json');
 if (!only) {
-  const file = join(repoRoot, 'bench', 'results.json');
   writeFileSync(file, `${JSON.stringify({ machine, cases }, null, 2)}\n`);
   log(`wrote ${file}`);
+} else if (process.argv.includes('--merge')) {
+  const stored = JSON.parse(readFileSync(file, 'utf8')) as { cases: CaseResult[] };
+  const fresh = new Map(cases.map((c) => [c.name, c]));
+  const merged = stored.cases.map((c) => fresh.get(c.name) ?? c);
+  for (const c of cases) if (!stored.cases.some((s) => s.name === c.name)) merged.push(c);
+  writeFileSync(file, `${JSON.stringify({ machine, cases: merged }, null, 2)}\n`);
+  log(`merged ${cases.length} cases into ${file}`);
 }
 const missed = cases.filter((c) => c.met === false).map((c) => c.name);
 if (missed.length) {
