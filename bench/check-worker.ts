@@ -5,8 +5,7 @@ import type { AppRunOutcome } from '../shared/app-run/types.ts';
 import { Application } from '../shared/config/application.ts';
 import { engineSettings } from '../shared/engine/settings.ts';
 import { connectCluster } from '../shared/kube/connect.ts';
-import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
-import { countDynamo, type DynamoCounts } from './dynamo-counter.ts';
+import { countedTable, type CheckMeasurement, type DynamoCounts } from './dynamo-counter.ts';
 import { benchCluster } from './fleet.ts';
 
 // One application's scheduled drift checks, as a warm reconciler Lambda
@@ -34,13 +33,7 @@ subscribe('http.client.request.start', (message) => {
   if (request.getHeader('host') === kubeHost) kubeRequests++;
 });
 
-const client = createDynamoClient({
-  endpoint: input.dynamoEndpoint,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
-const dynamo = countDynamo(client);
-const table = createStateTable({ tableName: input.tableName, client });
+const { table, client, counts: dynamo } = countedTable(input.dynamoEndpoint, input.tableName);
 const app = Application.parse({
   apiVersion: 'driftless.dev/v1alpha1',
   kind: 'Application',
@@ -89,14 +82,7 @@ for (let quiet = 0; quiet < 3 && performance.now() < settleBy;) {
   const outcome = await reconcile('schedule');
   quiet = outcome.status === 'skipped' && snapshot().wru === before.wru ? quiet + 1 : 0;
 }
-const checks: {
-  seconds: number;
-  cpuSeconds: number;
-  rru: number;
-  wru: number;
-  dynamoRequests: number;
-  kubeRequests: number;
-}[] = [];
+const checks: CheckMeasurement[] = [];
 for (let i = 0; i < input.checks; i++) {
   const before = snapshot();
   const cpu = process.cpuUsage();

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoClient, createStateTable, type StateTable } from '../shared/state/client.ts';
 
 /** Requests and consumed capacity units by DynamoDB command. */
 export type DynamoCounts = Record<string, { requests: number; units: number }>;
@@ -30,4 +31,28 @@ export function countDynamo(client: DynamoDBClient): DynamoCounts {
     { step: 'initialize', name: 'benchCounter' },
   );
   return counts;
+}
+
+/** The state table on the bench's local DynamoDB, its client counted. */
+export function countedTable(
+  endpoint: string,
+  tableName: string,
+): { table: StateTable; client: DynamoDBClient; counts: DynamoCounts } {
+  const client = createDynamoClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const counts = countDynamo(client);
+  return { table: createStateTable({ tableName, client }), client, counts };
+}
+
+/** What one measured drift check cost (bench/check-worker.ts, cases/cost-check.ts). */
+export interface CheckMeasurement {
+  seconds: number;
+  cpuSeconds: number;
+  rru: number;
+  wru: number;
+  dynamoRequests: number;
+  kubeRequests: number;
 }

@@ -3,8 +3,7 @@ import { benchCluster, fleetNames, reconcileFleetApp } from './fleet.ts';
 import type { ClientRequest } from 'node:http';
 import { engineSettings } from '../shared/engine/settings.ts';
 import { mapLimit } from '../shared/util/map-limit.ts';
-import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
-import { countDynamo } from './dynamo-counter.ts';
+import { countedTable } from './dynamo-counter.ts';
 
 // One scheduler tick of the fleet (started by cases/tick.ts), in one process:
 // `sync` reconciles every app once (as many-apps-worker.ts does), `tick` runs
@@ -35,13 +34,7 @@ subscribe('http.client.request.start', (message) => {
 });
 
 // DynamoDB: requests by command and the capacity units dynalite reports.
-const client = createDynamoClient({
-  endpoint: input.dynamoEndpoint,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-});
-const dynamo = countDynamo(client);
-const table = createStateTable({ tableName: input.tableName, client });
+const { table, client, counts: dynamo } = countedTable(input.dynamoEndpoint, input.tableName);
 const fleet = {
   table,
   input,

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { startDynamo } from '../../test/harness/dynamodb.ts';
 import { proxyGitServer, type ToxicProxy } from '../../test/harness/toxiproxy.ts';
+import type { CheckMeasurement } from '../dynamo-counter.ts';
 import type { BenchEnv } from '../env.ts';
 import { applyManifests } from '../fixtures.ts';
 import type { Link, Links } from '../links.ts';
@@ -14,15 +15,6 @@ const MEMORY_MB = [2048, 512] as const;
 /** Round trips added to DynamoDB (same region) and Git (a forge on the internet). */
 const DYNAMO_RTT_MS = 2;
 const GIT_RTT_MS = 20;
-
-interface Check {
-  seconds: number;
-  cpuSeconds: number;
-  rru: number;
-  wru: number;
-  dynamoRequests: number;
-  kubeRequests: number;
-}
 
 async function withLatency(proxy: ToxicProxy, rttMs: number): Promise<void> {
   for (const stream of ['upstream', 'downstream'] as const)
@@ -82,8 +74,8 @@ export async function costCheckCase(
         cacheDir: join(env.dir, 'cost-cache', name),
       }),
     ]);
-    const { checks } = JSON.parse(run.stdout) as { checks: Check[] };
-    const pick = (f: (c: Check) => number) => median(checks.map(f));
+    const { checks } = JSON.parse(run.stdout) as { checks: CheckMeasurement[] };
+    const pick = (f: (c: CheckMeasurement) => number) => median(checks.map(f));
     const typical = { seconds: pick((c) => c.seconds), cpuSeconds: pick((c) => c.cpuSeconds) };
     const units = { rru: pick((c) => c.rru), wru: pick((c) => c.wru) };
     const dynamoUsd =
