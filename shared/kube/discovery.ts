@@ -38,6 +38,8 @@ export class Discovery {
    * discovery before it exists, one after the other (5 s at a 20 ms round trip).
    */
   private readonly absent = new Set<string>();
+  /** Loads started; only the newest one's table is kept, so a slow older read cannot undo a newer one. */
+  private loads = 0;
 
   constructor(client: KubeClient) {
     this.client = client;
@@ -75,12 +77,17 @@ export class Discovery {
 
   /** Forgets what was read, e.g. after CRDs were created. */
   async refresh(): Promise<void> {
-    this.loading = this.load();
+    const load = ++this.loads;
+    const loading = this.load();
+    this.loading = loading;
     try {
-      this.table = await this.loading;
-      this.absent.clear();
+      const table = await loading;
+      if (load === this.loads) {
+        this.table = table;
+        this.absent.clear();
+      }
     } finally {
-      this.loading = undefined;
+      if (this.loading === loading) this.loading = undefined;
     }
   }
 

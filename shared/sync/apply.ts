@@ -91,7 +91,9 @@ export async function applyPlan(
   const results: AppliedObject[] = [];
   let applied = 0;
   let stopped: string | undefined;
-  let crdsReady = true;
+  // Objects planned before their kind was served need discovery read again
+  // (Discovery remembers a missing kind until then), even if their CRD is unchanged.
+  let crdsReady = !changed.some((p) => !p.desired.info);
 
   for (const batch of batches) {
     stopped ??= bound.stopReason();
@@ -120,6 +122,9 @@ export async function applyPlan(
       crdsReady = false;
     }
   }
+  // Hooks after the apply (PostSync, SyncFail) may be of a kind a CRD just applied serves;
+  // if it cannot be read, the hook says its kind is not served.
+  if (!stopped && !crdsReady) await awaitNewKinds(ctx, results, bound.deadline);
   return results;
 }
 

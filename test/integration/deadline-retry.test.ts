@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openState } from '../../cli/state-store.ts';
 import { Application } from '../../shared/config/application.ts';
 import { reconcile } from '../../shared/engine/reconcile.ts';
-import { engineSettings } from '../../shared/engine/settings.ts';
+import { ENGINE_DEFAULTS, engineSettings } from '../../shared/engine/settings.ts';
 import { deadlineBound, KubeClient } from '../../shared/kube/client.ts';
 import { KubeApiError } from '../../shared/kube/errors.ts';
 import { applyObject, deleteObject } from '../../shared/kube/operations.ts';
@@ -258,9 +258,9 @@ describe('one deadline and retries under faults (real API server behind a fault 
       );
       expect(notApplied.length).toBeGreaterThan(200);
       expect(notApplied[0]!.message).toMatch(/deadline/);
-      // Only what was in flight when the server hung reached it (16 at a time), none after the deadline.
+      // Only what was in flight when the server hung reached it (the engine's concurrency), none after the deadline.
       const afterHang = proxy.arrivals.slice(hungFrom);
-      expect(afterHang.length).toBeLessThanOrEqual(16);
+      expect(afterHang.length).toBeLessThanOrEqual(ENGINE_DEFAULTS.concurrency);
       expect(stopped.length).toBe(afterHang.filter((a) => a.method === 'PATCH').length);
       expect(Math.max(...proxy.arrivals.map((a) => a.at))).toBeLessThanOrEqual(started + 10_100);
       expect(proxy.arrivals.length).toBe(seen);
