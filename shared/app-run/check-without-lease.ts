@@ -12,11 +12,7 @@ import { driftState } from './drift-state.ts';
 import { settledAt } from './skip-rule.ts';
 import type { AppRunInput, AppRunOutcome } from './types.ts';
 
-/**
- * What the check before the lease decided: the outcome, when it needs no
- * write; otherwise the input for the leased run, with the branch head it
- * resolved already.
- */
+/** What the check before the lease decided: the outcome, when it needs no write; otherwise the input for the leased run. */
 export type LeaseFreeCheck = { outcome: AppRunOutcome } | { leased: AppRunInput };
 
 /**
@@ -38,7 +34,8 @@ export async function checkWithoutLease(input: AppRunInput): Promise<LeaseFreeCh
     return leased;
   const chosen = await chooseRevision(input, record);
   if ('skip' in chosen) return { outcome: chosen.skip };
-  const handOver = { leased: { ...input, head: await chosen.branchHead() } };
+  // The leased run resolves the branch again: a sync may have moved it meanwhile.
+  const handOver = leased;
   const revision = chosen.revision;
   if (!revision || !settledAt(record, input.app, revision)) return handOver;
   const result = await dryRunAt(input, record, revision);

@@ -26,6 +26,12 @@ export interface PlannedObject {
   live?: KubeObject;
   /** resourceVersion of the live object when it was found unchanged. */
   liveResourceVersion?: string;
+  /**
+   * Found unchanged only once the fields its ignoreDifferences rules name
+   * were left out: its resourceVersion then says nothing about those fields
+   * (were the rules removed, a sync must still compare them).
+   */
+  ignoresFields?: boolean;
   diff?: string;
   message?: string;
   /** The message names fields this apply takes from another manager: it stays after the apply. */
@@ -240,6 +246,7 @@ async function compareDryRun(
       recreate: false,
       live,
       liveResourceVersion: live.metadata.resourceVersion,
+      ...(subject.rules.length > 0 ? { ignoresFields: true } : {}),
     };
   }
   const message = describeTakenFields(takenFields(live, dryRun));

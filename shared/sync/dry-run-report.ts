@@ -79,7 +79,8 @@ export function dryRunReport(
 function refreshedInventory(plan: SyncPlan): Inventory {
   const entries = new Map(plan.previous.entries.map((e) => [objectKey(e), e]));
   for (const p of plan.objects) {
-    if (p.action !== 'Unchanged' || !p.liveResourceVersion || !entries.has(p.desired.key)) continue;
+    if (p.action !== 'Unchanged' || p.ignoresFields || !p.liveResourceVersion) continue;
+    if (!entries.has(p.desired.key)) continue;
     entries.set(p.desired.key, {
       ...p.desired.ref,
       resourceVersion: p.liveResourceVersion,

@@ -116,7 +116,11 @@ function recordApplied(
     digest: p.desired.digest,
   });
   if (p.action === 'Unchanged') {
-    outcome.inventory.set(p.desired.key, entry(p.liveResourceVersion));
+    // Unchanged but for ignored fields: no resourceVersion, so it is compared again next time.
+    outcome.inventory.set(
+      p.desired.key,
+      entry(p.ignoresFields ? undefined : p.liveResourceVersion),
+    );
   } else if (applied?.ok) {
     outcome.inventory.set(p.desired.key, entry(applied.result?.metadata.resourceVersion));
     // The plan's notes ("checked when applied") are moot once it applied;

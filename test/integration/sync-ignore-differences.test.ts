@@ -150,6 +150,24 @@ describe('ignoreDifferences and fields other managers own (cluster-b)', () => {
     });
   }
 
+  it('an object unchanged only for its rules is compared again once the rules are removed', async () => {
+    const { app, inventory } = await scaledByOtherManager('ign-drop');
+    const ignore = rule({ jsonPointers: ['/spec/replicas'] });
+    const kept = await sync(app, [deployment('web', 2)], inventory, [ignore]);
+    expect(kept.objects.find((o) => o.ref.kind === 'Deployment')?.action).toBe('Unchanged');
+    const entry = kept.inventory.entries.find((e) => e.kind === 'Deployment');
+    expect(entry?.resourceVersion).toBeUndefined();
+    const checked = await sync(app, [deployment('web', 2)], kept.inventory, [ignore], true);
+    expect(checked.inventory.entries.find((e) => e.kind === 'Deployment')?.resourceVersion).toBe(
+      undefined,
+    );
+    // Without the rule, the live object's resourceVersion proves nothing: replicas differ.
+    const without = await sync(app, [deployment('web', 2)], checked.inventory, [], true);
+    const dep = without.objects.find((o) => o.ref.kind === 'Deployment')!;
+    expect(dep.action).toBe('Configured');
+    expect(dep.diff).toMatch(/^-\s+replicas: 5$/m);
+  });
+
   it('rules that do not select the object change nothing', async () => {
     const { app, inventory } = await scaledByOtherManager('ign-other');
     const elsewhere = rule({ name: 'not-web', jsonPointers: ['/spec/replicas'] });
