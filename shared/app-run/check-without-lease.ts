@@ -45,6 +45,15 @@ export async function checkWithoutLease(input: AppRunInput): Promise<LeaseFreeCh
   return { outcome: checkOutcome(state, after, result, check) };
 }
 
+/** As inventoryToRecord, from the digest: the check never read the inventory if it matched. */
+function versionsToRecord(input: AppRunInput, record: AppRecord, result: SyncResult): boolean {
+  const pointer = record.inventory;
+  if (result.status === 'Failed') return false;
+  if (!pointer?.digest) return true;
+  const old = input.table.now() - (pointer.writtenAt ?? 0) >= input.settings.versionRecordAfterMs;
+  return old && inventoryDigest(result.inventory.entries) !== pointer.digest;
+}
+
 /**
  * The check changes no state, has no newer resourceVersions to record (see
  * inventoryToRecord) and, with self-heal, found no drift to repair.
@@ -56,12 +65,7 @@ function nothingToWrite(
   result: SyncResult,
 ): boolean {
   if (canonicalJson(after) !== canonicalJson(record.state)) return false;
-  const digest = record.inventory?.digest;
-  if (
-    result.status !== 'Failed' &&
-    (!digest || inventoryDigest(result.inventory.entries) !== digest)
-  )
-    return false;
+  if (versionsToRecord(input, record, result)) return false;
   return after.driftedSince === undefined || !input.app.spec.syncPolicy.automated?.selfHeal;
 }
 

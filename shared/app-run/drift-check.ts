@@ -35,7 +35,7 @@ export async function checkDrift(
     previousRevision: previousState.syncedRevision,
     dryRun: true,
   });
-  if (inventoryToRecord(result, previous, record))
+  if (inventoryToRecord(result, previous, record, input.settings.versionRecordAfterMs, table.now()))
     await writeInventory(table, keeper.current(), result.inventory);
   const state = driftState(previousState, result, Date.now());
   if (canonicalJson(state) !== canonicalJson(previousState))
@@ -44,18 +44,24 @@ export async function checkDrift(
 }
 
 /**
- * Whether a check has an inventory to record: the live resourceVersions of
- * objects a controller wrote since (status) but that still match, or an
- * inventory from before the head item kept its digest. Recorded once, later
- * checks prove the objects unchanged from the digest alone.
+ * Whether a check has an inventory to record: an inventory from before the
+ * head item kept its digest, or the live resourceVersions of objects a
+ * controller wrote since (status) but that still match, once the inventory
+ * is `afterMs` old. Recorded, later checks prove the objects unchanged from
+ * the digest alone; an object whose status moves on every tick rewrites the
+ * inventory at most that often.
  */
 export function inventoryToRecord(
   result: SyncResult,
   previous: Inventory | undefined,
   record: AppRecord,
+  afterMs: number,
+  now: number,
 ): boolean {
   if (result.status === 'Failed' || !previous) return false;
-  return !record.inventory?.digest || !sameInventory(result.inventory, previous);
+  if (!record.inventory?.digest) return true;
+  const old = now - (record.inventory.writtenAt ?? 0) >= afterMs;
+  return old && !sameInventory(result.inventory, previous);
 }
 
 /** The outcome of a drift check: the skip it has always been when the cluster matches. */

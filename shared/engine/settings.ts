@@ -33,6 +33,13 @@ export interface EngineSettings {
   applyTimeoutMs: number;
   /** An application's lease; renewed at a third of it while a run holds it. */
   leaseTtlMs: number;
+  /**
+   * How long after an inventory was written a drift check waits before it
+   * records resourceVersions that moved without drift (status writes): an
+   * object whose status changes on every tick would otherwise rewrite the
+   * inventory on every tick.
+   */
+  versionRecordAfterMs: number;
 }
 
 // Lives as long as the process: renders cached by it are sealed for it alone.
@@ -46,6 +53,7 @@ export const ENGINE_DEFAULTS = {
   applyTimeoutMs: 5 * 60_000,
   toolTimeoutMs: 60_000,
   leaseTtlMs: DEFAULT_LEASE_TTL_MS,
+  versionRecordAfterMs: 30 * 60_000,
 } as const;
 
 export interface EngineSettingsInput {
@@ -54,6 +62,7 @@ export interface EngineSettingsInput {
   concurrency?: number;
   applyTimeoutMs?: number;
   leaseTtlMs?: number;
+  versionRecordAfterMs?: number;
 }
 
 export function engineSettings(input: EngineSettingsInput): EngineSettings {
@@ -67,6 +76,7 @@ export function engineSettings(input: EngineSettingsInput): EngineSettings {
     concurrency: input.concurrency ?? ENGINE_DEFAULTS.concurrency,
     applyTimeoutMs: input.applyTimeoutMs ?? ENGINE_DEFAULTS.applyTimeoutMs,
     leaseTtlMs: input.leaseTtlMs ?? ENGINE_DEFAULTS.leaseTtlMs,
+    versionRecordAfterMs: input.versionRecordAfterMs ?? ENGINE_DEFAULTS.versionRecordAfterMs,
   };
 }
 

@@ -28,6 +28,8 @@ export interface InventoryPointer {
   bytes: number;
   /** inventoryDigest of the entries; absent on inventories written before it was kept. */
   digest?: string;
+  /** When it was written (epoch ms, the table's clock); absent on older ones. */
+  writtenAt?: number;
 }
 
 /** Everything the application's head item says, validated. */
@@ -59,6 +61,7 @@ const headSchema = z.object({
   invRevision: stringAttr.optional(),
   invBytes: numberAttr.optional(),
   invDigest: stringAttr.optional(),
+  invWrittenAt: numberAttr.optional(),
   historySeq: numberAttr.optional(),
 });
 
@@ -94,6 +97,7 @@ export function parseHead(
       revision: h.invRevision ?? '',
       bytes: h.invBytes ?? 0,
       ...(h.invDigest !== undefined ? { digest: h.invDigest } : {}),
+      ...(h.invWrittenAt !== undefined ? { writtenAt: h.invWrittenAt } : {}),
     };
   return record;
 }

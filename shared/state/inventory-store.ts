@@ -64,7 +64,7 @@ export async function writeInventory(
   await updateHeadFenced(table, lease, context.operation, {
     expression:
       'SET invGen = :gen, invChunks = :chunks, invSha256 = :sha, invEntries = :entries, ' +
-      'invRevision = :revision, invBytes = :bytes, invDigest = :digest',
+      'invRevision = :revision, invBytes = :bytes, invDigest = :digest, invWrittenAt = :now',
     values: {
       ':gen': { S: generation },
       ':chunks': { N: String(encoded.chunks.length) },
@@ -73,6 +73,7 @@ export async function writeInventory(
       ':revision': { S: inventory.revision },
       ':bytes': { N: String(encoded.bytes) },
       ':digest': { S: inventoryDigest(inventory.entries) },
+      ':now': { N: now },
     },
   });
 
@@ -143,7 +144,10 @@ export function rememberedInventory(
   return {
     revision: pointer.revision,
     digest: pointer.digest,
-    load: () => readInventory(table, record.app),
+    // The generation the record names, so inventory and state are of one time;
+    // the current one if a writer has swept it since.
+    load: async () =>
+      (await readGeneration(table, record.app, pointer)) ?? readInventory(table, record.app),
   };
 }
 

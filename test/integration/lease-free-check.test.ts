@@ -141,21 +141,25 @@ describe('a scheduled drift check without the lease', () => {
     expect(sent).toEqual(['GetItem']);
   });
 
-  it('records the newer resourceVersion of a still-matching object once, then reads one item', async () => {
+  it('records the newer resourceVersion of a still-matching object once the inventory is old enough, then reads one item', async () => {
     const { name, c, input, first, sent, table } = await setup(false);
     // Another manager's annotation moves the resourceVersion, not our fields.
     await kubectl(c, 'annotate', 'configmap', 'a', '-n', name, 'example.com/seen=yes');
+    const unchanged = { status: 'skipped', reason: 'unchanged', revision: first };
     const before = await readApp(table, name);
-    expect(await runApplication(input())).toEqual({
-      status: 'skipped',
-      reason: 'unchanged',
-      revision: first,
-    });
+    // Within versionRecordAfterMs of the sync: checked (inventory read), nothing written.
+    sent.length = 0;
+    expect(await runApplication(input())).toEqual(unchanged);
+    expect(sent.filter((s) => WRITES.has(s))).toEqual([]);
+    expect(sent).toContain('Query');
+    // Past it: recorded once, under the lease.
+    const later = engineSettings({ source: { cacheDir }, versionRecordAfterMs: 0 });
+    expect(await runApplication(input({ settings: later }))).toEqual(unchanged);
     const after = await readApp(table, name);
     expect(after?.inventory?.generation).not.toBe(before?.inventory?.generation);
     expect(after?.state).toEqual(before?.state);
     sent.length = 0;
-    expect(await runApplication(input())).toMatchObject({ status: 'skipped' });
+    expect(await runApplication(input({ settings: later }))).toEqual(unchanged);
     expect(sent).toEqual(['GetItem']);
   });
 
