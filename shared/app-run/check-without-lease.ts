@@ -4,10 +4,9 @@ import type { AppState } from '../state/app-state.ts';
 import { readApp, type AppRecord } from '../state/head.ts';
 import { readInventory, rememberedInventory } from '../state/inventory-store.ts';
 import { canonicalJson } from '../sync/digest.ts';
-import { inventoryDigest } from '../sync/inventory.ts';
 import type { SyncResult } from '../sync/result.ts';
 import { chooseRevision, driftCheckReason } from './choose-revision.ts';
-import { checkOutcome } from './drift-check.ts';
+import { checkOutcome, inventoryToRecord } from './drift-check.ts';
 import { driftState } from './drift-state.ts';
 import { settledAt } from './skip-rule.ts';
 import type { AppRunInput, AppRunOutcome } from './types.ts';
@@ -34,24 +33,14 @@ export async function checkWithoutLease(input: AppRunInput): Promise<LeaseFreeCh
     return leased;
   const chosen = await chooseRevision(input, record);
   if ('skip' in chosen) return { outcome: chosen.skip };
-  // The leased run resolves the branch again: a sync may have moved it meanwhile.
-  const handOver = leased;
+  // Handed over, the leased run resolves the branch again: a sync may have moved it meanwhile.
   const revision = chosen.revision;
-  if (!revision || !settledAt(record, input.app, revision)) return handOver;
+  if (!revision || !settledAt(record, input.app, revision)) return leased;
   const result = await dryRunAt(input, record, revision);
   const after = driftState(state, result, Date.now());
-  if (!nothingToWrite(input, record, after, result)) return handOver;
+  if (!nothingToWrite(input, record, after, result)) return leased;
   const check = { revision, reason: driftCheckReason(revision, chosen.hold) };
   return { outcome: checkOutcome(state, after, result, check) };
-}
-
-/** As inventoryToRecord, from the digest: the check never read the inventory if it matched. */
-function versionsToRecord(input: AppRunInput, record: AppRecord, result: SyncResult): boolean {
-  const pointer = record.inventory;
-  if (result.status === 'Failed') return false;
-  if (!pointer?.digest) return true;
-  const old = input.table.now() - (pointer.writtenAt ?? 0) >= input.settings.versionRecordAfterMs;
-  return old && inventoryDigest(result.inventory.entries) !== pointer.digest;
 }
 
 /**
@@ -65,7 +54,8 @@ function nothingToWrite(
   result: SyncResult,
 ): boolean {
   if (canonicalJson(after) !== canonicalJson(record.state)) return false;
-  if (versionsToRecord(input, record, result)) return false;
+  const { versionRecordAfterMs } = input.settings;
+  if (inventoryToRecord(result, record, versionRecordAfterMs, input.table.now())) return false;
   return after.driftedSince === undefined || !input.app.spec.syncPolicy.automated?.selfHeal;
 }
 

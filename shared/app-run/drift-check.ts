@@ -1,7 +1,7 @@
 import { writeState, type AppState } from '../state/app-state.ts';
 import type { AppRecord } from '../state/head.ts';
 import { readInventory, writeInventory } from '../state/inventory-store.ts';
-import { sameInventory, type Inventory } from '../sync/inventory.ts';
+import { inventoryDigest } from '../sync/inventory.ts';
 import type { LeaseKeeper } from '../state/lease-keeper.ts';
 import { canonicalJson } from '../sync/digest.ts';
 import type { SyncResult } from '../sync/result.ts';
@@ -35,7 +35,7 @@ export async function checkDrift(
     previousRevision: previousState.syncedRevision,
     dryRun: true,
   });
-  if (inventoryToRecord(result, previous, record, input.settings.versionRecordAfterMs, table.now()))
+  if (inventoryToRecord(result, record, input.settings.versionRecordAfterMs, table.now()))
     await writeInventory(table, keeper.current(), result.inventory);
   const state = driftState(previousState, result, Date.now());
   if (canonicalJson(state) !== canonicalJson(previousState))
@@ -53,15 +53,15 @@ export async function checkDrift(
  */
 export function inventoryToRecord(
   result: SyncResult,
-  previous: Inventory | undefined,
   record: AppRecord,
   afterMs: number,
   now: number,
 ): boolean {
-  if (result.status === 'Failed' || !previous) return false;
-  if (!record.inventory?.digest) return true;
-  const old = now - (record.inventory.writtenAt ?? 0) >= afterMs;
-  return old && !sameInventory(result.inventory, previous);
+  const pointer = record.inventory;
+  if (result.status === 'Failed' || !pointer) return false;
+  if (!pointer.digest) return true;
+  const old = now - (pointer.writtenAt ?? 0) >= afterMs;
+  return old && inventoryDigest(result.inventory.entries) !== pointer.digest;
 }
 
 /** The outcome of a drift check: the skip it has always been when the cluster matches. */
