@@ -277,6 +277,6 @@ describe('management API by project', () => {
       const plain = key.replace('/projects/{project}', '');
       expect(auth.get(plain), plain).toBe('AWS_IAM');
     }
-    expect(API_ROUTES).toHaveLength(16);
+    expect(API_ROUTES).toHaveLength(20);
   });
 });
