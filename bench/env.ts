@@ -27,6 +27,8 @@ export interface BenchEnv {
   /** Writes an Application file for `app` in `namespace` and returns its path. */
   appFile(app: string, repoURL: string, path: string, namespace: string): string;
   createNamespace(name: string): Promise<void>;
+  /** Waits until every Deployment of `namespace` is Available (the controllers' writes settled). */
+  waitForDeployments(namespace: string, timeoutS?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +72,19 @@ export async function startBenchEnv(log: (message: string) => void): Promise<Ben
     },
     async createNamespace(name) {
       await runOk(kubectlPath, ['--kubeconfig', cluster.kubeconfig, 'create', 'namespace', name]);
+    },
+    async waitForDeployments(namespace, timeoutS = 600) {
+      const wait = await kubectl(
+        'wait',
+        '--for=condition=Available',
+        'deployment',
+        '--all',
+        '-n',
+        namespace,
+        `--timeout=${timeoutS}s`,
+      );
+      if (wait.code !== 0)
+        throw new Error(`deployments in ${namespace} did not settle: ${wait.stderr}`);
     },
     async stop() {
       await Promise.all([plane.stop(), git.stop()]);

@@ -53,16 +53,7 @@ export async function app30Cases(env: BenchEnv, repetitions: number): Promise<Ca
     sync.kubectl.push(theirs.seconds);
 
     // The controllers' writes (status, ReplicaSets) settle first, as they have before a drift check in practice.
-    for (const namespace of [ns.ours, ns.kubectl])
-      await env.kubectl(
-        'wait',
-        '--for=condition=Available',
-        'deployment',
-        '--all',
-        '-n',
-        namespace,
-        '--timeout=120s',
-      );
+    for (const namespace of [ns.ours, ns.kubectl]) await env.waitForDeployments(namespace, 120);
     cliResult(await env.driftless(args('sync')), 'settling sync (app-30)');
     for (let i = 0; i < 3; i++) {
       const diff = await env.driftless(args('diff'));

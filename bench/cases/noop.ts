@@ -27,18 +27,8 @@ export function ourArgs(pair: AppliedPair): string[] {
  * last reconcile (a no-op sync) and Flux's have recorded the resulting versions.
  */
 export async function settle(env: BenchEnv, pair: AppliedPair): Promise<void> {
-  for (const namespace of [pair.ours.namespace, pair.kubectl.namespace, pair.flux.namespace]) {
-    const wait = await env.kubectl(
-      'wait',
-      '--for=condition=Available',
-      'deployment',
-      '--all',
-      '-n',
-      namespace,
-      '--timeout=600s',
-    );
-    if (wait.code !== 0) throw new Error(`deployments did not settle: ${wait.stderr}`);
-  }
+  for (const namespace of [pair.ours.namespace, pair.kubectl.namespace, pair.flux.namespace])
+    await env.waitForDeployments(namespace);
   const sync = cliResult(
     await env.driftless(['sync', '--no-wait', ...ourArgs(pair)]),
     'settling sync',

@@ -87,16 +87,7 @@ async function measure(env: BenchEnv, label: string, make: (ns: string) => Manif
     qps = applied.qps;
     first.push(applied.seconds);
     firstProcess.push(applied.processSeconds);
-    const wait = await env.kubectl(
-      'wait',
-      '--for=condition=Available',
-      'deployment',
-      '--all',
-      '-n',
-      namespace,
-      '--timeout=300s',
-    );
-    if (wait.code !== 0) throw new Error(`deployments did not settle: ${wait.stderr}`);
+    await env.waitForDeployments(namespace, 300);
     const again = await fluxApply({ kubeconfig: env.cluster.kubeconfig, dir, namespace });
     if (again.unchanged !== again.objects) {
       throw new Error(`${label} no-op: ${again.objects - again.unchanged} objects changed`);
