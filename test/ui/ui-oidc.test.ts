@@ -68,8 +68,11 @@ describe('the web UI as the construct hosts it: OIDC sign-in with PKCE (stand-in
     await page.getByRole('link', { name: 'web', exact: true }).waitFor({ timeout: 20_000 });
     const signIns = site.record.authorizations.length;
     await page.getByRole('button', { name: 'Sign out' }).click();
+    // The page before sign-out shows the same link: wait for the new sign-in to reach the provider first.
+    await expect
+      .poll(() => site.record.authorizations.length, { timeout: 20_000 })
+      .toBe(signIns + 1);
     await page.getByRole('link', { name: 'web', exact: true }).waitFor({ timeout: 20_000 });
-    expect(site.record.authorizations.length).toBe(signIns + 1);
     expect(
       await page.evaluate<string | null>("sessionStorage.getItem('driftless-oidc-pending')"),
     ).toBeNull();
