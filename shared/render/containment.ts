@@ -69,3 +69,15 @@ export function escapeOf(containment: Containment, absolute: string): string | u
     ? `it resolves to ${real}, outside the checkout`
     : undefined;
 }
+
+/**
+ * Why a whole folder (a chart) cannot be read, each prefixed with `at`: the
+ * folder leaves the checkout, or links refused below it would be read (Helm's
+ * `.Files` sees every file). Empty when it can be.
+ */
+export function folderRefusals(containment: Containment, dir: string, at: string): string[] {
+  const escape = escapeOf(containment, dir);
+  if (escape) return [`${at}: ${escape}`];
+  const links = refusedUnder(containment, insideRoot(containment, dir) ?? '.');
+  return links.map((l) => `${at}: ${describeLink(l)}`);
+}

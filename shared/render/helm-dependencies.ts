@@ -15,14 +15,7 @@ import {
   type ChartFetcher,
   type FetchedChart,
 } from './charts.ts';
-import {
-  describeLink,
-  escapeOf,
-  insideRoot,
-  OutsideCheckoutError,
-  refusedUnder,
-  type Containment,
-} from './containment.ts';
+import { type Containment, folderRefusals, OutsideCheckoutError } from './containment.ts';
 import { copyContained, type ScratchBudget } from './scratch-copy.ts';
 
 /** One entry of Chart.yaml's `dependencies`, as errors name it. */
@@ -154,10 +147,8 @@ export function planDependencies(chartDir: string, containment: Containment): De
       });
     } else {
       const from = resolve(chartDir, repo.path);
-      const escape = escapeOf(containment, from);
-      const links = refusedUnder(containment, insideRoot(containment, from) ?? '.');
-      if (escape) outside.push(`${dep.at}: ${escape}`);
-      else if (links.length) outside.push(...links.map((l) => `${dep.at}: ${describeLink(l)}`));
+      const refusals = folderRefusals(containment, from, dep.at);
+      if (refusals.length) outside.push(...refusals);
       else {
         const problem = folderProblem(dep, from);
         if (problem) problems.push(problem);

@@ -15,12 +15,10 @@ import {
   type ChartFetcher,
 } from './charts.ts';
 import {
-  describeLink,
-  escapeOf,
+  type Containment,
+  folderRefusals,
   insideRoot,
   OutsideCheckoutError,
-  refusedUnder,
-  type Containment,
 } from './containment.ts';
 import { RenderFailure } from './errors.ts';
 import type { VisitedKustomization } from './kustomize-contain.ts';
@@ -105,10 +103,7 @@ function chartsOf(k: VisitedKustomization, containment: Containment, found: Foun
     }
     const folder = typeof version === 'string' && repo.kind !== 'none' ? `${name}-${version}` : '';
     const chartDir = join(k.dir, chartHome, folder, name);
-    const escape = escapeOf(containment, chartDir);
-    if (escape) found.outside.push(`${at}: ${escape}`);
-    const links = refusedUnder(containment, insideRoot(containment, chartDir) ?? '.');
-    found.outside.push(...links.map((l) => `${at}: ${describeLink(l)}`));
+    found.outside.push(...folderRefusals(containment, chartDir, at));
     found.uses.push({
       at,
       name,
