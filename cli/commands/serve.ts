@@ -16,6 +16,7 @@ import { liveObjects } from '../../shared/api/live-objects.ts';
 import { functionProjectRoles } from '../../shared/runtime/project-roles.ts';
 import type { EventPublisher } from '../../shared/observability/events.ts';
 import { LocalReconcileQueue } from '../../shared/queue/local-queue.ts';
+import { messageSubject } from '../../shared/queue/message.ts';
 import { describeOutcome, outcomeLines } from '../../shared/worker/describe-outcome.ts';
 import { processMessage } from '../../shared/worker/process-message.ts';
 import { CloudWatchAlarmSource } from '../../shared/rollback/alarms.ts';
@@ -129,7 +130,8 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
       for (const line of outcomeLines(report)) log(`${tag} ${line}`);
       return outcome.kind === 'retry' ? outcome : 'done';
     },
-    onDeadLetter: (m, attempts) => log(`[reconcile] ${m.app}: gave up after ${attempts} attempts`),
+    onDeadLetter: (m, attempts) =>
+      log(`[reconcile] ${messageSubject(m)}: gave up after ${attempts} attempts`),
   });
 
   const tick = async (): Promise<void> => {

@@ -1,4 +1,4 @@
-import { ReconcileMessage, type ReconcileMessageInput, type ReconcileQueue } from './message.ts';
+import { QueueMessage, type QueueMessageInput, type ReconcileQueue } from './message.ts';
 
 /** A retry that knows when it can succeed: a busy lease's expiry (a `MessageOutcome` retry fits). */
 export interface TimedRetry {
@@ -17,7 +17,7 @@ export interface LocalQueueOptions {
   retryDelayMs?: number;
   /** After this many tries a message is dropped and reported (a dead-letter queue's job). */
   maxAttempts?: number;
-  onDeadLetter?: (message: ReconcileMessage, attempts: number) => void;
+  onDeadLetter?: (message: QueueMessage, attempts: number) => void;
 }
 
 interface Pending {
@@ -41,9 +41,9 @@ export class LocalReconcileQueue implements ReconcileQueue {
     this.options = options;
   }
 
-  async send(messages: { message: ReconcileMessageInput; delaySeconds?: number }[]): Promise<void> {
+  async send(messages: { message: QueueMessageInput; delaySeconds?: number }[]): Promise<void> {
     for (const { message, delaySeconds } of messages) {
-      const body = JSON.stringify(ReconcileMessage.parse(message));
+      const body = JSON.stringify(QueueMessage.parse(message));
       this.later({ body, attempts: 0 }, (delaySeconds ?? 0) * 1000);
     }
   }
@@ -82,7 +82,7 @@ export class LocalReconcileQueue implements ReconcileQueue {
     this.active--;
     if (outcome !== 'done') {
       if (item.attempts >= (this.options.maxAttempts ?? 10)) {
-        this.options.onDeadLetter?.(ReconcileMessage.parse(JSON.parse(item.body)), item.attempts);
+        this.options.onDeadLetter?.(QueueMessage.parse(JSON.parse(item.body)), item.attempts);
       } else {
         const hinted = outcome === 'retry' ? undefined : outcome.retryAfterMs;
         this.later(item, hinted ?? this.options.retryDelayMs ?? 5_000);

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { ReconcileMessageInput, ReconcileQueue } from './message.ts';
+import { messageSubject, type QueueMessageInput, type ReconcileQueue } from './message.ts';
 
 const BATCH = 10;
 
@@ -13,7 +13,7 @@ export class SqsReconcileQueue implements ReconcileQueue {
     this.queueUrl = queueUrl;
   }
 
-  async send(messages: { message: ReconcileMessageInput; delaySeconds?: number }[]): Promise<void> {
+  async send(messages: { message: QueueMessageInput; delaySeconds?: number }[]): Promise<void> {
     for (let i = 0; i < messages.length; i += BATCH) {
       const batch = messages.slice(i, i + BATCH);
       const result = await this.client.send(
@@ -30,7 +30,8 @@ export class SqsReconcileQueue implements ReconcileQueue {
       );
       if (result.Failed?.length) {
         const failed = result.Failed.map(
-          (f) => `${batch[Number(f.Id) - i]?.message.app ?? f.Id}: ${f.Message ?? f.Code}`,
+          (f) =>
+            `${batch[Number(f.Id) - i] ? messageSubject(batch[Number(f.Id) - i]!.message) : f.Id}: ${f.Message ?? f.Code}`,
         );
         throw new Error(
           `could not enqueue ${failed.length} reconcile request(s): ${failed.join('; ')}`,

@@ -62,7 +62,10 @@ describe('API for a browser sign-in', () => {
       },
       {
         table,
-        queue: { send: async (list) => void queued.push(...list.map((m) => m.message)) },
+        queue: {
+          send: async (list) =>
+            void queued.push(...list.map((m) => m.message as ReconcileMessageInput)),
+        },
         diff: async () => ({ status: 'Synced' }) as SyncResult,
         liveObjects: async () => [],
         ...(allowedProjects ? { allowedProjects } : {}),

@@ -51,7 +51,10 @@ describe('API by project', () => {
       },
       {
         table,
-        queue: { send: async (list) => void queued.push(...list.map((m) => m.message)) },
+        queue: {
+          send: async (list) =>
+            void queued.push(...list.map((m) => m.message as ReconcileMessageInput)),
+        },
         diff: async ({ app, project }) => {
           diffs.push(`${app.metadata.name}@${project.metadata.name}`);
           return { status: 'Synced' } as SyncResult;

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Application } from '../../shared/config/application.ts';
 import { Cluster } from '../../shared/config/cluster.ts';
 import { LocalReconcileQueue } from '../../shared/queue/local-queue.ts';
+import type { QueueMessageInput } from '../../shared/queue/message.ts';
 import { BUSY_BUDGET_MS, requeueLater, retryDelaySeconds } from '../../shared/queue/sqs-retry.ts';
 import { createStateTable, type StateTable } from '../../shared/state/client.ts';
 import { ensureTable } from '../../shared/state/ensure-table.ts';
@@ -42,7 +43,10 @@ describe('retry delays', () => {
 
   it('a request put back for a busy lease carries when it first met it, and stops being put back after the budget', async () => {
     const sent: { message: { busySince?: number }; delaySeconds?: number }[] = [];
-    const queue = { send: async (m: typeof sent) => void sent.push(...m) };
+    const queue = {
+      send: async (m: { message: QueueMessageInput; delaySeconds?: number }[]) =>
+        void sent.push(...(m as typeof sent)),
+    };
     const body = JSON.stringify({ app: 'a', trigger: { kind: 'schedule' }, enqueuedAt: 1 });
     expect(await requeueLater(queue, body, 3_000, 10_000)).toBeGreaterThanOrEqual(3);
     expect(sent[0]!.message.busySince).toBe(10_000);

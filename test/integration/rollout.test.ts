@@ -287,7 +287,10 @@ describe('progressive rollout across clusters', () => {
         },
         {
           table,
-          queue: { send: async (list) => void queued.push(...list.map((m) => m.message)) },
+          queue: {
+            send: async (list) =>
+              void queued.push(...list.map((m) => m.message as ReconcileMessageInput)),
+          },
           // The engine's diff is tested on its own; here, which destination it is given.
           diff: async ({ app: a, cluster: c, previous }) => {
             diffs.push({ app: a, cluster: c.metadata.name, previous: previous?.entries.length });
