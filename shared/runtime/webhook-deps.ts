@@ -1,12 +1,9 @@
 import type { ReconcileQueue } from '../queue/message.ts';
 import type { StateTable } from '../state/client.ts';
 import { isDeliveryRecorded, recordDelivery } from '../state/deliveries.ts';
-import { isChartSource } from '../source/chart/spec.ts';
-import { isOciArtifactSource } from '../source/oci/spec.ts';
 import { listRegistry } from '../state/registry.ts';
 import type { Provider, WebhookDeps } from '../webhooks/index.ts';
-import type { Application } from '../config/application.ts';
-import { sourcesOf } from '../config/sources.ts';
+import { routeCandidates } from '../webhooks/route-candidates.ts';
 
 /** Deliveries are remembered for a week: longer than any provider keeps redelivering. */
 const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
@@ -40,26 +37,4 @@ export function webhookDeps(options: {
       ),
     log: options.log,
   };
-}
-
-/**
- * What a push may route to: each Git source of the application (a chart or
- * an OCI artifact follows its index or tags, never a push). A `ref` source
- * supplies files anywhere in its repository, so any change there counts.
- */
-function routeCandidates(name: string, app: Application, watchPaths: string[] | undefined) {
-  return sourcesOf(app).flatMap(({ source, ref }) =>
-    isChartSource(source) || isOciArtifactSource(source)
-      ? []
-      : [
-          {
-            name,
-            repoURL: source.repoURL,
-            targetRevision: source.targetRevision,
-            path: ref ? '.' : source.path,
-            watchPaths,
-            suspended: app.spec.suspend,
-          },
-        ],
-  );
 }
