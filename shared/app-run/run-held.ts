@@ -11,7 +11,7 @@ import { recordRun, type Run } from './record-run.ts';
 import { holdAfterRollback } from './rollback-hold.ts';
 import { specDigest } from './skip-rule.ts';
 import { commitToSync, targetOf } from './sync-target.ts';
-import type { AppRunInput, AppRunOutcome, AutomatedRollback } from './types.ts';
+import type { AppRunInput, AppRunOutcome, AutomatedRollback, BakeProgress } from './types.ts';
 import { watchBake } from './watch-bake.ts';
 import { recordWatchPaths } from './watch-paths.ts';
 import { isPinnedApplicationRevision } from '../engine/app-revision.ts';
@@ -63,6 +63,8 @@ export async function runHeld(
   const operation = { revision: target.revision, startedAt, token: keeper.current().token };
   const started = startedState(previousState, operation, run.targetRevision);
   await writeState(table, keeper.current(), started);
+  if (target.revision !== previousState?.syncedRevision)
+    input.onSyncStart?.({ key: input.stateKey ?? app.metadata.name, revision: target.revision });
   try {
     return await engineRun(input, keeper, run, target.revision);
   } catch (err) {
@@ -139,11 +141,24 @@ async function recordOutcome(
   state.specDigest = synced ? specDigest(app) : previousState?.specDigest;
   await recordWatchPaths(table, app, state, input.registeredWatchPaths, previousState);
   await writeState(table, keeper.current(), state);
+  const bake = dryRun || rollback ? undefined : bakeProgress(input, state, first.result.revision);
   return {
     status: 'done',
     result: first.result,
     historySeq: first.historySeq,
     previousRevision: syncedBefore,
     rollback,
+    ...(bake ? { bake } : {}),
   };
+}
+
+function bakeProgress(
+  input: AppRunInput,
+  state: AppState,
+  revision: string,
+): BakeProgress | undefined {
+  if (!input.app.spec.rollback) return undefined;
+  if (state.bake?.revision === revision && !state.bake.failed)
+    return { status: 'baking', until: state.bake.until };
+  return state.bakedRevisions?.includes(revision) ? { status: 'passed' } : undefined;
 }

@@ -37,6 +37,12 @@ export interface AppRunInput {
    */
   signal?: AbortSignal;
   onProgress?: (progress: ReconcileProgress) => void;
+  /**
+   * Told just before a sync starts writing a revision other than the one
+   * synced (a forge's `pending` status); `key` is the state key. Must not
+   * throw, and is not waited for.
+   */
+  onSyncStart?: (start: { key: string; revision: string }) => void;
   /** Where the rollback policy's alarms are read; only apps whose policy names alarms need it. */
   alarms?: AlarmSource;
   /**
@@ -75,7 +81,12 @@ export type AppRunOutcome =
       rollback?: AutomatedRollback;
       /** A drift check (a dry run at the synced revision) found the cluster changed. */
       drift?: DriftFound;
+      /** Where the rollback policy's bake of `result.revision` stands after this run. */
+      bake?: BakeProgress;
     };
+
+/** A revision still watched by its bake (until when), or one whose bake passed. */
+export type BakeProgress = { status: 'baking'; until: number } | { status: 'passed' };
 
 /** What a drift check found: the drifted objects, since when, and whether this check found it first. */
 export interface DriftFound {

@@ -3,6 +3,7 @@ import type { DriftlessEvent } from '../observability/events.ts';
 import type { DestinationRun } from '../rollout/rollout.ts';
 import type { RolloutStep } from '../state/app-state.ts';
 import type { SyncResult } from '../sync/result.ts';
+import type { PreviewRun } from '../preview/preview-run.ts';
 import type { MessageOutcome } from './process-message.ts';
 
 /** One application run within a message: the only run, or one destination of a rollout. */
@@ -61,6 +62,21 @@ function runReport(app: string, outcome: AppRunOutcome): RunReport {
   };
 }
 
+/** A preview's dry run; no timings, so metrics do not count it as a reconcile. */
+function previewReport(run: PreviewRun): RunReport {
+  const r = run.result;
+  return {
+    app: run.app,
+    cluster: run.cluster,
+    status: 'done',
+    dryRun: true,
+    ...(r
+      ? { revision: r.revision, result: r.status, health: r.health.status, counts: r.counts }
+      : {}),
+    error: run.error ?? r?.error,
+  };
+}
+
 function destinationReport(app: string, run: DestinationRun): RunReport {
   return {
     ...runReport(app, run.outcome),
@@ -90,6 +106,16 @@ export function describeOutcome(outcome: MessageOutcome): OutcomeReport {
         runs: [runReport(outcome.app, outcome.outcome)],
         events: outcome.events,
       };
+    case 'preview': {
+      const o = outcome.outcome;
+      return {
+        kind: 'preview',
+        app: `preview of #${outcome.number}`,
+        reason: o.kind === 'skipped' ? o.reason : `${o.state}, ${o.runs.length} dry run(s)`,
+        runs: o.kind === 'posted' ? o.runs.map(previewReport) : [],
+        events: [],
+      };
+    }
     case 'rollout': {
       const o = outcome.outcome;
       return {
@@ -116,10 +142,21 @@ function runLine(run: RunReport): string {
   return `${where}: ${run.result}${drift} at ${short(run.revision)}${changes}, health ${run.health}${error}`;
 }
 
+function previewLine(run: RunReport): string {
+  const c = run.counts;
+  const changes = c
+    ? `${c.Created} to create, ${c.Configured} to configure, ${c.Pruned} to prune`
+    : '';
+  const error = run.error ? `: ${run.error.split('\n')[0]}` : '';
+  return `  ${run.app}@${run.cluster}: ${run.result ?? 'Failed'} at ${short(run.revision)}${changes ? `, ${changes}` : ''}${error}`;
+}
+
 /** One line per run, for a person reading local mode's output or a log. */
 export function outcomeLines(report: OutcomeReport): string[] {
   if (report.kind === 'dropped') return [`dropped: ${report.reason}`];
   if (report.kind === 'retry') return [`${report.app}: will retry (${report.reason})`];
+  if (report.kind === 'preview')
+    return [`${report.app}: ${report.reason}`, ...report.runs.map(previewLine)];
   const lines = report.runs.map(runLine);
   if (report.step)
     lines.unshift(

@@ -7,7 +7,15 @@ import {
   type EventPublisher,
 } from '../observability/events.ts';
 import type { Notifier } from '../observability/sns-notifier.ts';
-import { ReconcileMessage } from '../queue/message.ts';
+import {
+  isPreviewMessage,
+  messageSubject,
+  QueueMessage,
+  type PreviewMessage,
+  type ReconcileMessage,
+} from '../queue/message.ts';
+import type { ForgeLookup } from '../forge/types.ts';
+import { runPreview, type PreviewOutcome } from '../preview/run-preview.ts';
 import type { AlarmSource } from '../rollback/alarms.ts';
 import { runApplication } from '../app-run/run-application.ts';
 import { type AppRunOutcome } from '../app-run/types.ts';
@@ -20,6 +28,7 @@ import { identityTarget, projectIdentity, type ProjectRoles } from '../project/i
 import { isRollout } from '../config/destinations.ts';
 import { reconcileRollout, type RolloutInput, type RolloutOutcome } from '../rollout/rollout.ts';
 import { deadlineSignal, startMarginMs } from './deadline.ts';
+import type { CommitStatusReporter } from '../forge/commit-status-reporter.ts';
 
 export interface ReconcilerDeps {
   table: StateTable;
@@ -32,6 +41,10 @@ export interface ReconcilerDeps {
   notifier?: Notifier;
   /** Where rollback policies' alarms are read (CloudWatch in AWS). */
   alarms?: AlarmSource;
+  /** Reports each sync to the commit it synced on the forge; none: no statuses. */
+  statuses?: CommitStatusReporter;
+  /** Forge clients by repository URL, for pull-request previews; none: previews are dropped. */
+  forges?: ForgeLookup;
 }
 
 /**
@@ -49,6 +62,7 @@ export type MessageOutcome =
       outcome: Exclude<RolloutOutcome, { status: 'busy' }>;
       events: DriftlessEvent[];
     }
+  | { kind: 'preview'; number: number; outcome: PreviewOutcome }
   | { kind: 'dropped'; reason: string }
   | { kind: 'retry'; app: string; reason: string; retryAfterMs?: number };
 
@@ -75,9 +89,10 @@ export async function processMessage(
   } catch {
     return { kind: 'dropped', reason: 'message body is not JSON' };
   }
-  const parsed = ReconcileMessage.safeParse(json);
+  const parsed = QueueMessage.safeParse(json);
   if (!parsed.success)
     return { kind: 'dropped', reason: `invalid reconcile message: ${parsed.error.message}` };
+  if (isPreviewMessage(parsed.data)) return previewMessage(parsed.data, deps);
   const message = parsed.data;
   if (deadline === undefined) return reconcileMessage(message, owner, deps);
   const left = deadline - Date.now();
@@ -153,6 +168,12 @@ async function rolloutMessage(
   }
   await deps.events.publish(events);
   if (deps.notifier) for (const notice of notices) await deps.notifier.notify(notice);
+  if (deps.statuses && outcome.status === 'done')
+    await Promise.all(
+      outcome.runs.map((run) =>
+        deps.statuses!.finished(input.app, run.key, run.outcome, run.trigger),
+      ),
+    );
   // A destination held by someone else (a CLI sync, say) did not take this
   // push: retry the message, as for a single-cluster application.
   const busyRun =
@@ -177,7 +198,26 @@ async function applicationMessage(
   await deps.events.publish(events);
   const automated = outcome.status === 'done' ? automatedRollbackEvent(outcome) : undefined;
   if (automated && deps.notifier) await deps.notifier.notify(automated);
+  await deps.statuses?.finished(input.app, input.app.metadata.name, outcome, message.trigger);
   return { kind: 'done', app: message.app, outcome, events };
+}
+
+/** A pull request's preview; a forge or store that fails puts the message back. */
+async function previewMessage(
+  message: PreviewMessage,
+  deps: ReconcilerDeps,
+): Promise<MessageOutcome> {
+  if (!deps.forges)
+    return {
+      kind: 'dropped',
+      reason: `${messageSubject(message)}: no forge credentials are configured`,
+    };
+  try {
+    const outcome = await runPreview(message, { ...deps, forges: deps.forges });
+    return { kind: 'preview', number: message.number, outcome };
+  } catch (err) {
+    return { kind: 'retry', app: messageSubject(message), reason: (err as Error).message };
+  }
 }
 
 /** The registry lookup, reconcile and events of one valid message. */
@@ -214,6 +254,11 @@ async function reconcileMessage(
       alarms: deps.alarms,
       signal,
       registeredWatchPaths: entry.watchPaths ?? [],
+      ...(deps.statuses
+        ? {
+            onSyncStart: ({ key, revision }) => deps.statuses!.started(entry.app!, key, revision),
+          }
+        : {}),
     };
     return isRollout(entry.app)
       ? await rolloutMessage(message, input, entry.clusters ?? [], deps)

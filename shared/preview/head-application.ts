@@ -1,0 +1,48 @@
+import type { Application } from '../config/application.ts';
+import { normalizeRepoURL } from '../config/repo-url.ts';
+import type { PreviewMessage } from '../queue/message.ts';
+import { isChartSource } from '../source/chart/spec.ts';
+import { isOciArtifactSource } from '../source/oci/spec.ts';
+import { isFullSha } from '../source/spec.ts';
+
+const repoKey = (url: string) => {
+  try {
+    return normalizeRepoURL(url);
+  } catch {
+    return undefined;
+  }
+};
+
+/** Whether an application source is a Git source of the pull request's repository. */
+export function isPullRequestSource(
+  source: { repoURL: string } & object,
+  pr: Pick<PreviewMessage, 'repoURLs'>,
+): boolean {
+  if (isChartSource(source) || isOciArtifactSource(source)) return false;
+  const keys = new Set(pr.repoURLs.map(repoKey));
+  return keys.has(repoKey(source.repoURL));
+}
+
+/**
+ * The application as it would be after the merge: every Git source of the
+ * pull request's repository reads the event's head commit, fetched by its
+ * SHA from the base repository (a fork's commit is reachable there from its
+ * pull ref), never from the fork's URL; the other sources stay as they are.
+ * The commit rather than the pull ref: a forge may move the ref after it
+ * sends the event, and the preview must be of the commit the event names.
+ */
+export function headApplication(app: Application, pr: PreviewMessage): Application {
+  // Bitbucket names the head by a short hash only: its branch then.
+  const head = isFullSha(pr.headSha) ? pr.headSha : (pr.headRef ?? pr.headSha);
+  const { source, sources } = app.spec;
+  const atHead = <S extends { repoURL: string; targetRevision: string }>(s: S): S =>
+    isPullRequestSource(s, pr) ? { ...s, targetRevision: head } : s;
+  return {
+    ...app,
+    spec: {
+      ...app.spec,
+      ...(source ? { source: atHead(source) } : {}),
+      ...(sources ? { sources: sources.map((e) => ({ ...e, source: atHead(e.source) })) } : {}),
+    },
+  };
+}

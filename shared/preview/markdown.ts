@@ -1,0 +1,21 @@
+/**
+ * Text from a repository or a cluster inside a Markdown table cell: pipes,
+ * HTML and line breaks would let it reshape the comment (a fake approval, an
+ * image that calls home), so they are escaped.
+ */
+export function cell(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/([\\`*_[\]!])/g, '\\$1');
+}
+
+/** A fenced block no content can close early: the fence is longer than any backtick run inside. */
+export function fenced(text: string, info: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${info}\n${text.replace(/\n$/, '')}\n${fence}`;
+}
