@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real servers and tools the tests use (etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl, kwok, kustomize, helm,
-# toxiproxy-server, the distribution registry, oras) from their Go modules;
+# toxiproxy-server, the distribution registry, oras, gitea) from their Go modules;
 # on request also the benchmark's Flux peer (flux-apply, see build_flux_apply).
 # Binaries are cached outside the checkout, keyed by version, and linked into
 # .tools/bin (git-ignored).
@@ -138,6 +138,31 @@ build_registry() {
   link registry "$out/registry"
 }
 
+# Gitea (a real forge: webhooks, commit statuses, pull requests). Its go.mod
+# says `module gitea.dev`, so the proxy's source is copied out of the module
+# cache and built as the main module, with its own go.sum (-mod=readonly). Its
+# SQLite driver is modernc's (pure Go) unless the sqlite_mattn tag is set, so
+# CGO stays off. Without the bindata tag Gitea reads its templates and options
+# (locales, gitignores, licenses) from STATIC_ROOT_PATH, so they sit beside the
+# binary; the web UI's built frontend is not needed by the API.
+build_gitea() {
+  local out="$cache/gitea-$GITEA_VERSION-$goarch"
+  if [[ ! -x "$out/gitea" ]]; then
+    log "building gitea $GITEA_VERSION (about 2 minutes)"
+    local dir
+    dir="$(cd "$cache" && go mod download -json "code.gitea.io/gitea@$GITEA_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [[ -f "$dir/go.mod" ]] || { log "could not download code.gitea.io/gitea@$GITEA_VERSION"; exit 1; }
+    local src="$cache/src/gitea-$GITEA_VERSION"
+    rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
+    rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+    (cd "$src" && GOFLAGS="-mod=readonly -buildvcs=false" go build -trimpath -ldflags "-s -w -X main.Version=${GITEA_VERSION#v}" -o "$out.tmp/gitea" .)
+    cp -r "$src/options" "$src/templates" "$out.tmp/"
+    rm -rf "$src"
+    rm -rf "$out" && mv "$out.tmp" "$out"
+  fi
+  link gitea "$out/gitea"
+}
+
 # KWOK ships its simulation stages as kustomize bases, not in the binary; the
 # "fast" set (nodes Ready with lease heartbeats, pods Ready at once) is rendered
 # from the module source with the kustomize built above.
@@ -204,7 +229,7 @@ build_flux_apply() {
   link flux-apply "$out/flux-apply"
 }
 
-want="${*:-etcd kube kustomize kwok helm toxiproxy registry oras moto}"
+want="${*:-etcd kube kustomize kwok helm toxiproxy registry oras gitea moto}"
 for t in $want; do
   case "$t" in
     etcd) build_etcd ;;
@@ -216,6 +241,7 @@ for t in $want; do
     registry) build_registry ;;
     # The ORAS CLI (oras.land/oras) carries its version in source.
     oras) build_simple oras oras.land/oras "$ORAS_VERSION" oras.land/oras/cmd/oras ;;
+    gitea) build_gitea ;;
     moto) build_moto ;;
     flux-apply) build_flux_apply ;;
     *) log "unknown tool: $t"; exit 2 ;;

@@ -14,3 +14,8 @@ ORAS_VERSION=v1.3.6
 # Flux's apply engine, for the benchmark's peer program (bench/peers/flux-apply,
 # whose go.mod must require the same version); built only on request.
 FLUX_SSA_VERSION=v0.78.0
+# Gitea, a real forge for the webhook and forge-feedback tests. Its go.mod
+# declares `module gitea.dev` while the proxy serves it as code.gitea.io/gitea,
+# so it cannot be required from a tools module; build-tools.sh builds the
+# proxy's source zip as its own main module instead.
+GITEA_VERSION=v1.27.3
