@@ -6,11 +6,10 @@
 export function cell(text: string): string {
   return text
     .replace(/[\r\n]+/g, ' ')
+    .replace(/([\\`*_[\]!|])/g, '\\$1')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/([\\`*_[\]!])/g, '\\$1');
+    .replace(/>/g, '&gt;');
 }
 
 /** A fenced block no content can close early: the fence is longer than any backtick run inside. */

@@ -16,7 +16,7 @@ export interface CredentialScope {
  * servers, tests). The parser has already canonicalised the host: any IPv4
  * spelling becomes dotted decimal, an IPv6 address its shortest form.
  */
-function isLoopback(hostname: string): boolean {
+export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
