@@ -17,7 +17,8 @@ export type Tool =
   | 'moto_server'
   | 'toxiproxy-server'
   | 'registry'
-  | 'oras';
+  | 'oras'
+  | 'gitea';
 
 /** Path of a Go-built tool; says how to build it when it is missing. */
 export function toolPath(tool: Tool): string {
