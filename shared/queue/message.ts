@@ -30,7 +30,8 @@ export const PreviewMessage = z.strictObject({
   action: z.enum(['opened', 'reopened', 'synchronize']),
   repoURLs: z.array(z.string().min(1)).min(1),
   number: z.number().int().positive(),
-  headSha: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/),
+  /** Full (SHA-1 or SHA-256), or Bitbucket's abbreviated hash: see PullRequestEvent.headSha. */
+  headSha: z.string().regex(/^(?:[0-9a-f]{12,40}|[0-9a-f]{64})$/),
   headRef: z.string().startsWith('refs/').optional(),
   baseBranch: z.string().min(1),
   defaultBranch: z.string().min(1).optional(),

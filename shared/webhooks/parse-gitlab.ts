@@ -15,7 +15,8 @@ export const GITLAB_DELIVERY_HEADERS = ['idempotency-key', 'x-gitlab-event-uuid'
 
 const PUSH_EVENTS = ['Push Hook', 'Tag Push Hook'];
 
-const urls = {
+/** A project as GitLab's hooks describe it (`project`, `repository`, a merge request's `target`). */
+export const GitlabProject = z.object({
   git_http_url: z.string().nullish(),
   git_ssh_url: z.string().nullish(),
   web_url: z.string().nullish(),
@@ -23,7 +24,17 @@ const urls = {
   ssh_url: z.string().nullish(),
   url: z.string().nullish(),
   homepage: z.string().nullish(),
-};
+  default_branch: z.string().nullish(),
+});
+
+/** Every URL form the given project descriptions carry. */
+export function projectURLs(
+  projects: readonly (z.output<typeof GitlabProject> | undefined)[],
+): (string | null | undefined)[] {
+  return projects.flatMap((p) =>
+    p ? [p.git_http_url, p.git_ssh_url, p.web_url, p.http_url, p.ssh_url, p.url, p.homepage] : [],
+  );
+}
 
 const GitlabPush = z.object({
   ref: z.string(),
@@ -34,8 +45,8 @@ const GitlabPush = z.object({
   // GitLab lists at most 20 commits and gives the real count here.
   total_commits_count: z.number().int().nonnegative().optional(),
   commits: z.array(CommitFiles).optional(),
-  project: z.object({ ...urls, default_branch: z.string().nullish() }).optional(),
-  repository: z.object(urls).optional(),
+  project: GitlabProject.optional(),
+  repository: GitlabProject.optional(),
 });
 
 export function parseGitlab(headers: Headers, rawBody: Buffer): PushEvent | Ignored {
@@ -48,17 +59,10 @@ export function parseGitlab(headers: Headers, rawBody: Buffer): PushEvent | Igno
   if ('ignored' in read) return read;
   const { deliveryId, push, ref } = read;
 
-  const sources = [push.project, push.repository];
   const result: PushEvent = {
     provider: 'gitlab',
     deliveryId,
-    repoURLs: repoURLs(
-      sources.flatMap((s) =>
-        s
-          ? [s.git_http_url, s.git_ssh_url, s.web_url, s.http_url, s.ssh_url, s.url, s.homepage]
-          : [],
-      ),
-    ),
+    repoURLs: repoURLs(projectURLs([push.project, push.repository])),
     ref,
     after: push.checkout_sha ?? push.after,
   };

@@ -14,7 +14,12 @@ export interface PullRequestEvent {
   repoURLs: string[];
   /** GitHub and Gitea: the pull request number; GitLab: the merge request iid; Bitbucket: its id. */
   number: number;
-  /** The head commit the event is about (full SHA). */
+  /**
+   * The head commit the event is about: a full SHA, except from Bitbucket,
+   * which sends only an abbreviated hash (12 hex digits, see PreviewMessage).
+   * Whoever fetches the head resolves an abbreviated one through `headRef`;
+   * the branch may have moved on since the event.
+   */
   headSha: string;
   /**
    * A ref of the base repository that points at the head: `refs/pull/N/head`

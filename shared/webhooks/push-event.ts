@@ -57,10 +57,13 @@ export function unroutableRef(ref: string): Ignored {
   return { ignored: `ref ${ref} is neither a branch nor a tag` };
 }
 
-/** Distinct, non-empty URL strings, in payload order. */
-export function repoURLs(candidates: readonly (string | null | undefined)[]): string[] {
+/** Distinct, non-empty URL strings, in payload order; `field` names the object they came from. */
+export function repoURLs(
+  candidates: readonly (string | null | undefined)[],
+  field = 'repository',
+): string[] {
   const urls = [...new Set(candidates.filter((url): url is string => Boolean(url)))];
-  if (urls.length === 0) throw new PayloadError(['repository: no URL in the payload']);
+  if (urls.length === 0) throw new PayloadError([`${field}: no URL in the payload`]);
   return urls;
 }
 

@@ -1,0 +1,77 @@
+import * as z from 'zod';
+import { GITEA_DELIVERY_HEADERS } from './parse-gitea.ts';
+import type { PullRequestEvent } from './pull-request-event.ts';
+import { repoURLs, type Ignored } from './push-event.ts';
+import { actionFrom, FullSha, readPullRequest } from './read-pull-request.ts';
+
+/**
+ * Gitea names the event `pull_request` for every kind of change (opened,
+ * synchronized, labeled, assigned...); `X-Gitea-Event-Type` tells them apart
+ * but the action in the payload says the same.
+ */
+export const isGiteaPullRequest = (headers: Headers) =>
+  headers.get('x-gitea-event') === 'pull_request';
+
+const GiteaAction = z.object({ action: z.string() });
+
+const GiteaPullRequest = z.object({
+  number: z.number().int().positive(),
+  pull_request: z.object({
+    title: z.string().optional(),
+    head: z.object({
+      sha: FullSha,
+      // Null when the head repository was deleted.
+      repo: z.object({ id: z.number().int() }).nullish(),
+    }),
+    base: z.object({
+      ref: z.string().min(1),
+      repo: z.object({
+        id: z.number().int(),
+        html_url: z.string().nullish(),
+        clone_url: z.string().nullish(),
+        ssh_url: z.string().nullish(),
+        default_branch: z.string().nullish(),
+      }),
+    }),
+  }),
+});
+
+/** Opened, reopened and synchronized (Gitea's spelling: new commits) ask for a preview. */
+export function parseGiteaPullRequest(
+  headers: Headers,
+  rawBody: Buffer,
+): PullRequestEvent | Ignored {
+  const read = readPullRequest(headers, rawBody, {
+    deliveryHeaders: GITEA_DELIVERY_HEADERS,
+    action: GiteaAction,
+    decide: ({ action }) =>
+      actionFrom('pull request action', action, {
+        opened: 'opened',
+        reopened: 'reopened',
+        synchronized: 'synchronize',
+      }),
+    payload: GiteaPullRequest,
+  });
+  if ('ignored' in read) return read;
+  const { deliveryId, action, payload } = read;
+
+  const { head, base, title } = payload.pull_request;
+  const result: PullRequestEvent = {
+    provider: 'gitea',
+    deliveryId,
+    action,
+    repoURLs: repoURLs(
+      [base.repo.html_url, base.repo.clone_url, base.repo.ssh_url],
+      'pull_request.base.repo',
+    ),
+    number: payload.number,
+    headSha: head.sha,
+    // Gitea writes this ref into the base repository for every pull request, a fork's too.
+    headRef: `refs/pull/${payload.number}/head`,
+    baseBranch: base.ref,
+    fork: head.repo?.id !== base.repo.id,
+  };
+  if (base.repo.default_branch) result.defaultBranch = base.repo.default_branch;
+  if (title !== undefined) result.title = title;
+  return result;
+}
