@@ -27,6 +27,11 @@ const scheduleMinutes = context('scheduleMinutes');
 const concurrency = context('reconcileConcurrency');
 // `-c ui=true` deploys the web UI from the built dist/ui, `-c ui=PATH` from PATH.
 const ui = context('ui');
+const slackWebhookUrl = context('slackWebhookUrl');
+const teamsWebhookUrl = context('teamsWebhookUrl');
+const notificationEmails = list('notificationEmails');
+const forgeCredentialsSecretArn = context('forgeCredentialsSecretArn');
+const appUrl = context('appUrl');
 const driftless = new Driftless(stack, 'Driftless', {
   configRepository: {
     url: context('configRepoUrl') ?? 'https://github.com/example/driftless-config.git',
@@ -51,6 +56,15 @@ const driftless = new Driftless(stack, 'Driftless', {
   clusters: list('clusterNames').map((clusterName) => ({ cluster: { clusterName } })),
   assumeRoleArns: list('assumeRoleArns'),
   ...(ui ? { ui: ui === 'true' ? {} : { assetsPath: ui } } : {}),
+  // Each with the default events (Sync Failed, Application Degraded, Rollback Performed, Drift Detected).
+  notifications: [
+    ...(slackWebhookUrl ? [{ kind: 'slack' as const, webhookUrl: slackWebhookUrl }] : []),
+    ...(teamsWebhookUrl ? [{ kind: 'teams' as const, webhookUrl: teamsWebhookUrl }] : []),
+    ...(notificationEmails.length ? [{ kind: 'sns' as const, emails: notificationEmails }] : []),
+  ],
+  ...(forgeCredentialsSecretArn ? { forgeCredentialsSecretArn } : {}),
+  ...(appUrl ? { appUrl } : {}),
+  previews: { forks: context('previewForks') === 'true' },
 });
 
 new CfnOutput(stack, 'WebhookUrl', {
@@ -77,6 +91,13 @@ if (driftless.webUi) {
 }
 new CfnOutput(stack, 'WebhookSecretsArn', { value: driftless.webhookSecrets.secretArn });
 new CfnOutput(stack, 'AlarmTopicArn', { value: driftless.alarmTopic.topicArn });
+const [notificationTopic] = driftless.notifications?.topics ?? [];
+if (notificationTopic)
+  new CfnOutput(stack, 'NotificationTopicArn', {
+    value: notificationTopic.topicArn,
+    description:
+      'Notification topic (email): subscribe it in Amazon Q Developer in chat applications too',
+  });
 new CfnOutput(stack, 'TableName', { value: driftless.table.tableName });
 new CfnOutput(stack, 'DashboardName', { value: driftless.dashboard.dashboard.dashboardName });
 

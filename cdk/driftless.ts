@@ -12,8 +12,10 @@ import { Construct } from 'constructs';
 import { alarmTopic, grantRollbackAlarms } from './alarm-topic.ts';
 import { DriftlessAlarms } from './alarms.ts';
 import { DriftlessDashboard } from './dashboard.ts';
+import { APP_URL_ENV, appUrlTemplate, forgeCredentialsSecretArn } from './forge-feedback.ts';
 import { driftlessFunctions } from './functions.ts';
 import { managementHttpApi, webhookHttpApi } from './http-apis.ts';
+import { DriftlessNotifications } from './notifications.ts';
 import { grantFunctionPermissions } from './permissions.ts';
 import { ProjectRoles } from './project-roles.ts';
 import type { DriftlessProps } from './props.ts';
@@ -25,10 +27,20 @@ import { DriftlessWebUi } from './web-ui.ts';
 import { WebhookSecrets } from './webhook-secrets.ts';
 
 export type { DriftlessCluster } from './access.ts';
+export type {
+  NotificationEvent,
+  NotificationFilter,
+  NotificationTarget,
+  SlackNotification,
+  SnsNotification,
+  TeamsNotification,
+  WebhookNotification,
+} from './notifications.ts';
 export type { DriftlessProject } from './project-roles.ts';
 export type {
   ConfigurationRepository,
   DriftlessOidcIssuer,
+  DriftlessPreviews,
   DriftlessProps,
   DriftlessUi,
 } from './props.ts';
@@ -61,6 +73,8 @@ export class Driftless extends Construct {
   readonly projectRoles: Record<string, iam.IRole>;
   /** The web UI, its sign-in and its browser API (only with `ui`). */
   readonly webUi: DriftlessWebUi | undefined;
+  /** The notification rules, destinations and topics (only with `notifications`). */
+  readonly notifications: DriftlessNotifications | undefined;
 
   constructor(scope: Construct, id: string, props: DriftlessProps) {
     super(scope, id);
@@ -68,6 +82,7 @@ export class Driftless extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const reconcilerTimeout = props.reconcilerTimeout ?? Duration.minutes(15);
     const maxConcurrency = reconcileConcurrency(props.reconcileConcurrency);
+    const forgeCredentials = forgeCredentialsSecretArn(props.forgeCredentialsSecretArn);
 
     this.table = new StateTable(this, 'Table', {
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
@@ -90,6 +105,8 @@ export class Driftless extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
+      forgeCredentialsSecretArn: forgeCredentials,
+      previews: props.previews,
       table: this.table,
       queue: this.queue,
       eventBus,
@@ -109,6 +126,7 @@ export class Driftless extends Construct {
       webhookSecrets: this.webhookSecrets,
       eventBus,
       credentials: props.configRepository.credentials,
+      forgeCredentialsSecretArn: forgeCredentials,
       clusters: props.clusters ?? [],
       assumeRoleArns: props.assumeRoleArns,
       ecrRepositoryArns: props.ecrRepositoryArns,
@@ -138,12 +156,23 @@ export class Driftless extends Construct {
     this.webUi = props.ui
       ? new DriftlessWebUi(this, 'Ui', { ui: props.ui, api: functions.api, logRetention })
       : undefined;
+    functions.reconciler.function.addEnvironment(
+      APP_URL_ENV,
+      appUrlTemplate(props.appUrl, this.webUi?.url, this.apiUrl),
+    );
 
     this.alarmTopic = alarmTopic(this, {
       topic: props.alarmTopic,
       emails: props.alarmEmails ?? [],
     });
     grantRollbackAlarms(functions.reconciler, this.alarmTopic);
+    this.notifications = props.notifications?.length
+      ? new DriftlessNotifications(this, 'Notifications', {
+          eventBus,
+          notifications: props.notifications,
+          alarmTopic: this.alarmTopic,
+        })
+      : undefined;
     const monitoring = this.monitor(
       serviceName,
       props.reconcileDurationThreshold ?? Duration.minutes(5),

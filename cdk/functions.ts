@@ -6,6 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { FORGE_CREDENTIALS_ENV, PREVIEW_FORKS_ENV } from './forge-feedback.ts';
 import { DriftlessFunction, type EntryName } from './function.ts';
 import { METRICS_NAMESPACE } from './metrics.ts';
 import type { DriftlessProps } from './props.ts';
@@ -18,6 +19,8 @@ export interface DriftlessFunctionsProps extends Pick<
   | 'vpc'
   | 'vpcSubnets'
   | 'securityGroups'
+  | 'forgeCredentialsSecretArn'
+  | 'previews'
 > {
   readonly table: dynamodb.ITable;
   readonly queue: sqs.IQueue;
@@ -62,7 +65,11 @@ export function driftlessFunctions(
     description: 'Driftless: verifies Git webhooks and enqueues the affected applications',
     memorySize: 512,
     timeout: Duration.seconds(15),
-    environment: { ...environment, WEBHOOK_SECRETS_ARN: props.webhookSecrets.secretArn },
+    environment: {
+      ...environment,
+      WEBHOOK_SECRETS_ARN: props.webhookSecrets.secretArn,
+      [PREVIEW_FORKS_ENV]: String(props.previews?.forks ?? false),
+    },
     logRetention,
   });
   const reconciler = new DriftlessFunction(scope, 'Reconciler', {
@@ -71,7 +78,13 @@ export function driftlessFunctions(
     memorySize: props.reconcilerMemorySize ?? 2048,
     timeout: props.reconcilerTimeout,
     ephemeralStorageSize: 2048,
-    environment: { ...environment, ...toolsEnvironment },
+    environment: {
+      ...environment,
+      ...toolsEnvironment,
+      ...(props.forgeCredentialsSecretArn
+        ? { [FORGE_CREDENTIALS_ENV]: props.forgeCredentialsSecretArn }
+        : {}),
+    },
     layers: [props.toolsLayer],
     logRetention,
     ...inVpc,

@@ -14,6 +14,8 @@ export interface FunctionPermissionsProps {
   readonly webhookSecrets: secretsmanager.ISecret;
   readonly eventBus: events.IEventBus;
   readonly credentials?: secretsmanager.ISecret;
+  /** The forge tokens' secret (a complete ARN), which only the reconciler reads. */
+  readonly forgeCredentialsSecretArn?: string;
   readonly clusters: DriftlessCluster[];
   readonly assumeRoleArns?: string[];
   readonly ecrRepositoryArns?: string[];
@@ -38,6 +40,15 @@ export function grantFunctionPermissions(
     for (const fn of [scheduler, reconciler, api]) props.credentials.grantRead(fn.role);
   }
   props.webhookSecrets.grantRead(webhook.role);
+  if (props.forgeCredentialsSecretArn) {
+    // The value only, of exactly this secret (grantRead would add DescribeSecret).
+    reconciler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.forgeCredentialsSecretArn],
+      }),
+    );
+  }
   props.eventBus.grantPutEventsTo(reconciler.role);
   new ClusterAccess(scope, 'ClusterAccess', {
     clusters: props.clusters,

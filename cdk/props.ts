@@ -6,6 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { DriftlessCluster } from './access.ts';
+import type { NotificationTarget } from './notifications.ts';
 import type { DriftlessProject } from './project-roles.ts';
 
 /** The Git repository that declares Driftless's Applications and Clusters. */
@@ -109,6 +110,17 @@ export interface DriftlessUi {
    *   the browser API and the sign-in provider; no framing, plugins or base URI
    */
   readonly contentSecurityPolicy?: string;
+}
+
+/** Previews of pull requests (docs/aws.md#forge-feedback). */
+export interface DriftlessPreviews {
+  /**
+   * Preview pull requests from forks too. Their authors need no write access
+   * to the repository, and a preview renders their manifests.
+   *
+   * @default false
+   */
+  readonly forks?: boolean;
 }
 
 /** Properties of the Driftless construct: everything but the configuration repository has a default. */
@@ -236,11 +248,41 @@ export interface DriftlessProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
   /**
    * Event bus for `driftless` events (Sync Succeeded, Sync Failed, Application
-   * Degraded, Drift Repaired, Rollback Performed).
+   * Degraded, Drift Repaired, Drift Detected, Rollback Performed).
    *
    * @default - the account's default event bus
    */
   readonly eventBus?: events.IEventBus;
+  /**
+   * Where those events are also sent (docs/notifications.md): Slack, Microsoft
+   * Teams or any HTTPS webhook through EventBridge API destinations, or an SNS
+   * topic for email and Amazon Q Developer in chat applications; each with
+   * its own filter of events, applications and projects.
+   *
+   * @default - none
+   */
+  readonly notifications?: NotificationTarget[];
+  /**
+   * Complete ARN of a Secrets Manager secret with forge tokens, for commit
+   * statuses on the commits Driftless syncs and previews of pull requests
+   * (docs/aws.md#forge-feedback). The reconciler may read exactly this secret.
+   *
+   * @default - none: no commit statuses, no previews
+   */
+  readonly forgeCredentialsSecretArn?: string;
+  /**
+   * The link of a commit status, with `{app}` where the application's name goes.
+   *
+   * @default - the web UI's page of the application with `ui`
+   *   (`https://UI/#/apps/{app}`), else the management API's route (`API_URL/apps/{app}`)
+   */
+  readonly appUrl?: string;
+  /**
+   * Previews of pull requests.
+   *
+   * @default - previews of the repository's own branches, none of forks
+   */
+  readonly previews?: DriftlessPreviews;
   /**
    * Lambda layer with `bin/kustomize` and `bin/helm` for arm64.
    *
