@@ -13,6 +13,8 @@ export function webhookDeps(options: {
   table: StateTable;
   queue: ReconcileQueue;
   secret: (provider: Provider) => Promise<string | undefined>;
+  /** Preview pull requests from forks too (off unless set). */
+  previewForks?: boolean;
   log?: WebhookDeps['log'];
 }): WebhookDeps {
   return {
@@ -35,6 +37,9 @@ export function webhookDeps(options: {
           },
         })),
       ),
+    enqueuePreview: (pr) =>
+      options.queue.send([{ message: { kind: 'preview', ...pr, enqueuedAt: Date.now() } }]),
+    previewForks: options.previewForks ?? false,
     log: options.log,
   };
 }

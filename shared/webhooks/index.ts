@@ -1,18 +1,18 @@
 export {
   handleWebhook,
   MAX_BODY_BYTES,
-  type WebhookDeps,
   type WebhookOptions,
   type WebhookRequest,
-  type WebhookResponse,
 } from './handle-webhook.ts';
+export type { WebhookDeps } from './deps.ts';
+export type { WebhookResponse } from './response.ts';
 export { detectProvider, type Provider } from './providers.ts';
 export { toHeaders } from './headers.ts';
 export { PayloadError } from './payload-error.ts';
 export type { Ignored, PushEvent } from './push-event.ts';
 export type { PullRequestEvent } from './pull-request-event.ts';
-export { affectedApplications, type RouteCandidate } from './route.ts';
-export { parsePushes, verifySignature, type Verifier } from './dispatch.ts';
+export { affectedApplications, previewCandidates, type RouteCandidate } from './route.ts';
+export { parseDelivery, verifySignature, type Delivery, type Verifier } from './dispatch.ts';
 export { verifyGithub } from './verify-github.ts';
 export { verifyGitlab } from './verify-gitlab.ts';
 export { verifyBitbucket } from './verify-bitbucket.ts';

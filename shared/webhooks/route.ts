@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { normalizeRepoURL } from '../config/repo-url.ts';
 import { isFullSha } from '../source/spec.ts';
+import type { PullRequestEvent } from './pull-request-event.ts';
 import type { PushEvent } from './push-event.ts';
 
 /** What routing needs to know about a registered application. */
@@ -42,6 +43,29 @@ export function affectedApplications(push: PushEvent, apps: readonly RouteCandid
   );
 }
 
+/**
+ * The applications a pull request may change once merged: same repository, a
+ * revision that follows its base branch, not suspended. Paths are not
+ * compared, since no forge lists a pull request's files in the event; the
+ * preview narrows by them later.
+ */
+export function previewCandidates(pr: PullRequestEvent, apps: readonly RouteCandidate[]): string[] {
+  const repos = new Set(pr.repoURLs.map(repoKey).filter((key) => key !== undefined));
+  const base = {
+    ref: { type: 'branch' as const, name: pr.baseBranch },
+    defaultBranch: pr.defaultBranch,
+  };
+  const names = apps
+    .filter(
+      (app) =>
+        !app.suspended &&
+        repos.has(repoKey(app.repoURL) ?? '') &&
+        followsRef(app.targetRevision, base),
+    )
+    .map((app) => app.name);
+  return [...new Set(names)];
+}
+
 /** Undefined for a URL that cannot be parsed: it matches nothing. */
 function repoKey(url: string): string | undefined {
   try {
@@ -51,7 +75,10 @@ function repoKey(url: string): string | undefined {
   }
 }
 
-function followsRef(targetRevision: string, push: PushEvent): boolean {
+function followsRef(
+  targetRevision: string,
+  push: Pick<PushEvent, 'ref' | 'defaultBranch'>,
+): boolean {
   // A pinned commit never moves, whatever is pushed.
   if (isFullSha(targetRevision)) return false;
   const { type, name } = push.ref;

@@ -66,6 +66,7 @@ function harness() {
     enqueue: vi.fn(async (apps: string[], push: PushEvent) => {
       enqueued.push({ apps, push });
     }),
+    enqueuePreview: vi.fn(async () => {}),
     log: (event: string, fields: Record<string, unknown>) => logs.push({ event, fields }),
   } satisfies WebhookDeps;
   return { deps, enqueued, recorded, logs };
@@ -578,6 +579,9 @@ describe('handleWebhook: dependency failures', () => {
       }
       async enqueue(apps: string[]) {
         this.queued.push(apps);
+      }
+      async enqueuePreview() {
+        throw new Error('a push enqueues no preview');
       }
     }
     const deps = new Deps();

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   affectedApplications,
+  previewCandidates,
+  type PullRequestEvent,
   type PushEvent,
   type RouteCandidate,
 } from '../../shared/webhooks/index.ts';
@@ -175,5 +177,68 @@ describe('affectedApplications: suspension', () => {
   it('skips suspended applications and keeps the rest in order', () => {
     const apps = [app('b'), app('a', { suspended: true }), app('c', { suspended: false })];
     expect(affectedApplications(push(), apps)).toEqual(['b', 'c']);
+  });
+});
+
+function pullRequest(overrides: Partial<PullRequestEvent> = {}): PullRequestEvent {
+  return {
+    provider: 'github',
+    deliveryId: 'd-2',
+    action: 'opened',
+    repoURLs: ['https://github.com/Acme/platform-config'],
+    number: 7,
+    headSha: SHA,
+    headRef: 'refs/pull/7/head',
+    baseBranch: 'main',
+    defaultBranch: 'main',
+    fork: false,
+    ...overrides,
+  };
+}
+
+describe('previewCandidates', () => {
+  const apps = [
+    app('by-name', { targetRevision: 'main', path: 'apps/web' }),
+    app('by-ref', { targetRevision: 'refs/heads/main' }),
+    app('head', { targetRevision: 'HEAD' }),
+    app('other-branch', { targetRevision: 'develop' }),
+    app('pinned', { targetRevision: SHA }),
+    app('tag', { targetRevision: 'v1.2.0' }),
+    app('paused', { suspended: true }),
+    app('other-repo', { repoURL: 'https://github.com/acme/other' }),
+  ];
+
+  it('the applications of the repository that follow the base branch, whatever their path', () => {
+    expect(previewCandidates(pullRequest(), apps)).toEqual(['by-name', 'by-ref', 'head']);
+  });
+
+  it('a pull request into another branch: HEAD does not follow it', () => {
+    expect(previewCandidates(pullRequest({ baseBranch: 'develop' }), apps)).toEqual([
+      'other-branch',
+    ]);
+  });
+
+  it('HEAD is included when the payload does not name the default branch', () => {
+    const noDefault = pullRequest({ baseBranch: 'develop', defaultBranch: undefined });
+    expect(previewCandidates(noDefault, apps)).toEqual(['head', 'other-branch']);
+  });
+
+  it('matches the repository by any URL form the payload gives', () => {
+    const ssh = pullRequest({ repoURLs: ['git@github.com:Acme/platform-config.git'] });
+    expect(previewCandidates(ssh, [app('a')])).toEqual(['a']);
+  });
+
+  it('a branch named like a tag an application follows is no base for it', () => {
+    expect(
+      previewCandidates(pullRequest({ baseBranch: 'v1.2.0' }), [
+        app('tag-ref', { targetRevision: 'refs/tags/v1.2.0' }),
+      ]),
+    ).toEqual([]);
+  });
+
+  it('an application with several Git sources of the repository is listed once', () => {
+    expect(previewCandidates(pullRequest(), [app('multi'), app('multi', { path: 'b' })])).toEqual([
+      'multi',
+    ]);
   });
 });
