@@ -39,8 +39,18 @@ workers in one process, with state in a local folder. Ctrl-C stops it.
   --workers N              reconciles at once (default 4)
   --webhook-secret TEXT    shared secret for all providers (or DRIFTLESS_WEBHOOK_SECRET)
   --state DIR              state folder (default .driftless/state)
+  --forge-credentials FILE forge tokens by repository URL prefix, as in the AWS secret
+                           (or DRIFTLESS_FORGE_CREDENTIALS_FILE): commit statuses and
+                           pull-request previews; see docs/forge.md
+  --app-url TEMPLATE       the link in commit statuses, with {app}
+                           (default: this server's UI, http://HOST:PORT/#/apps/{app})
+  --preview-forks          preview pull requests from forks too (default: off; their
+                           comments never carry diffs)
+  --notify URL             post each event's JSON to URL (https, or http to loopback);
+                           repeat for several
 
-HTTP: POST /webhooks/{github|gitlab|bitbucket|gitea}, GET /apps, GET /apps/NAME,
+HTTP: POST /webhooks/{github|gitlab|bitbucket|gitea} (push and pull-request
+events), GET /apps, GET /apps/NAME,
 GET /apps/NAME/diff, POST /apps/NAME/sync, GET /apps/NAME/history,
 POST /apps/NAME/rollback, POST /apps/NAME/suspend, POST /apps/NAME/resume.
 The API asks for "Authorization: Bearer <contents of STATE/api-secret>", a

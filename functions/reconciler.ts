@@ -24,6 +24,10 @@ import { gitAuth } from '../shared/runtime/git-auth.ts';
 import { powertools } from '../shared/runtime/powertools.ts';
 import { SecretCache } from '../shared/secrets/secret-cache.ts';
 import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
+import { appUrlFrom } from '../shared/forge/app-url.ts';
+import { commitStatusReporter } from '../shared/forge/commit-status-reporter.ts';
+import type { ForgeLookup } from '../shared/forge/types.ts';
+import { secretForges } from '../shared/runtime/forge-lookup.ts';
 
 // The queue the event source reads (the same QUEUE_URL every function gets), to put busy requests back on.
 const env = readEnv(['TABLE_NAME', 'QUEUE_URL']);
@@ -54,6 +58,29 @@ const deps: ReconcilerDeps = {
 };
 
 const queue = new SqsReconcileQueue(sqs, env.QUEUE_URL!);
+const loadForges = secretForges(secrets, env.DRIFTLESS_FORGE_CREDENTIALS_SECRET_ARN);
+let forges: ForgeLookup | undefined;
+// One reporter for the container's life, so a status already posted is not posted again.
+const statuses = env.DRIFTLESS_FORGE_CREDENTIALS_SECRET_ARN
+  ? commitStatusReporter({
+      lookup: (url) => forges?.(url),
+      appUrl: appUrlFrom(env.DRIFTLESS_APP_URL),
+      log: (event, fields) => logger.info(event, fields),
+    })
+  : undefined;
+
+/** The forge clients for this batch; unreadable credentials cost statuses and previews, not syncs. */
+async function batchDeps(): Promise<ReconcilerDeps> {
+  try {
+    forges = await loadForges();
+  } catch (err) {
+    logger.error('forge credentials unreadable: no commit statuses or previews', {
+      error: (err as Error).message,
+    });
+    forges = undefined;
+  }
+  return { ...deps, ...(statuses ? { statuses } : {}), ...(forges ? { forges } : {}) };
+}
 
 /**
  * Puts a request that can run later (a busy lease, too little time left)
@@ -80,12 +107,13 @@ async function requeue(
 /** SQS batch → one reconcile per message, concurrently; busy or failed ones go back to the queue. */
 async function reconcileBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const deadline = Date.now() + context.getRemainingTimeInMillis();
+  const withForges = await batchDeps();
   const outcomes = await Promise.all(
     event.Records.map(async (record) => {
       const outcome = await processMessage(
         record.body,
         `${context.awsRequestId}/${record.messageId}`,
-        deps,
+        withForges,
         deadline,
       );
       const report = describeOutcome(outcome);
@@ -109,6 +137,8 @@ async function reconcileBatch(event: SQSEvent, context: Context): Promise<SQSBat
       return { record, failed: outcome.kind === 'retry' };
     }),
   );
+  // A `pending` posted as a sync started may still be on its way.
+  await statuses?.flush();
   return {
     batchItemFailures: outcomes
       .filter((o) => o.failed)

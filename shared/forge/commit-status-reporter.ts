@@ -38,7 +38,12 @@ export function commitStatusReporter(options: StatusReporterOptions): CommitStat
   const chains = new Map<string, Promise<void>>();
   const posted = new Map<string, string>();
 
-  const post = (app: Application, key: string, status: RevisionStatus): Promise<void>[] =>
+  const post = (
+    app: Application,
+    key: string,
+    status: RevisionStatus,
+    onlyFirst = false,
+  ): Promise<void>[] =>
     statusCommits(app, status.revision).map(({ repoURL, sha }) => {
       const target = options.lookup(repoURL);
       if (!target) return Promise.resolve();
@@ -53,7 +58,7 @@ export function commitStatusReporter(options: StatusReporterOptions): CommitStat
         ...(options.appUrl ? { targetUrl: options.appUrl(app.metadata.name) } : {}),
       };
       const next = (chains.get(id) ?? Promise.resolve()).then(async () => {
-        if (posted.get(id) === said) return;
+        if (posted.get(id) === said || (onlyFirst && posted.has(id))) return;
         try {
           await target.client.setCommitStatus(target.repo, commit);
           remember(posted, id, said);
@@ -77,7 +82,10 @@ export function commitStatusReporter(options: StatusReporterOptions): CommitStat
 
   return {
     started(app, key, revision) {
-      post(app, key, { revision, state: 'pending', description: 'Syncing' });
+      // A sync retried after a failure starts again on the same commit:
+      // `pending` only for a commit not reported yet, or each retry would
+      // post two statuses (GitHub keeps at most 1,000 per commit and context).
+      post(app, key, { revision, state: 'pending', description: 'Syncing' }, true);
     },
     async finished(app, key, outcome, trigger) {
       if (outcome.status !== 'done') return;

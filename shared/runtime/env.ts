@@ -19,6 +19,10 @@ const Env = z.object({
   RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   /** SNS topic told of every automated rollback (the alarms' topic). */
   ALARM_TOPIC_ARN: z.string().min(1).optional(),
+  /** Forge tokens by repository URL prefix: commit statuses and pull-request previews. */
+  DRIFTLESS_FORGE_CREDENTIALS_SECRET_ARN: z.string().min(1).optional(),
+  /** The application page commit statuses link to, with `{app}` (see appUrlFrom). */
+  DRIFTLESS_APP_URL: z.string().min(1).optional(),
 });
 
 export type FunctionEnv = z.output<typeof Env>;

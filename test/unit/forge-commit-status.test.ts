@@ -177,6 +177,18 @@ describe('commitStatusReporter', () => {
     expect(forge.posted[1]!.targetUrl).toBe('https://ui.example/#/apps/web');
   });
 
+  it('a sync retried after a failure does not post pending again', async () => {
+    const forge = recordingForge();
+    const reporter = commitStatusReporter({ lookup: forge.lookup });
+    const web = app('https://git.example/acme/config');
+    const failed = done({ status: 'Failed', error: 'boom' });
+    for (let retry = 0; retry < 3; retry++) {
+      reporter.started(web, 'web', B);
+      await reporter.finished(web, 'web', failed, webhook);
+    }
+    expect(forge.posted.map((s) => s.state)).toEqual(['pending', 'failure']);
+  });
+
   it('posts an unchanged status once', async () => {
     const forge = recordingForge();
     const reporter = commitStatusReporter({ lookup: forge.lookup });
