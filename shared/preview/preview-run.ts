@@ -14,6 +14,12 @@ export interface PreviewRun {
 export const previewFailed = (run: PreviewRun): boolean =>
   run.error !== undefined || run.result?.status === 'Failed';
 
-/** The run's failure, one line. */
-export const failureOf = (run: PreviewRun): string =>
-  (run.error ?? run.result?.error ?? '').split('\n')[0]!.trim();
+/** Enough of a failure for a table cell: a reason often names its object on the next line. */
+const FAILURE_CHARS = 500;
+
+/** The run's failure on one line. */
+export function failureOf(run: PreviewRun): string {
+  const lines = (run.error ?? run.result?.error ?? '').split('\n').map((l) => l.trim());
+  const text = lines.filter(Boolean).join(' ');
+  return text.length > FAILURE_CHARS ? `${text.slice(0, FAILURE_CHARS - 1)}…` : text;
+}

@@ -83,7 +83,7 @@ describe('forge feedback against a real Gitea 1.27 and driftless serve', () => {
   let team: GiteaUser;
   let repo: GiteaRepo;
   let work: string;
-  let port: number;
+  let port: number | undefined;
   let serve: ReturnType<typeof startDriftless>;
   const ns = {
     web: uniqueName('fg-web'),
@@ -117,24 +117,7 @@ describe('forge feedback against a real Gitea 1.27 and driftless serve', () => {
         mode: 0o600,
       },
     );
-    serve = startDriftless(
-      [
-        'serve',
-        '--config',
-        'config',
-        '--port',
-        '0',
-        '--interval',
-        '2s',
-        '--webhook-secret',
-        SECRET,
-        '--forge-credentials',
-        credentials,
-      ],
-      // Local mode finds kustomize on PATH or here.
-      { cwd: work, env: { DRIFTLESS_KUSTOMIZE: toolPath('kustomize') } },
-    );
-    port = await servePort(serve);
+    await startServe([]);
     context = () =>
       `\n--- driftless serve ---\n${serve.output().slice(-6_000)}\n--- gitea ---\n${gitea.logTail(40)}`;
     await gitea.createWebhook(team.token, repo.owner, repo.name, {
@@ -151,6 +134,30 @@ describe('forge feedback against a real Gitea 1.27 and driftless serve', () => {
       return done ? true : undefined;
     });
   }, 240_000);
+
+  /** `driftless serve` on the test's folder, on the same port when it restarts (the webhook points there). */
+  async function startServe(extra: string[]) {
+    const args = ['serve', '--config', 'config', '--port', String(port ?? 0), '--interval', '2s'];
+    args.push(
+      '--webhook-secret',
+      SECRET,
+      '--forge-credentials',
+      join(work, 'forges.json'),
+      ...extra,
+    );
+    // Local mode finds kustomize on PATH or here.
+    serve = startDriftless(args, {
+      cwd: work,
+      env: { DRIFTLESS_KUSTOMIZE: toolPath('kustomize') },
+    });
+    port = await servePort(serve);
+  }
+
+  async function restartServe(extra: string[]) {
+    serve.child.kill('SIGINT');
+    await serve.exited;
+    await startServe(extra);
+  }
 
   afterAll(async () => {
     serve?.child.kill('SIGINT');
@@ -326,6 +333,35 @@ describe('forge feedback against a real Gitea 1.27 and driftless serve', () => {
     expect(await snapshot()).toEqual(before);
   }, 120_000);
 
+  it('a pull request whose head links outside the repository gets a failed preview naming the link, and no file content', async () => {
+    const head = await gitea.pushFiles(
+      team,
+      repo,
+      'leak',
+      { ...tree({ other: 'other-two' }), 'web/leak.yaml': { link: '/etc/passwd' } },
+      { from: 'main' },
+    );
+    const pr = await gitea.createPullRequest(team.token, repo.owner, repo.name, {
+      head: 'leak',
+      base: 'main',
+      title: 'Read the host',
+    });
+    const comment = await until(
+      'the preview comment',
+      async () => (await previewComments(pr.number))[0],
+    );
+    const row = comment.body.split('\n').find((l) => l.startsWith('| web |'));
+    expect(row).toContain('the render would read outside the application');
+    expect(row).toContain('link leak.yaml -&gt; /etc/passwd is refused');
+    expect(comment.body).not.toContain('root:x:0:0');
+    const status = await until('the preview status', async () => {
+      const s = (await latest(head)).get('driftless/preview');
+      return s && s.status !== 'pending' ? s : undefined;
+    });
+    expect(status.status).toBe('failure');
+    expect(status.description).toMatch(/^1 of 1 would fail: web@cluster-a: /);
+  });
+
   it("a fork's pull request gets no preview by default", async () => {
     const outsider = await gitea.createUser('outsider');
     const fork = await gitea.forkRepo(outsider.token, repo.owner, repo.name);
@@ -349,5 +385,25 @@ describe('forge feedback against a real Gitea 1.27 and driftless serve', () => {
     await sleep(2_000);
     expect(await previewComments(pr.number)).toEqual([]);
     expect((await latest(head)).get('driftless/preview')).toBeUndefined();
+
+    // With previews of forks on, the next push is previewed: the table, never a diff.
+    await restartServe(['--preview-forks']);
+    const next = await gitea.pushFiles(
+      outsider,
+      fork,
+      'evil',
+      tree({ other: 'other-two', replicas: 7 }),
+    );
+    const comment = await until(
+      'the fork preview',
+      async () => (await previewComments(pr.number))[0],
+    );
+    expect(comment.body).toContain(`### Driftless preview of ${next.slice(0, 7)}`);
+    expect(comment.body).toMatch(
+      /\| web \| cluster-a \| 0 \| 1 \| 0 \| 0 \| configured Deployment/,
+    );
+    expect(comment.body).not.toContain('<details>');
+    expect(comment.body).not.toContain('replicas');
+    expect(comment.body).toContain('not shown for pull requests from forks');
   });
 });
