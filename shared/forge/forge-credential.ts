@@ -38,14 +38,39 @@ const PrivateKey = z.string().refine(
 );
 
 /**
+ * Bitbucket takes either an access token (repository, project or
+ * workspace; sent as Bearer) or a username with an app password or API
+ * token (Basic): exactly one of the two.
+ */
+const BitbucketCredential = z
+  .strictObject({
+    type: z.literal('bitbucket'),
+    token: Secret.optional(),
+    username: Secret.optional(),
+    appPassword: Secret.optional(),
+    ...api,
+  })
+  .transform(({ token, username, appPassword, ...rest }, ctx) => {
+    if (token !== undefined && username === undefined && appPassword === undefined)
+      return { ...rest, token };
+    if (token === undefined && username !== undefined && appPassword !== undefined) {
+      return { ...rest, username, appPassword };
+    }
+    ctx.addIssue({
+      code: 'custom',
+      message: 'bitbucket takes a token, or a username and an appPassword',
+    });
+    return z.NEVER;
+  });
+
+/**
  * One forge credential. `github`: a personal or fine-grained token;
  * `github-app`: an App's id, private key and installation (installation
  * tokens are fetched and reused until they expire); `gitlab`: a project or
- * group access token (PRIVATE-TOKEN header); `bitbucket`: a repository,
- * project or workspace access token (Bearer), or a username with an app
- * password or API token (Basic); `gitea`: a token.
+ * group access token (PRIVATE-TOKEN header); `bitbucket`: see above;
+ * `gitea`: a token.
  */
-export const ForgeCredential = z.union([
+export const ForgeCredential = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('github'), token: Secret, ...api }),
   z.strictObject({
     type: z.literal('github-app'),
@@ -55,8 +80,7 @@ export const ForgeCredential = z.union([
     ...api,
   }),
   z.strictObject({ type: z.literal('gitlab'), token: Secret, ...api }),
-  z.strictObject({ type: z.literal('bitbucket'), token: Secret, ...api }),
-  z.strictObject({ type: z.literal('bitbucket'), username: Secret, appPassword: Secret, ...api }),
+  BitbucketCredential,
   z.strictObject({ type: z.literal('gitea'), token: Secret, ...api }),
 ]);
 export type ForgeCredential = z.output<typeof ForgeCredential>;

@@ -33,7 +33,7 @@ export class ForgeError extends Error {
 
 /** A 3xx answer. Not followed: a redirect would carry the credential wherever it points. */
 export class ForgeRedirectError extends ForgeError {
-  /** The Location header, for the one caller that follows a documented redirect by hand. */
+  /** Where the Location header points (resolved), for the one caller that follows a documented redirect by hand. */
   readonly location: string | undefined;
 
   constructor(details: ForgeErrorDetails, location: string | undefined) {

@@ -81,7 +81,11 @@ export async function forgeSend(
     const answered = { ...details, status: response.status };
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
-      throw new ForgeRedirectError(answered, response.headers.get('location') ?? undefined);
+      const location = response.headers.get('location');
+      throw new ForgeRedirectError(
+        answered,
+        location ? URL.parse(location, url.href)?.href : undefined,
+      );
     }
     const body = await readBounded(response, connection.maxResponseBytes);
     const safe =

@@ -48,11 +48,15 @@ function asForgeError(error: unknown, connection: ForgeConnection): unknown {
   return new ForgeError(details, redact(forgeMessage(body), connection.secrets));
 }
 
+const ignore = () => {};
+
 function octokitFor(credential: GitHubCredential, connection: ForgeConnection): Octokit {
   const common = {
     baseUrl: connection.apiBase,
     userAgent: 'driftless',
     request: { fetch: forgeFetch(connection) },
+    // Octokit's request log would print every failure once more; the caller reports it.
+    log: { debug: ignore, info: ignore, warn: console.warn, error: ignore },
   };
   if (credential.type === 'github') return new Octokit({ ...common, auth: credential.token });
   const { appId, privateKey, installationId } = credential;

@@ -35,6 +35,6 @@ export function commentBody(marker: string, body: string, limit: number, forge: 
   const marked = body.includes(marker) ? body : `${marker}\n${body}`;
   if (marked.length <= limit) return marked;
   const note = `\n\n… (cut: the full text is longer than ${forge}'s limit of ${limit} characters for a comment)`;
-  const rest = marked.replace(marker, '');
+  const rest = body.replace(marker, '').replace(/^\n/, '');
   return `${marker}\n${cutText(rest, limit - marker.length - 1 - note.length)}${note}`;
 }
