@@ -1,4 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -85,6 +87,9 @@ describe('forge feedback against a real Gitea 1.27 and driftless serve', () => {
   let work: string;
   let port: number | undefined;
   let serve: ReturnType<typeof startDriftless>;
+  /** What `--notify` posted: each event's JSON. */
+  const notified: { 'detail-type': string; detail: Record<string, unknown> }[] = [];
+  let receiver: Server;
   const ns = {
     web: uniqueName('fg-web'),
     api: uniqueName('fg-api'),
@@ -94,6 +99,15 @@ describe('forge feedback against a real Gitea 1.27 and driftless serve', () => {
 
   beforeAll(async () => {
     await ensureCliBuilt();
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        notified.push(JSON.parse(body) as (typeof notified)[number]);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((ok) => receiver.listen(0, '127.0.0.1', () => ok()));
     gitea = await startGitea();
     team = await gitea.createUser('team');
     repo = await gitea.createRepo(team.token, 'config', { autoInit: false });
@@ -138,13 +152,9 @@ describe('forge feedback against a real Gitea 1.27 and driftless serve', () => {
   /** `driftless serve` on the test's folder, on the same port when it restarts (the webhook points there). */
   async function startServe(extra: string[]) {
     const args = ['serve', '--config', 'config', '--port', String(port ?? 0), '--interval', '2s'];
-    args.push(
-      '--webhook-secret',
-      SECRET,
-      '--forge-credentials',
-      join(work, 'forges.json'),
-      ...extra,
-    );
+    const events = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`;
+    args.push('--webhook-secret', SECRET, '--forge-credentials', join(work, 'forges.json'));
+    args.push('--notify', events, ...extra);
     // Local mode finds kustomize on PATH or here.
     serve = startDriftless(args, {
       cwd: work,
@@ -163,6 +173,7 @@ describe('forge feedback against a real Gitea 1.27 and driftless serve', () => {
     serve?.child.kill('SIGINT');
     await serve?.exited;
     await gitea?.stop();
+    await new Promise((ok) => receiver?.close(ok));
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -215,6 +226,14 @@ describe('forge feedback against a real Gitea 1.27 and driftless serve', () => {
       90_000,
     );
     expect(failed.description).toMatch(/^Rolled back to [0-9a-f]{7}: .*Degraded/);
+    // --notify posted the event as EventBridge carries it.
+    const rolled = notified.find((e) => e['detail-type'] === 'Rollback Performed');
+    expect(rolled?.detail).toMatchObject({
+      app: 'web',
+      cluster: 'cluster-a',
+      previousRevision: bad,
+      message: expect.stringMatching(/^rolled back from [0-9a-f]{40}: health Degraded/),
+    });
     // A fix moves the head past the hold, and syncs.
     main = await gitea.pushFiles(team, repo, 'main', tree({ other: 'other-two' }));
     await until(
