@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { changedPaths, type FileChange } from './changed-paths.ts';
 import { cutText } from './cut-text.ts';
 import { ForgeError, ForgeRedirectError } from './forge-error.ts';
-import { apiURL, type ForgeAnswer, type ForgeHttp } from './forge-http.ts';
+import { apiURL, type ForgeHttp } from './forge-http.ts';
 import {
   commentBody,
   MAX_LISTED_COMMENTS,
@@ -39,7 +39,9 @@ const STATE: Record<CommitState, string> = {
 };
 
 const User = z.object({ uuid: z.string() });
-const Page = z.object({ values: z.array(z.unknown()), next: z.string().optional() });
+/** A page of a listing: its `values`, and the absolute URL of the `next` page while there is one. */
+const Page = <T extends z.ZodType>(value: T) =>
+  z.object({ values: z.array(value), next: z.string().optional() });
 const Comment = z.object({
   id: z.number(),
   content: z.object({ raw: z.string().nullable() }),
@@ -55,13 +57,13 @@ const DiffStat = z.object({ old: Side, new: Side });
  * context, so a later status replaces the earlier one: the context itself
  * when it fits, else its start and a digest of the whole.
  */
-export function statusKey(context: string): string {
+function statusKey(context: string): string {
   if (context.length <= KEY_LIMIT) return context;
   const digest = createHash('sha256').update(context).digest('hex').slice(0, 12);
   return `${context.slice(0, KEY_LIMIT - digest.length - 1)}~${digest}`;
 }
 
-const nextOf = ({ data }: ForgeAnswer) => Page.parse(data).next;
+const nextOf = (page: { next?: string | undefined }) => page.next;
 
 /**
  * `webBase` is the forge's web address (`https://bitbucket.org/`):
@@ -69,7 +71,7 @@ const nextOf = ({ data }: ForgeAnswer) => Page.parse(data).next;
  * commit's page.
  */
 export function bitbucketClient(http: ForgeHttp, webBase: string): ForgeClient {
-  const me = once(async () => User.parse((await http.json('GET', '/user')).data).uuid);
+  const me = once(async () => (await http.read('/user', User)).value.uuid);
   const repository = ({ owner, name }: ForgeRepo) =>
     `/repositories/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
 
@@ -77,8 +79,8 @@ export function bitbucketClient(http: ForgeHttp, webBase: string): ForgeClient {
     const myUuid = await me();
     const first = `${repository(repo)}/pullrequests/${id}/comments?pagelen=${PAGE_LENGTH}&sort=created_on`;
     const listed: ListedComment[] = [];
-    for await (const page of http.pages(first, nextOf)) {
-      for (const c of z.array(Comment).parse(Page.parse(page).values)) {
+    for await (const page of http.pages(first, Page(Comment), nextOf)) {
+      for (const c of page.values) {
         const own = !c.deleted && c.inline === undefined && c.user?.uuid === myUuid;
         listed.push({ id: c.id, body: c.content.raw ?? '', own });
       }
@@ -111,11 +113,8 @@ export function bitbucketClient(http: ForgeHttp, webBase: string): ForgeClient {
   };
 
   async function* changes(repo: ForgeRepo, id: number): AsyncGenerator<FileChange[]> {
-    for await (const page of http.pages(await diffstatURL(repo, id), nextOf)) {
-      yield z
-        .array(DiffStat)
-        .parse(Page.parse(page).values)
-        .map((d) => [d.old?.path, d.new?.path] as const);
+    for await (const page of http.pages(await diffstatURL(repo, id), Page(DiffStat), nextOf)) {
+      yield page.values.map((d) => [d.old?.path, d.new?.path] as const);
     }
   }
 

@@ -3,7 +3,7 @@
  * most 3000 (and says nothing of the rest), so a listing that reaches it
  * may be cut; at that size routing takes every application anyway.
  */
-export const MAX_CHANGED_FILES = 3000;
+const MAX_CHANGED_FILES = 3000;
 
 /** One changed file: its path before and after (one of them absent for an added or deleted file). */
 export type FileChange = readonly [

@@ -1,3 +1,4 @@
+import type * as z from 'zod';
 import { readBounded, TooLargeError } from '../source/read-bounded.ts';
 import {
   credentialsIn,
@@ -78,12 +79,13 @@ export async function forgeSend(
       redirect: 'manual',
       signal: AbortSignal.timeout(connection.timeoutMs),
     });
-    const answered = { ...details, status: response.status };
+    // From here on an error names the status too (a body too large, or too slow).
+    details.status = response.status;
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
       const location = response.headers.get('location');
       throw new ForgeRedirectError(
-        answered,
+        details,
         location ? URL.parse(location, url.href)?.href : undefined,
       );
     }
@@ -115,7 +117,7 @@ function asForgeError(
 }
 
 /** A ForgeError for an error status, quoting the forge's (already redacted) message. */
-export function statusError(
+function statusError(
   connection: ForgeConnection,
   method: string,
   target: string,
@@ -127,32 +129,6 @@ export function statusError(
     { forge: connection.forge, method, path, status: response.status },
     message,
   );
-}
-
-/** Statuses whose Response may not carry a body. */
-const NULL_BODY = new Set([101, 204, 205, 304]);
-
-/**
- * forgeSend as a fetch, for octokit's `request.fetch`: octokit asks fetch
- * to follow redirects (it passes no `redirect`), and a redirect that stays
- * on the origin keeps the token, so every request it makes goes through
- * the same refusals as the plain clients' requests.
- */
-export function forgeFetch(connection: ForgeConnection): typeof fetch {
-  return async (input, init) => {
-    if (input instanceof Request) throw new TypeError('forgeFetch takes a URL, not a Request');
-    if (init?.body !== undefined && init.body !== null && typeof init.body !== 'string') {
-      throw new TypeError('forgeFetch sends string bodies only');
-    }
-    const headers = Object.fromEntries(new Headers(init?.headers).entries());
-    const method = init?.method ?? 'GET';
-    const response = await forgeSend(connection, method, String(input), {
-      headers,
-      ...(init?.body ? { body: init.body } : {}),
-    });
-    const body = NULL_BODY.has(response.status) ? null : new Uint8Array(response.body);
-    return new Response(body, { status: response.status, headers: response.headers });
-  };
 }
 
 /** A JSON answer and the headers that page it. */
@@ -178,6 +154,17 @@ export class ForgeHttp {
     this.auth = auth;
   }
 
+  private details(method: string, target: string, status?: number): ForgeErrorDetails {
+    const path = apiURL(this.connection, target)?.pathname ?? target;
+    return {
+      forge: this.connection.forge,
+      method,
+      path,
+      ...(status === undefined ? {} : { status }),
+    };
+  }
+
+  /** A request with an optional JSON body; the answer's JSON, unchecked (a write's answer is not read). */
   async json(method: string, target: string, body?: unknown): Promise<ForgeAnswer> {
     const headers: Record<string, string> = { accept: 'application/json', ...this.auth };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -188,37 +175,44 @@ export class ForgeHttp {
     try {
       return { data: text ? (JSON.parse(text) as unknown) : undefined, headers: response.headers };
     } catch {
-      const path = apiURL(this.connection, target)?.pathname ?? target;
-      const details = { forge: this.connection.forge, method, path, status: response.status };
-      throw new ForgeError(details, 'answered something that is not JSON');
+      throw new ForgeError(
+        this.details(method, target, response.status),
+        'answered something that is not JSON',
+      );
     }
   }
 
+  /** A GET whose answer must have `schema`'s shape; anything else is the forge's error, not ours. */
+  async read<T>(target: string, schema: z.ZodType<T>): Promise<{ value: T; headers: Headers }> {
+    const answer = await this.json('GET', target);
+    const parsed = schema.safeParse(answer.data);
+    if (parsed.success) return { value: parsed.data, headers: answer.headers };
+    const where = parsed.error.issues.map((i) => i.path.join('.') || 'the answer').join(', ');
+    throw new ForgeError(this.details('GET', target), `answered an unexpected shape (at ${where})`);
+  }
+
   /**
-   * Each page of a listing from `first` on, `next` naming the page after
-   * an answer (a header, or a field of the body); the pages are the
-   * answers' JSON.
+   * Each page of a listing from `first` on, in `schema`'s shape; `next`
+   * names the page after (from a header, or a field of the page).
    */
-  async *pages(
+  async *pages<T>(
     first: string,
-    next: (answer: ForgeAnswer) => string | undefined,
-  ): AsyncGenerator<unknown> {
+    schema: z.ZodType<T>,
+    next: (page: T, headers: Headers) => string | undefined,
+  ): AsyncGenerator<T> {
     let target: string | undefined = first;
     for (let page = 0; target; page++) {
-      if (page === MAX_PAGES) {
-        const path = apiURL(this.connection, first)?.pathname ?? first;
-        const details = { forge: this.connection.forge, method: 'GET', path };
-        throw new ForgeError(details, `more than ${MAX_PAGES} pages`);
-      }
-      const answer = await this.json('GET', target);
-      yield answer.data;
-      target = next(answer);
+      if (page === MAX_PAGES)
+        throw new ForgeError(this.details('GET', first), `more than ${MAX_PAGES} pages`);
+      const { value, headers } = await this.read(target, schema);
+      yield value;
+      target = next(value, headers);
     }
   }
 }
 
 /** The next page of a `Link: <…>; rel="next"` header (GitLab, Gitea). */
-export function nextLink({ headers }: ForgeAnswer): string | undefined {
+export function nextLink(_page: unknown, headers: Headers): string | undefined {
   const link = headers.get('link');
   if (!link) return undefined;
   for (const part of link.split(',')) {

@@ -37,25 +37,22 @@ const Comment = z.object({
 const ChangedFile = z.object({ filename: z.string(), previous_filename: z.string().optional() });
 
 export function giteaClient(http: ForgeHttp): ForgeClient {
-  const me = once(async () => User.parse((await http.json('GET', '/user')).data).id);
+  const me = once(async () => (await http.read('/user', User)).value.id);
   const repository = ({ owner, name }: ForgeRepo) =>
     `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`;
 
   /** Gitea lists an issue's comments whole (the endpoint has no pages), within forge-http's size bound. */
   const listComments = async (repo: ForgeRepo, index: number): Promise<ListedComment[]> => {
     const myId = await me();
-    const { data } = await http.json('GET', `${repository(repo)}/issues/${index}/comments`);
-    const comments = z.array(Comment).parse(data).slice(-MAX_LISTED_COMMENTS);
+    const target = `${repository(repo)}/issues/${index}/comments`;
+    const comments = (await http.read(target, z.array(Comment))).value.slice(-MAX_LISTED_COMMENTS);
     return comments.map((c) => ({ id: c.id, body: c.body, own: c.user?.id === myId }));
   };
 
   async function* files(repo: ForgeRepo, index: number): AsyncGenerator<FileChange[]> {
     const first = `${repository(repo)}/pulls/${index}/files?limit=${PAGE_LIMIT}`;
-    for await (const page of http.pages(first, nextLink)) {
-      yield z
-        .array(ChangedFile)
-        .parse(page)
-        .map((f) => [f.previous_filename, f.filename] as const);
+    for await (const page of http.pages(first, z.array(ChangedFile), nextLink)) {
+      yield page.map((f) => [f.previous_filename, f.filename] as const);
     }
   }
 

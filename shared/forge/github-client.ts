@@ -5,13 +5,14 @@ import { changedPaths, type FileChange } from './changed-paths.ts';
 import { cutText } from './cut-text.ts';
 import type { ForgeCredential } from './forge-credential.ts';
 import { ForgeError, forgeMessage, redact } from './forge-error.ts';
-import { forgeFetch, type ForgeConnection } from './forge-http.ts';
+import type { ForgeConnection } from './forge-http.ts';
 import {
   commentBody,
   MAX_LISTED_COMMENTS,
   ownMarkedComment,
   type ListedComment,
 } from './marked-comment.ts';
+import { forgeFetch } from './octokit-fetch.ts';
 import { once } from './once.ts';
 import type { CommitStatus, ForgeClient, ForgeRepo } from './types.ts';
 
@@ -90,7 +91,7 @@ function ownership(
   });
 }
 
-/** GitHub through octokit, with every request made by forgeFetch (see forge-http.ts). */
+/** GitHub through octokit, with every request made by forgeFetch (see octokit-fetch.ts). */
 export function githubClient(
   credential: GitHubCredential,
   connection: ForgeConnection,

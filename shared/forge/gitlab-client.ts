@@ -60,7 +60,7 @@ function alreadyInState(error: unknown, state: string): boolean {
 }
 
 export function gitlabClient(http: ForgeHttp): ForgeClient {
-  const me = once(async () => User.parse((await http.json('GET', '/user')).data).id);
+  const me = once(async () => (await http.read('/user', User)).value.id);
 
   const listNotes = async (repo: ForgeRepo, iid: number): Promise<ListedComment[]> => {
     const myId = await me();
@@ -70,11 +70,8 @@ export function gitlabClient(http: ForgeHttp): ForgeClient {
       per_page: String(PER_PAGE),
     });
     const listed: ListedComment[] = [];
-    for await (const page of http.pages(
-      `${project(repo)}/merge_requests/${iid}/notes?${query}`,
-      nextLink,
-    )) {
-      const notes = z.array(Note).parse(page);
+    const first = `${project(repo)}/merge_requests/${iid}/notes?${query}`;
+    for await (const notes of http.pages(first, z.array(Note), nextLink)) {
       listed.push(
         ...notes.map((n) => ({ id: n.id, body: n.body, own: !n.system && n.author.id === myId })),
       );
@@ -85,11 +82,8 @@ export function gitlabClient(http: ForgeHttp): ForgeClient {
 
   async function* diffs(repo: ForgeRepo, iid: number): AsyncGenerator<FileChange[]> {
     const first = `${project(repo)}/merge_requests/${iid}/diffs?per_page=${PER_PAGE}`;
-    for await (const page of http.pages(first, nextLink)) {
-      yield z
-        .array(Diff)
-        .parse(page)
-        .map((d) => [d.old_path, d.new_path] as const);
+    for await (const page of http.pages(first, z.array(Diff), nextLink)) {
+      yield page.map((d) => [d.old_path, d.new_path] as const);
     }
   }
 
@@ -119,9 +113,7 @@ export function gitlabClient(http: ForgeHttp): ForgeClient {
       else await http.json('POST', notes, { body: text });
     },
     async pullRequestFiles(repo, iid) {
-      const mr = MergeRequest.parse(
-        (await http.json('GET', `${project(repo)}/merge_requests/${iid}`)).data,
-      );
+      const { value: mr } = await http.read(`${project(repo)}/merge_requests/${iid}`, MergeRequest);
       if (mr.changes_count?.endsWith('+')) return undefined;
       return changedPaths(diffs(repo, iid));
     },
