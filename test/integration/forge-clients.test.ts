@@ -218,14 +218,17 @@ describe("GitHub with an App (stand-in validated against GitHub's OpenAPI descri
     ]);
   });
 
-  it("updates only its bot's comment, not a person's that carries the marker", async () => {
+  it("updates only its bot's comment, not a person's, even one written through the App", async () => {
     const { client, repo, full } = appTarget();
     const person = github.addUser('ghp_person-token', 'driftless-preview');
     github.addComment(full, 2, person, `${MARKER} my own words`);
+    const through = { id: app.appId, slug: app.slug };
+    github.addComment(full, 2, person, `${MARKER} written with the App's user token`, through);
     await client.upsertPullRequestComment(repo, 2, MARKER, 'preview');
     await client.upsertPullRequestComment(repo, 2, MARKER, 'preview 2');
     expect(github.comments(full, 2).map((c) => [c.author.login, c.body])).toEqual([
       ['driftless-preview', `${MARKER} my own words`],
+      ['driftless-preview', `${MARKER} written with the App's user token`],
       ['driftless-preview[bot]', `${MARKER}\npreview 2`],
     ]);
   });

@@ -388,7 +388,7 @@ describe('real listeners: a redirect from the API is not followed', () => {
 describe('real listeners: the credential is in no error message', () => {
   it.each(CREDENTIALS)(
     '%s: a forge that echoes the request back is quoted redacted',
-    async (_kind, credential) => {
+    async (kind, credential) => {
       const api = await listen('127.0.0.1', (req, res, body) => {
         if (answerToken(req, res)) return;
         const basic = req.headers.authorization?.startsWith('Basic ')
@@ -412,10 +412,14 @@ describe('real listeners: the credential is in no error message', () => {
           INSTALLATION_TOKEN,
           Buffer.from(`driftless:${SECRET}`).toString('base64'),
           ...sent,
-          ...sent.map((a) => a.split(' ')[1]!),
+          ...sent.flatMap((a) => a.split(' ').slice(1)),
         ];
+        const forge = kind.split(' ')[0];
         for (const error of errors) {
-          expect(error?.message).toMatch(/ 422 .*\[redacted\]/);
+          // The forge, method, path and status, then the forge's own (redacted) words.
+          expect(error?.message).toMatch(
+            new RegExp(`^${forge} (GET|POST) /api/\\S+: 422 you sent .*\\[redacted\\]`),
+          );
           for (const secret of secrets) expect(error?.message).not.toContain(secret);
         }
       } finally {
@@ -451,6 +455,23 @@ describe('real listeners: bounded answers', () => {
       }
     },
   );
+
+  it('a lookup may bound answers tighter', async () => {
+    const api = await listen('127.0.0.1', (_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ pad: 'x'.repeat(2048) })),
+    );
+    try {
+      const credential = { type: 'bitbucket', token: SECRET, apiURL: `${api.url}/api` };
+      const { client, repo } = targetOn(`${api.url}/api`, credential, { maxResponseBytes: 1024 });
+      expect((await failure(client.setCommitStatus(repo, STATUS)))?.message).toMatch(
+        /^bitbucket POST \/api\/repositories\/acme\/app\/commit\/c+\/statuses\/build: 200 answered more than 1024 bytes$/,
+      );
+    } finally {
+      await api.stop();
+    }
+  });
 
   it.each(['github token', 'gitea'])(
     '%s: a forge that never answers is given up on',

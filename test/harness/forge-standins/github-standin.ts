@@ -54,7 +54,14 @@ export interface GitHubStandin {
   addUser(token: string, login: string): GitHubActor;
   /** An App and its bot user, `<slug>[bot]`. */
   addApp(app: GitHubApp): GitHubActor;
-  addComment(repo: string, issue: number, author: GitHubActor, body: string): void;
+  /** A comment by `author`; `via` an App when a person wrote it through the App (user-to-server). */
+  addComment(
+    repo: string,
+    issue: number,
+    author: GitHubActor,
+    body: string,
+    via?: GitHubAppInfo,
+  ): void;
   setPullRequestFiles(repo: string, pull: number, files: ChangedFile[]): void;
   statuses(repo: string, sha: string): StoredStatus[];
   comments(repo: string, issue: number): StoredComment[];
@@ -337,10 +344,10 @@ export async function startGitHubStandin(
       apps.push({ ...app, bot });
       return bot;
     },
-    addComment(repo, issue, author, body) {
+    addComment(repo, issue, author, body, via) {
       comments.set(key(repo, issue), [
         ...(comments.get(key(repo, issue)) ?? []),
-        { id: ++ids, body, author, app: undefined, createdAt: now(), updatedAt: now() },
+        { id: ++ids, body, author, app: via, createdAt: now(), updatedAt: now() },
       ]);
     },
     setPullRequestFiles: (repo, pull, changed) => files.set(key(repo, pull), changed),
