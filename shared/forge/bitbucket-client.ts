@@ -21,9 +21,9 @@ import type { CommitState, CommitStatus, ForgeClient, ForgeRepo } from './types.
 /** "key: Ensure this value has at most 40 characters" (Bitbucket's answer; its docs give no limit). */
 const KEY_LIMIT = 40;
 /**
- * Bitbucket refuses a longer status name, and a longer URL, as reported
- * by integrations that hit it; it documents neither. The description is
- * kept to the name's limit: one line needs no more.
+ * Bitbucket refuses status names and URLs past about 255 and 450
+ * characters, as integrations that hit it found; it documents neither. The
+ * description is kept to the name's limit: one line needs no more.
  */
 const NAME_LIMIT = 255;
 const URL_LIMIT = 450;

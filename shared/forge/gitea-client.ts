@@ -17,7 +17,7 @@ import type { CommitState, CommitStatus, ForgeClient, ForgeRepo } from './types.
  * documents no limit, so nothing is cut here.
  */
 
-/** Gitea's default and usual maximum page size (`[api] MAX_RESPONSE_ITEMS`). */
+/** Gitea's default largest page (`[api] MAX_RESPONSE_ITEMS`, 50). */
 const PAGE_LIMIT = 50;
 
 /** Gitea has the same four states as Driftless (and `warning`, which it does not need). */

@@ -13,9 +13,10 @@ import { once } from './once.ts';
 import type { CommitState, CommitStatus, ForgeClient, ForgeRepo } from './types.ts';
 
 /**
- * GitLab over plain requests rather than @gitbeaker/rest: four endpoints
- * (statuses, notes, diffs, the user) do not pay for an SDK, and plain
- * requests all go through forge-http's refusals.
+ * GitLab over plain requests rather than @gitbeaker/rest: the four things
+ * asked of it (a status, notes, a merge request's diffs, the user) are a
+ * handful of endpoints, which do not pay for an SDK, and plain requests
+ * all go through forge-http's refusals.
  */
 
 /** "Must be 255 characters or fewer" (description and target_url, commits API). */
