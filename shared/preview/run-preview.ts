@@ -2,6 +2,7 @@ import { normalizeRepoURL } from '../config/repo-url.ts';
 import { sourcesOf } from '../config/sources.ts';
 import type { ForgeLookup, ForgeTarget } from '../forge/types.ts';
 import type { PreviewMessage } from '../queue/message.ts';
+import { isFullSha } from '../source/spec.ts';
 import { listRegistry } from '../state/registry.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { dryRunSubject, type DryRunDeps } from './dry-run-subject.ts';
@@ -53,29 +54,42 @@ export async function runPreview(pr: PreviewMessage, deps: PreviewDeps): Promise
       kind: 'skipped',
       reason: `no forge credentials cover ${normalizeRepoURL(pr.repoURLs[0]!)}`,
     };
-  const status = (state: 'pending' | 'success' | 'failure', description: string) =>
-    forge.client.setCommitStatus(forge.repo, {
-      sha: pr.headSha,
-      state,
-      context: PREVIEW_CONTEXT,
-      description,
-    });
-  await status('pending', 'Rendering and dry-running the changed applications');
+  const status = (sha: string, state: 'pending' | 'success' | 'failure', description: string) =>
+    forge.client.setCommitStatus(forge.repo, { sha, state, context: PREVIEW_CONTEXT, description });
+  if (isFullSha(pr.headSha))
+    await status(pr.headSha, 'pending', 'Rendering and dry-running the changed applications');
   const files = await pullRequestFiles(forge, pr, log);
   const subjects = previewedApplications(pr, await listRegistry(deps.table), files);
   const runs = (await mapLimit(subjects, CONCURRENCY, (s) => dryRunSubject(s, pr, deps))).flat();
+  const head = headCommit(pr, runs);
+  if (!head)
+    return {
+      kind: 'skipped',
+      reason: `pull request #${pr.number}: no commit starting with ${pr.headSha} was previewed (its branch moved on, or nothing was affected)`,
+    };
   const apps = subjects.map((s) => s.app.metadata.name);
   if (runs.length > 0)
     await forge.client.upsertPullRequestComment(
       forge.repo,
       pr.number,
       PREVIEW_MARKER,
-      previewComment(runs, { headSha: pr.headSha, diffs: !pr.fork, maxChars: MAX_COMMENT_CHARS }),
+      previewComment(runs, { headSha: head, diffs: !pr.fork, maxChars: MAX_COMMENT_CHARS }),
     );
   const failed = runs.filter(previewFailed);
   const state = failed.length ? 'failure' : 'success';
-  await status(state, verdict(runs, failed));
+  await status(head, state, verdict(runs, failed));
   return { kind: 'posted', apps, runs, state };
+}
+
+/**
+ * The full SHA of the head previewed. Bitbucket names it by an abbreviated
+ * hash and the preview read its branch: a branch that no longer starts with
+ * that hash has moved on, and the newer push's event brings its own preview.
+ */
+function headCommit(pr: PreviewMessage, runs: PreviewRun[]): string | undefined {
+  if (isFullSha(pr.headSha)) return pr.headSha;
+  const parts = runs.flatMap((r) => r.result?.revision.split(',') ?? []);
+  return parts.find((part) => isFullSha(part) && part.startsWith(pr.headSha));
 }
 
 async function pullRequestFiles(
