@@ -38,10 +38,15 @@ export function appUrlTemplate(
   apiUrl: string,
 ): string {
   if (appUrl !== undefined) {
-    if (!Token.isUnresolved(appUrl) && !appUrl.includes('{app}'))
+    if (Token.isUnresolved(appUrl)) return appUrl;
+    if (!appUrl.includes('{app}'))
       throw new Error(
         `appUrl must contain {app}, where the application's name goes, got ${appUrl}`,
       );
+    const url = URL.parse(appUrl.replaceAll('{app}', 'app'));
+    // The reconciler checks the same; caught here, it fails the deploy, not every link.
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+      throw new Error(`appUrl must be an http(s) URL, got ${appUrl}`);
     return appUrl;
   }
   // Both URLs end in a slash.

@@ -18,16 +18,13 @@ import { requeueLater } from '../shared/queue/sqs-retry.ts';
 import { processMessage, type ReconcilerDeps } from '../shared/worker/process-message.ts';
 import { CloudWatchAlarmSource } from '../shared/rollback/alarms.ts';
 import { readEnv } from '../shared/runtime/env.ts';
+import { forgeFeedback } from '../shared/runtime/forge-feedback.ts';
 import { functionSettings } from '../shared/runtime/function-settings.ts';
 import { functionProjectRoles } from '../shared/runtime/project-roles.ts';
 import { gitAuth } from '../shared/runtime/git-auth.ts';
 import { powertools } from '../shared/runtime/powertools.ts';
 import { SecretCache } from '../shared/secrets/secret-cache.ts';
 import { createDynamoClient, createStateTable } from '../shared/state/client.ts';
-import { appUrlFrom } from '../shared/forge/app-url.ts';
-import { commitStatusReporter } from '../shared/forge/commit-status-reporter.ts';
-import type { ForgeLookup } from '../shared/forge/types.ts';
-import { secretForges } from '../shared/runtime/forge-lookup.ts';
 
 // The queue the event source reads (the same QUEUE_URL every function gets), to put busy requests back on.
 const env = readEnv(['TABLE_NAME', 'QUEUE_URL']);
@@ -58,29 +55,10 @@ const deps: ReconcilerDeps = {
 };
 
 const queue = new SqsReconcileQueue(sqs, env.QUEUE_URL!);
-const loadForges = secretForges(secrets, env.DRIFTLESS_FORGE_CREDENTIALS_SECRET_ARN);
-let forges: ForgeLookup | undefined;
-// One reporter for the container's life, so a status already posted is not posted again.
-const statuses = env.DRIFTLESS_FORGE_CREDENTIALS_SECRET_ARN
-  ? commitStatusReporter({
-      lookup: (url) => forges?.(url),
-      appUrl: appUrlFrom(env.DRIFTLESS_APP_URL),
-      log: (event, fields) => logger.info(event, fields),
-    })
-  : undefined;
-
-/** The forge clients for this batch; unreadable credentials cost statuses and previews, not syncs. */
-async function batchDeps(): Promise<ReconcilerDeps> {
-  try {
-    forges = await loadForges();
-  } catch (err) {
-    logger.error('forge credentials unreadable: no commit statuses or previews', {
-      error: (err as Error).message,
-    });
-    forges = undefined;
-  }
-  return { ...deps, ...(statuses ? { statuses } : {}), ...(forges ? { forges } : {}) };
-}
+const forge = forgeFeedback(secrets, env, {
+  info: (event, fields) => logger.info(event, fields),
+  error: (event, fields) => logger.error(event, fields),
+});
 
 /**
  * Puts a request that can run later (a busy lease, too little time left)
@@ -107,7 +85,11 @@ async function requeue(
 /** SQS batch → one reconcile per message, concurrently; busy or failed ones go back to the queue. */
 async function reconcileBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const deadline = Date.now() + context.getRemainingTimeInMillis();
-  const withForges = await batchDeps();
+  const withForges: ReconcilerDeps = {
+    ...deps,
+    ...(await forge.batch()),
+    log: (event, fields) => logger.info(event, fields),
+  };
   const outcomes = await Promise.all(
     event.Records.map(async (record) => {
       const outcome = await processMessage(
@@ -137,8 +119,7 @@ async function reconcileBatch(event: SQSEvent, context: Context): Promise<SQSBat
       return { record, failed: outcome.kind === 'retry' };
     }),
   );
-  // A `pending` posted as a sync started may still be on its way.
-  await statuses?.flush();
+  await forge.flush(deadline);
   return {
     batchItemFailures: outcomes
       .filter((o) => o.failed)

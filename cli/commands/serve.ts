@@ -7,13 +7,6 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import * as z from 'zod';
-import { appUrlFrom } from '../../shared/forge/app-url.ts';
-import { commitStatusReporter } from '../../shared/forge/commit-status-reporter.ts';
-import { ForgeCredentialMap, forgeLookup } from '../../shared/forge/forge-credentials.ts';
-import type { ForgeLookup } from '../../shared/forge/types.ts';
-import { httpNotifier } from '../../shared/observability/http-notifier.ts';
 import { resolve } from 'node:path';
 import { handleApi } from '../../shared/api/handle-api.ts';
 import { loadConfigDir } from '../../shared/config/load.ts';
@@ -35,37 +28,13 @@ import { cliSettings } from '../context.ts';
 import { CliError, EXIT, type ExitCode } from '../errors.ts';
 import { shortSha } from '../output.ts';
 import { answerClientError } from '../serve-client-error.ts';
+import { serveForge, serveNotifiers } from '../serve-forge.ts';
 import { serveGuard, type ServeGuard } from '../serve-guard.ts';
 import { serveLogin } from '../serve-login.ts';
 import { loadUiFiles } from '../serve-ui-files.ts';
 import { SECURITY_HEADERS, uiRoutes, type UiRoutes } from '../serve-ui-routes.ts';
 import { createServeSecret, serveSecretFile } from '../serve-secret.ts';
 import { DEFAULT_STATE_DIR, openState, publishSocket } from '../state-store.ts';
-
-/** `--forge-credentials FILE`: the forge secret's JSON, kept in a file of the operator's. */
-function readForgeCredentials(file: string | undefined): ForgeLookup | undefined {
-  if (!file) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new CliError(`--forge-credentials ${file}: ${(err as Error).message}`);
-  }
-  const parsed = ForgeCredentialMap.safeParse(json);
-  if (!parsed.success)
-    throw new CliError(
-      `--forge-credentials ${file} is not a map of URL prefix → forge credentials:\n${z.prettifyError(parsed.error)}`,
-    );
-  return forgeLookup(parsed.data);
-}
-
-function notifyTargets(urls: string[]): EventPublisher[] {
-  try {
-    return urls.map((url) => httpNotifier({ url, log }));
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
-}
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -133,7 +102,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
   const unpublish = publishSocket(stateDir, state.socket);
   const apiSecret = createServeSecret(stateDir);
   const settings = cliSettings(values['cache-dir']);
-  const notifiers = notifyTargets(values.notify ?? []);
+  const notifiers = serveNotifiers(values.notify ?? [], log);
   const events: EventPublisher = {
     publish: async (list) => {
       for (const e of list)
@@ -143,14 +112,11 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
       await Promise.all(notifiers.map((n) => n.publish(list)));
     },
   };
-  try {
-    appUrlFrom(values['app-url']);
-  } catch (err) {
-    throw new CliError(`--app-url: ${(err as Error).message}`);
-  }
-  const forges = readForgeCredentials(
-    values['forge-credentials'] ?? process.env.DRIFTLESS_FORGE_CREDENTIALS_FILE,
-  );
+  const forge = serveForge({
+    credentialsFile: values['forge-credentials'] ?? process.env.DRIFTLESS_FORGE_CREDENTIALS_FILE,
+    appUrl: values['app-url'],
+    log,
+  });
   // Rollback policies' alarms are CloudWatch's: read them only where an AWS
   // region is configured (credentials from the usual chain); otherwise an
   // application naming alarms shows that it cannot read them.
@@ -159,15 +125,6 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
       ? new CloudWatchAlarmSource(new CloudWatchClient({}))
       : undefined;
   const projectRoles = functionProjectRoles();
-  // Its link needs the port, known only once listening (with --port 0).
-  const statusLink: { of?: (app: string) => string } = {};
-  const statusReporter = forges
-    ? commitStatusReporter({
-        lookup: forges,
-        appUrl: (app) => statusLink.of?.(app) ?? '',
-        log: (event, fields) => log(`[forge] ${event} ${JSON.stringify(fields)}`),
-      })
-    : undefined;
   const queue: LocalReconcileQueue = new LocalReconcileQueue({
     workers,
     retryDelayMs: 2_000,
@@ -179,7 +136,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
         projectRoles,
         events,
         alarms,
-        ...(forges && statusReporter ? { forges, statuses: statusReporter } : {}),
+        ...forge.deps,
       });
       const report = describeOutcome(outcome);
       const tag = report.kind === 'rollout' ? '[rollout]' : '[reconcile]';
@@ -297,9 +254,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
     throw err;
   });
   const address = server.address() as AddressInfo;
-  statusLink.of = appUrlFrom(
-    values['app-url'] ?? `http://${address.address}:${address.port}/#/apps/{app}`,
-  );
+  forge.listening(address.address, address.port);
   // The Host check needs the port, known only now with --port 0. Requests
   // are read on a later turn of the event loop, so none arrives unhandled.
   const login = serveLogin({ port: address.port, secret: apiSecret.secret });
@@ -345,7 +300,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
   server.closeAllConnections();
   await new Promise<void>((ok) => server.close(() => ok()));
   await queue.stop();
-  await statusReporter?.flush();
+  await forge.flush();
   apiSecret.remove();
   unpublish();
   await state.close();

@@ -64,14 +64,23 @@ export function inventoryToRecord(
   return old && inventoryDigest(result.inventory.entries) !== pointer.digest;
 }
 
-/** The outcome of a drift check: the skip it has always been when the cluster matches. */
+/**
+ * The outcome of a drift check: the skip it has always been when the cluster
+ * matches and its health did not change; a health that changed (a slow
+ * rollout now Healthy, a Degraded application recovered) is a result worth
+ * reporting, as the commit's status on the forge follows it.
+ */
 export function checkOutcome(
   previousState: AppState,
   state: AppState,
   result: SyncResult,
   check: { revision: string; reason: string },
 ): AppRunOutcome {
-  if (result.status !== 'Failed' && state.driftedSince === undefined)
+  if (
+    result.status !== 'Failed' &&
+    state.driftedSince === undefined &&
+    state.health === previousState.health
+  )
     return { status: 'skipped', reason: check.reason, revision: check.revision };
   return {
     status: 'done',

@@ -158,7 +158,9 @@ function bakeProgress(
   revision: string,
 ): BakeProgress | undefined {
   if (!input.app.spec.rollback) return undefined;
-  if (state.bake?.revision === revision && !state.bake.failed)
-    return { status: 'baking', until: state.bake.until };
+  if (state.bake?.revision === revision)
+    return state.bake.failed
+      ? { status: 'failed', reason: state.bake.failed }
+      : { status: 'baking', until: state.bake.until };
   return state.bakedRevisions?.includes(revision) ? { status: 'passed' } : undefined;
 }

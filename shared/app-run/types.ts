@@ -85,8 +85,12 @@ export type AppRunOutcome =
       bake?: BakeProgress;
     };
 
-/** A revision still watched by its bake (until when), or one whose bake passed. */
-export type BakeProgress = { status: 'baking'; until: number } | { status: 'passed' };
+/**
+ * A revision still watched by its bake (until when), one whose bake passed,
+ * or one whose bake failed with no earlier revision to roll back to.
+ */
+export type BakeProgress =
+  { status: 'baking'; until: number } | { status: 'passed' } | { status: 'failed'; reason: string };
 
 /** What a drift check found: the drifted objects, since when, and whether this check found it first. */
 export interface DriftFound {

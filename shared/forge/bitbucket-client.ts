@@ -120,6 +120,7 @@ export function bitbucketClient(http: ForgeHttp, webBase: string): ForgeClient {
 
   return {
     kind: 'bitbucket',
+    commentLimit: COMMENT_LIMIT,
     async setCommitStatus(repo: ForgeRepo, status: CommitStatus) {
       const fits = status.targetUrl && status.targetUrl.length <= URL_LIMIT;
       const commitPage = `${webBase}${repo.owner}/${repo.name}/commits/${status.sha}`;

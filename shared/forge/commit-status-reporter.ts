@@ -17,12 +17,8 @@ export interface StatusReporterOptions {
 export interface CommitStatusReporter {
   /** A sync starts writing `revision`: `pending`. Not waited for. */
   started(app: Application, key: string, revision: string): void;
-  finished(
-    app: Application,
-    key: string,
-    outcome: AppRunOutcome,
-    trigger: SyncTrigger,
-  ): Promise<void>;
+  /** The statuses of a finished run; not waited for, so a slow forge never holds up a sync. */
+  finished(app: Application, key: string, outcome: AppRunOutcome, trigger: SyncTrigger): void;
   /** Waits for every status in flight. */
   flush(): Promise<void>;
 }
@@ -85,16 +81,31 @@ export function commitStatusReporter(options: StatusReporterOptions): CommitStat
       // A sync retried after a failure starts again on the same commit:
       // `pending` only for a commit not reported yet, or each retry would
       // post two statuses (GitHub keeps at most 1,000 per commit and context).
-      post(app, key, { revision, state: 'pending', description: 'Syncing' }, true);
+      guarded(log, app, () =>
+        post(app, key, { revision, state: 'pending', description: 'Syncing' }, true),
+      );
     },
-    async finished(app, key, outcome, trigger) {
+    finished(app, key, outcome, trigger) {
       if (outcome.status !== 'done') return;
-      await Promise.all(outcomeStatuses(outcome, trigger).flatMap((s) => post(app, key, s)));
+      guarded(log, app, () => outcomeStatuses(outcome, trigger).flatMap((s) => post(app, key, s)));
     },
     async flush() {
       await Promise.all(chains.values());
     },
   };
+}
+
+/** The callers run mid-sync: a status that cannot even be queued is logged, never thrown. */
+function guarded(
+  log: NonNullable<StatusReporterOptions['log']>,
+  app: Application,
+  queue: () => unknown,
+): void {
+  try {
+    queue();
+  } catch (err) {
+    log('forge.status_failed', { app: app.metadata.name, error: (err as Error).message });
+  }
 }
 
 function remember(posted: Map<string, string>, id: string, said: string): void {

@@ -58,6 +58,7 @@ export function giteaClient(http: ForgeHttp): ForgeClient {
 
   return {
     kind: 'gitea',
+    commentLimit: Number.POSITIVE_INFINITY,
     async setCommitStatus(repo: ForgeRepo, status: CommitStatus) {
       await http.json('POST', `${repository(repo)}/statuses/${status.sha}`, {
         state: STATE[status.state],

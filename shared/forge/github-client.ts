@@ -143,6 +143,7 @@ export function githubClient(
 
   return {
     kind: 'github',
+    commentLimit: COMMENT_LIMIT,
     setCommitStatus: (repo: ForgeRepo, status: CommitStatus) =>
       call(async () => {
         await octokit.rest.repos.createCommitStatus({

@@ -90,6 +90,7 @@ export function gitlabClient(http: ForgeHttp): ForgeClient {
 
   return {
     kind: 'gitlab',
+    commentLimit: COMMENT_LIMIT,
     async setCommitStatus(repo: ForgeRepo, status: CommitStatus) {
       const state = STATE[status.state];
       const fits = status.targetUrl && status.targetUrl.length <= FIELD_LIMIT;

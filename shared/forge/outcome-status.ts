@@ -1,4 +1,5 @@
 import type { AppRunOutcome } from '../app-run/types.ts';
+import type { Health } from '../health/status.ts';
 import type { SyncTrigger } from '../state/history.ts';
 import type { CommitState } from './types.ts';
 
@@ -22,13 +23,19 @@ const short = (revision: string) =>
 const firstLine = (text: string | undefined) => text?.split('\n')[0]?.trim() ?? '';
 
 /**
- * The statuses a finished reconcile reports: none for a dry run (a drift
- * check says nothing new about a commit), one for the revision it synced,
- * and `failure` on the revision a rollback left, with the reason.
+ * The statuses a finished reconcile reports: one for the revision it synced,
+ * and `failure` on the revision a rollback left, with the reason. A drift
+ * check at the synced revision reports that revision's health again, so a
+ * status left `pending` by a slow rollout (or `failure` by a Degraded app
+ * that recovered) follows the application; other dry runs (a manual-sync
+ * application's new commit) report nothing, as nothing was synced.
  */
 export function outcomeStatuses(outcome: Done, trigger: SyncTrigger): RevisionStatus[] {
   const { result } = outcome;
-  if (result.dryRun) return [];
+  if (result.dryRun)
+    return result.revision === outcome.previousRevision && result.status !== 'Failed'
+      ? [{ revision: result.revision, ...healthStatus(result.health) }]
+      : [];
   const statuses: RevisionStatus[] = [];
   if (outcome.rollback) {
     statuses.push({
@@ -61,16 +68,29 @@ function syncStatus(outcome: Done): Omit<RevisionStatus, 'revision'> {
     const phase = result.phase ? ` (${result.phase})` : '';
     return { state: 'failure', description: `Sync failed${phase}: ${firstLine(result.error)}` };
   }
+  if (outcome.bake?.status === 'failed')
+    return {
+      state: 'failure',
+      description: `Bake failed: ${firstLine(outcome.bake.reason)}; no earlier revision to roll back to`,
+    };
   const health = result.health;
+  if (
+    outcome.bake?.status === 'baking' &&
+    (health.status === 'Healthy' || health.status === 'Suspended')
+  )
+    return {
+      state: 'pending',
+      description: `Synced and ${health.status}; baking until ${new Date(outcome.bake.until).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    };
+  return healthStatus(health);
+}
+
+/** What the health of a synced revision says of it. */
+function healthStatus(health: Health): Omit<RevisionStatus, 'revision'> {
   const note = health.message ? `: ${firstLine(health.message)}` : '';
   switch (health.status) {
     case 'Healthy':
     case 'Suspended':
-      if (outcome.bake?.status === 'baking')
-        return {
-          state: 'pending',
-          description: `Synced and ${health.status}; baking until ${new Date(outcome.bake.until).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-        };
       return { state: 'success', description: `Synced and ${health.status}` };
     case 'Progressing':
       return { state: 'pending', description: `Synced; waiting for health${note}` };

@@ -33,6 +33,8 @@ export interface ForgeRepo {
 /** What Driftless asks of a forge; one client per credential scope. */
 export interface ForgeClient {
   readonly kind: ForgeKind;
+  /** The longest comment body the forge takes (characters); longer ones are cut with a note. */
+  readonly commentLimit: number;
   setCommitStatus(repo: ForgeRepo, status: CommitStatus): Promise<void>;
   /**
    * Creates the pull request's comment whose body contains `marker` (an

@@ -30,6 +30,7 @@ export function notifyURL(value: string): URL {
  * it: source, detail-type, detail) posted to a URL. A receiver that fails or
  * is slow costs a log line, never the reconcile that produced the event;
  * redirects are not followed, so the events go only where they were sent.
+ * Logs name the origin only: a Slack webhook's path is its secret.
  */
 export function httpNotifier(options: HttpNotifierOptions): EventPublisher {
   const url = notifyURL(options.url);
@@ -51,12 +52,10 @@ export function httpNotifier(options: HttpNotifierOptions): EventPublisher {
           });
           await response.body?.cancel();
           if (!response.ok)
-            log(
-              `[notify] ${url.origin}${url.pathname}: ${event.detailType} answered ${response.status}`,
-            );
+            log(`[notify] ${url.origin}: ${event.detailType} answered ${response.status}`);
         } catch (err) {
           log(
-            `[notify] ${url.origin}${url.pathname}: ${event.detailType} not delivered: ${(err as Error).message}`,
+            `[notify] ${url.origin}: ${event.detailType} not delivered: ${(err as Error).message}`,
           );
         }
       }

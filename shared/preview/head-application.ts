@@ -4,6 +4,7 @@ import type { PreviewMessage } from '../queue/message.ts';
 import { isChartSource } from '../source/chart/spec.ts';
 import { isOciArtifactSource } from '../source/oci/spec.ts';
 import { isFullSha } from '../source/spec.ts';
+import { followsRef } from '../webhooks/route.ts';
 
 const repoKey = (url: string) => {
   try {
@@ -23,9 +24,17 @@ export function isPullRequestSource(
   return keys.has(repoKey(source.repoURL));
 }
 
+/** Whether a source follows the branch the pull request merges into (and so would get its files). */
+const followsBase = (source: { targetRevision: string }, pr: PreviewMessage) =>
+  followsRef(source.targetRevision, {
+    ref: { type: 'branch', name: pr.baseBranch },
+    ...(pr.defaultBranch ? { defaultBranch: pr.defaultBranch } : {}),
+  });
+
 /**
  * The application as it would be after the merge: every Git source of the
- * pull request's repository reads the event's head commit, fetched by its
+ * pull request's repository that follows its base branch reads the event's
+ * head commit, fetched by its
  * SHA from the base repository (a fork's commit is reachable there from its
  * pull ref), never from the fork's URL; the other sources stay as they are.
  * The commit rather than the pull ref: a forge may move the ref after it
@@ -36,7 +45,7 @@ export function headApplication(app: Application, pr: PreviewMessage): Applicati
   const head = isFullSha(pr.headSha) ? pr.headSha : (pr.headRef ?? pr.headSha);
   const { source, sources } = app.spec;
   const atHead = <S extends { repoURL: string; targetRevision: string }>(s: S): S =>
-    isPullRequestSource(s, pr) ? { ...s, targetRevision: head } : s;
+    isPullRequestSource(s, pr) && followsBase(s, pr) ? { ...s, targetRevision: head } : s;
   return {
     ...app,
     spec: {

@@ -1,7 +1,9 @@
 /**
  * Text from a repository or a cluster inside a Markdown table cell: pipes,
  * HTML and line breaks would let it reshape the comment (a fake approval, an
- * image that calls home), so they are escaped.
+ * image that calls home), so they are escaped; a zero-width space after `@`
+ * and `#` and inside `://` keeps it from mentioning people, linking issues
+ * or turning into a link.
  */
 export function cell(text: string): string {
   return text
@@ -9,7 +11,9 @@ export function cell(text: string): string {
     .replace(/([\\`*_[\]!|])/g, '\\$1')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+    .replace(/>/g, '&gt;')
+    .replace(/([@#])/g, '$1\u200b')
+    .replace(/:\/\//g, ':/\u200b/');
 }
 
 /** A fenced block no content can close early: the fence is longer than any backtick run inside. */

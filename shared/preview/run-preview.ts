@@ -5,7 +5,7 @@ import type { PreviewMessage } from '../queue/message.ts';
 import { isFullSha } from '../source/spec.ts';
 import { listRegistry } from '../state/registry.ts';
 import { mapLimit } from '../util/map-limit.ts';
-import { dryRunSubject, type DryRunDeps } from './dry-run-subject.ts';
+import { dryRunDestination, previewTargets, type DryRunDeps } from './dry-run-destination.ts';
 import { isPullRequestSource } from './head-application.ts';
 import { previewComment, PREVIEW_MARKER } from './preview-comment.ts';
 import { previewedApplications, type PreviewSubject } from './previewed-applications.ts';
@@ -18,11 +18,13 @@ export interface PreviewDeps extends DryRunDeps {
 
 export type PreviewOutcome =
   | { kind: 'posted'; apps: string[]; runs: PreviewRun[]; state: 'success' | 'failure' }
-  | { kind: 'skipped'; reason: string };
+  | { kind: 'skipped'; reason: string }
+  /** The caller's signal stopped it before every dry run ran: nothing was posted but `pending`. */
+  | { kind: 'stopped' };
 
 export const PREVIEW_CONTEXT = 'driftless/preview';
-/** GitHub's limit for a comment body; the others allow more. */
-const MAX_COMMENT_CHARS = 65_536;
+/** A comment longer than this is not read; the forge's own limit may be lower. */
+const MAX_COMMENT_CHARS = 262_144;
 /** Dry runs at once: each holds a rendered application in memory. */
 const CONCURRENCY = 4;
 
@@ -54,31 +56,60 @@ export async function runPreview(pr: PreviewMessage, deps: PreviewDeps): Promise
       kind: 'skipped',
       reason: `no forge credentials cover ${normalizeRepoURL(pr.repoURLs[0]!)}`,
     };
-  const status = (sha: string, state: 'pending' | 'success' | 'failure', description: string) =>
-    forge.client.setCommitStatus(forge.repo, { sha, state, context: PREVIEW_CONTEXT, description });
   if (isFullSha(pr.headSha))
-    await status(pr.headSha, 'pending', 'Rendering and dry-running the changed applications');
+    await forge.client.setCommitStatus(forge.repo, {
+      sha: pr.headSha,
+      state: 'pending',
+      context: PREVIEW_CONTEXT,
+      description: 'Rendering and dry-running the changed applications',
+    });
   const files = await pullRequestFiles(forge, pr, log);
   const subjects = previewedApplications(pr, await listRegistry(deps.table), files);
-  const runs = (await mapLimit(subjects, CONCURRENCY, (s) => dryRunSubject(s, pr, deps))).flat();
+  const ran = await mapLimit(
+    previewTargets(subjects),
+    CONCURRENCY,
+    (target) => dryRunDestination(target, pr, deps),
+    { stop: () => Boolean(deps.signal?.aborted), skipped: () => undefined },
+  );
+  const runs = ran.filter((run): run is PreviewRun => run !== undefined);
+  if (deps.signal?.aborted) return { kind: 'stopped' };
   const head = headCommit(pr, runs);
   if (!head)
     return {
       kind: 'skipped',
       reason: `pull request #${pr.number}: no commit starting with ${pr.headSha} was previewed (its branch moved on, or nothing was affected)`,
     };
-  const apps = subjects.map((s) => s.app.metadata.name);
+  const state = await post(forge, pr, head, runs);
+  return { kind: 'posted', apps: subjects.map((s) => s.app.metadata.name), runs, state };
+}
+
+/** The comment (when anything was previewed) and the final status on the head. */
+async function post(
+  forge: ForgeTarget,
+  pr: PreviewMessage,
+  head: string,
+  runs: PreviewRun[],
+): Promise<'success' | 'failure'> {
   if (runs.length > 0)
     await forge.client.upsertPullRequestComment(
       forge.repo,
       pr.number,
       PREVIEW_MARKER,
-      previewComment(runs, { headSha: head, diffs: !pr.fork, maxChars: MAX_COMMENT_CHARS }),
+      previewComment(runs, {
+        headSha: head,
+        diffs: !pr.fork,
+        maxChars: Math.min(MAX_COMMENT_CHARS, forge.client.commentLimit),
+      }),
     );
   const failed = runs.filter(previewFailed);
   const state = failed.length ? 'failure' : 'success';
-  await status(head, state, verdict(runs, failed));
-  return { kind: 'posted', apps, runs, state };
+  await forge.client.setCommitStatus(forge.repo, {
+    sha: head,
+    state,
+    context: PREVIEW_CONTEXT,
+    description: verdict(runs, failed),
+  });
+  return state;
 }
 
 /**

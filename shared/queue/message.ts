@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ResourceName } from '../config/names.ts';
 import { RunMode, SyncTrigger } from '../config/run-trigger.ts';
+import { GitRevision } from '../source/spec.ts';
 
 /** One request to reconcile one application; the body of every queue message. */
 export const ReconcileMessage = z.strictObject({
@@ -30,10 +31,14 @@ export const PreviewMessage = z.strictObject({
   action: z.enum(['opened', 'reopened', 'synchronize']),
   repoURLs: z.array(z.string().min(1)).min(1),
   number: z.number().int().positive(),
-  /** Full (SHA-1 or SHA-256), or Bitbucket's abbreviated hash: see PullRequestEvent.headSha. */
-  headSha: z.string().regex(/^(?:[0-9a-f]{12,40}|[0-9a-f]{64})$/),
-  headRef: z.string().startsWith('refs/').optional(),
-  baseBranch: z.string().min(1),
+  /** Full, or Bitbucket's abbreviated hash: see PullRequestEvent.headSha. */
+  headSha: z.string().regex(/^[0-9a-f]{12,40}$/),
+  // Both reach Git as revisions: a name from a payload gets the same check as one from a spec.
+  headRef: GitRevision.refine(
+    (ref) => ref.startsWith('refs/'),
+    'headRef must be a full ref',
+  ).optional(),
+  baseBranch: GitRevision,
   defaultBranch: z.string().min(1).optional(),
   fork: z.boolean(),
   title: z.string().optional(),

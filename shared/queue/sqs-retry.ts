@@ -1,4 +1,4 @@
-import { ReconcileMessage, type ReconcileQueue } from './message.ts';
+import { isPreviewMessage, QueueMessage, type ReconcileQueue } from './message.ts';
 
 /** SQS delays a message at most this long. */
 const MAX_DELAY_SECONDS = 900;
@@ -26,7 +26,8 @@ export function retryDelaySeconds(
  * and a long sync holding the lease would send pushes there. `busySince`
  * travels with the copy and bounds how long this goes on; past the budget
  * (or for a body that does not parse) nothing is sent and the caller falls
- * back to the ordinary retry, which does count.
+ * back to the ordinary retry, which does count. A preview is bounded by the
+ * same budget from when its event was enqueued.
  */
 export async function requeueLater(
   queue: ReconcileQueue,
@@ -34,15 +35,22 @@ export async function requeueLater(
   retryAfterMs: number,
   now: number = Date.now(),
 ): Promise<number | undefined> {
-  let message: ReconcileMessage;
+  const message = parsedMessage(body);
+  if (!message) return undefined;
+  const preview = isPreviewMessage(message);
+  const since = preview ? message.enqueuedAt : (message.busySince ?? now);
+  if (now - since > BUSY_BUDGET_MS) return undefined;
+  const delaySeconds = retryDelaySeconds(retryAfterMs);
+  await queue.send([
+    { message: preview ? message : { ...message, busySince: since }, delaySeconds },
+  ]);
+  return delaySeconds;
+}
+
+function parsedMessage(body: string): QueueMessage | undefined {
   try {
-    message = ReconcileMessage.parse(JSON.parse(body));
+    return QueueMessage.parse(JSON.parse(body));
   } catch {
     return undefined;
   }
-  const busySince = message.busySince ?? now;
-  if (now - busySince > BUSY_BUDGET_MS) return undefined;
-  const delaySeconds = retryDelaySeconds(retryAfterMs);
-  await queue.send([{ message: { ...message, busySince }, delaySeconds }]);
-  return delaySeconds;
 }

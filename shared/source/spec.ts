@@ -17,7 +17,7 @@ const repoURL = z
   }, 'repoURL must not embed credentials: specs are stored and logged; supply them through the auth callback');
 
 // The subset of git-check-ref-format(1) that matters for a name we send to a server.
-const targetRevision = z
+export const GitRevision = z
   .string()
   .min(1, 'targetRevision must not be empty')
   .refine(
@@ -49,7 +49,7 @@ const appPath = z
 export const SourceSpec = z.strictObject({
   repoURL,
   /** `HEAD` is the server's default branch, as in Argo CD. */
-  targetRevision: targetRevision.default('HEAD'),
+  targetRevision: GitRevision.default('HEAD'),
   /** Directory inside the repository, normalized (`./a/b/` → `a/b`, root → `.`). */
   path: appPath.default('.'),
 });

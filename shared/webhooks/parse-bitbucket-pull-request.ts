@@ -5,6 +5,7 @@ import { BITBUCKET_DELIVERY_HEADERS } from './parse-bitbucket.ts';
 import type { PullRequestEvent } from './pull-request-event.ts';
 import { parsePayload, repoURLs, type Ignored } from './push-event.ts';
 import type { PullRequestAction } from './read-pull-request.ts';
+import { GitRevision } from '../source/spec.ts';
 
 /**
  * Bitbucket Cloud has no event for new commits alone: `pullrequest:updated`
@@ -35,13 +36,14 @@ const BitbucketPullRequest = z.object({
     id: z.number().int().positive(),
     title: z.string().optional(),
     source: z.object({
-      branch: z.object({ name: z.string().min(1) }),
+      // Read through `refs/heads/<name>` later: checked as any revision sent to Git.
+      branch: z.object({ name: GitRevision }),
       commit: z.object({ hash: CommitHash }),
       // Absent once the fork the head came from is deleted.
       repository: Repository.nullish(),
     }),
     destination: z.object({
-      branch: z.object({ name: z.string().min(1) }),
+      branch: z.object({ name: GitRevision }),
       repository: Repository,
     }),
   }),

@@ -6,10 +6,17 @@ import { parsePayload, type Ignored } from './push-event.ts';
 
 export type PullRequestAction = PullRequestEvent['action'];
 
-/** A commit id as GitHub, GitLab and Gitea give it: SHA-1, or SHA-256 for a SHA-256 repository. */
+/**
+ * A commit id as GitHub, GitLab and Gitea give it. SHA-1 only: the Git
+ * client (isomorphic-git) cannot fetch from a SHA-256 repository, so its
+ * events are refused here rather than failing later as an unknown head.
+ */
 export const FullSha = z
   .string()
-  .regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, 'expected a full commit SHA (40 or 64 hex digits)');
+  .regex(
+    /^[0-9a-f]{40}$/,
+    'expected a full commit SHA (40 hex digits; SHA-256 repositories are not supported)',
+  );
 
 export interface PullRequestFormat<A extends z.ZodType, S extends z.ZodType> {
   deliveryHeaders: readonly string[];

@@ -75,7 +75,7 @@ function repoKey(url: string): string | undefined {
   }
 }
 
-function followsRef(
+export function followsRef(
   targetRevision: string,
   push: Pick<PushEvent, 'ref' | 'defaultBranch'>,
 ): boolean {

@@ -4,7 +4,7 @@ import type { DestinationRun } from '../rollout/rollout.ts';
 import type { RolloutStep } from '../state/app-state.ts';
 import type { SyncResult } from '../sync/result.ts';
 import type { PreviewRun } from '../preview/preview-run.ts';
-import type { MessageOutcome } from './process-message.ts';
+import type { MessageOutcome } from './message-outcome.ts';
 
 /** One application run within a message: the only run, or one destination of a rollout. */
 export interface RunReport {
@@ -111,7 +111,12 @@ export function describeOutcome(outcome: MessageOutcome): OutcomeReport {
       return {
         kind: 'preview',
         app: `preview of #${outcome.number}`,
-        reason: o.kind === 'skipped' ? o.reason : `${o.state}, ${o.runs.length} dry run(s)`,
+        reason:
+          o.kind === 'skipped'
+            ? o.reason
+            : o.kind === 'stopped'
+              ? "stopped before the reconciler's deadline"
+              : `${o.state}, ${o.runs.length} dry run(s)`,
         runs: o.kind === 'posted' ? o.runs.map(previewReport) : [],
         events: [],
       };

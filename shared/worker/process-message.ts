@@ -7,18 +7,12 @@ import {
   type EventPublisher,
 } from '../observability/events.ts';
 import type { Notifier } from '../observability/sns-notifier.ts';
-import {
-  isPreviewMessage,
-  messageSubject,
-  QueueMessage,
-  type PreviewMessage,
-  type ReconcileMessage,
-} from '../queue/message.ts';
+import { isPreviewMessage, QueueMessage, type ReconcileMessage } from '../queue/message.ts';
 import type { ForgeLookup } from '../forge/types.ts';
-import { runPreview, type PreviewOutcome } from '../preview/run-preview.ts';
+import type { MessageOutcome } from './message-outcome.ts';
+import { previewMessage } from './preview-message.ts';
 import type { AlarmSource } from '../rollback/alarms.ts';
 import { runApplication } from '../app-run/run-application.ts';
-import { type AppRunOutcome } from '../app-run/types.ts';
 import type { EngineSettings } from '../engine/settings.ts';
 import type { StateTable } from '../state/client.ts';
 import { getRegistryEntry, registeredProject } from '../state/registry.ts';
@@ -26,7 +20,7 @@ import type { Project } from '../config/project.ts';
 import type { ClusterIdentity } from '../kube/connect.ts';
 import { identityTarget, projectIdentity, type ProjectRoles } from '../project/identity.ts';
 import { isRollout } from '../config/destinations.ts';
-import { reconcileRollout, type RolloutInput, type RolloutOutcome } from '../rollout/rollout.ts';
+import { reconcileRollout, type RolloutInput } from '../rollout/rollout.ts';
 import { deadlineSignal, startMarginMs } from './deadline.ts';
 import type { CommitStatusReporter } from '../forge/commit-status-reporter.ts';
 
@@ -45,26 +39,12 @@ export interface ReconcilerDeps {
   statuses?: CommitStatusReporter;
   /** Forge clients by repository URL, for pull-request previews; none: previews are dropped. */
   forges?: ForgeLookup;
+  /** Forge credentials are configured but unreadable now: previews are retried, not dropped. */
+  forgesUnavailable?: string;
+  log?: (event: string, fields: Record<string, unknown>) => void;
 }
 
-/**
- * - done / rollout / dropped: the message is finished (rollout: an application
- *   with several destinations, one outcome per destination);
- * - retry: put it back (busy lease, or a failure worth another try); with
- *   `retryAfterMs` when it is known when another try can succeed (a busy
- *   lease's expiry, or at once for a message left for another invocation).
- */
-export type MessageOutcome =
-  | { kind: 'done'; app: string; outcome: AppRunOutcome; events: DriftlessEvent[] }
-  | {
-      kind: 'rollout';
-      app: string;
-      outcome: Exclude<RolloutOutcome, { status: 'busy' }>;
-      events: DriftlessEvent[];
-    }
-  | { kind: 'preview'; number: number; outcome: PreviewOutcome }
-  | { kind: 'dropped'; reason: string }
-  | { kind: 'retry'; app: string; reason: string; retryAfterMs?: number };
+export type { MessageOutcome };
 
 /**
  * Handles one queue message: validates it, looks the application up in the
@@ -92,7 +72,7 @@ export async function processMessage(
   const parsed = QueueMessage.safeParse(json);
   if (!parsed.success)
     return { kind: 'dropped', reason: `invalid reconcile message: ${parsed.error.message}` };
-  if (isPreviewMessage(parsed.data)) return previewMessage(parsed.data, deps);
+  if (isPreviewMessage(parsed.data)) return previewMessage(parsed.data, deps, deadline);
   const message = parsed.data;
   if (deadline === undefined) return reconcileMessage(message, owner, deps);
   const left = deadline - Date.now();
@@ -169,11 +149,8 @@ async function rolloutMessage(
   await deps.events.publish(events);
   if (deps.notifier) for (const notice of notices) await deps.notifier.notify(notice);
   if (deps.statuses && outcome.status === 'done')
-    await Promise.all(
-      outcome.runs.map((run) =>
-        deps.statuses!.finished(input.app, run.key, run.outcome, run.trigger),
-      ),
-    );
+    for (const run of outcome.runs)
+      deps.statuses.finished(input.app, run.key, run.outcome, run.trigger);
   // A destination held by someone else (a CLI sync, say) did not take this
   // push: retry the message, as for a single-cluster application.
   const busyRun =
@@ -198,26 +175,8 @@ async function applicationMessage(
   await deps.events.publish(events);
   const automated = outcome.status === 'done' ? automatedRollbackEvent(outcome) : undefined;
   if (automated && deps.notifier) await deps.notifier.notify(automated);
-  await deps.statuses?.finished(input.app, input.app.metadata.name, outcome, message.trigger);
+  deps.statuses?.finished(input.app, input.app.metadata.name, outcome, message.trigger);
   return { kind: 'done', app: message.app, outcome, events };
-}
-
-/** A pull request's preview; a forge or store that fails puts the message back. */
-async function previewMessage(
-  message: PreviewMessage,
-  deps: ReconcilerDeps,
-): Promise<MessageOutcome> {
-  if (!deps.forges)
-    return {
-      kind: 'dropped',
-      reason: `${messageSubject(message)}: no forge credentials are configured`,
-    };
-  try {
-    const outcome = await runPreview(message, { ...deps, forges: deps.forges });
-    return { kind: 'preview', number: message.number, outcome };
-  } catch (err) {
-    return { kind: 'retry', app: messageSubject(message), reason: (err as Error).message };
-  }
 }
 
 /** The registry lookup, reconcile and events of one valid message. */

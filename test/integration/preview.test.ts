@@ -29,6 +29,7 @@ function recordingForge(repoURL: string, files: () => Promise<string[] | undefin
   const comments: { number: number; body: string }[] = [];
   const client: ForgeClient = {
     kind: 'github',
+    commentLimit: 65_536,
     setCommitStatus: async (_repo, status) => void statuses.push(status),
     upsertPullRequestComment: async (_repo, number, marker, body) => {
       const existing = comments.find((c) => c.number === number && c.body.includes(marker));

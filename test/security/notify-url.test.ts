@@ -93,7 +93,7 @@ describe('serve --notify: delivery', () => {
     const logged: string[] = [];
     const log = (line: string) => logged.push(line);
     await httpNotifier({ url: urlOf(redirecting), log }).publish([event]);
-    await httpNotifier({ url: urlOf(failing), log }).publish([event]);
+    await httpNotifier({ url: urlOf(failing, '/services/T0/B0/s3cr3t'), log }).publish([event]);
     await httpNotifier({ url: 'http://127.0.0.1:1/closed', log, timeoutMs: 1_000 }).publish([
       event,
     ]);
@@ -101,6 +101,8 @@ describe('serve --notify: delivery', () => {
     expect(logged).toHaveLength(3);
     expect(logged[0]).toMatch(/Sync Failed answered 307/);
     expect(logged[1]).toMatch(/Sync Failed answered 500/);
+    // A Slack webhook's path is its secret: logs name the origin only.
+    expect(logged.join('\n')).not.toContain('s3cr3t');
     expect(logged[2]).toMatch(/not delivered/);
   });
 });

@@ -86,6 +86,18 @@ describe('outcomeStatuses', () => {
     );
   });
 
+  it('a bake that failed with nothing to roll back to is failure, even while Healthy', () => {
+    const [s] = outcomeStatuses(
+      done({}, { bake: { status: 'failed', reason: 'alarm web-5xx fired' } }),
+      webhook,
+    );
+    expect(s).toEqual({
+      revision: B,
+      state: 'failure',
+      description: 'Bake failed: alarm web-5xx fired; no earlier revision to roll back to',
+    });
+  });
+
   it('an automated rollback is failure on the commit it left, with the reason', () => {
     const statuses = outcomeStatuses(
       done(
@@ -122,8 +134,18 @@ describe('outcomeStatuses', () => {
     expect(statuses[0]!.description).toBe('Rolled back to aaaaaaa by alice');
   });
 
-  it('a dry run (a drift check) reports nothing', () => {
-    expect(outcomeStatuses(done({ dryRun: true, status: 'OutOfSync' }), webhook)).toEqual([]);
+  it('a drift check at the synced revision reports its health again; other dry runs nothing', () => {
+    const check = (r: Partial<SyncResult>, previousRevision = B) =>
+      outcomeStatuses(done({ dryRun: true, ...r }, { previousRevision }), webhook);
+    expect(check({ health: { status: 'Healthy' } })).toEqual([
+      { revision: B, state: 'success', description: 'Synced and Healthy' },
+    ]);
+    expect(check({ status: 'OutOfSync', health: { status: 'Degraded', message: 'x' } })).toEqual([
+      { revision: B, state: 'failure', description: 'Synced but Degraded: x' },
+    ]);
+    // A manual-sync application's dry run of a new commit: nothing was synced.
+    expect(check({ status: 'OutOfSync' }, A)).toEqual([]);
+    expect(check({ status: 'Failed', error: 'cluster unreachable' })).toEqual([]);
   });
 });
 
@@ -131,6 +153,7 @@ function recordingForge(fail = false): { lookup: ForgeLookup; posted: CommitStat
   const posted: CommitStatus[] = [];
   const client: ForgeClient = {
     kind: 'gitea',
+    commentLimit: 65_536,
     setCommitStatus: async (_repo, status) => {
       await new Promise((r) => setTimeout(r, 5));
       if (fail) throw new Error('forge answered 500');
@@ -168,7 +191,7 @@ describe('commitStatusReporter', () => {
     });
     const web = app('https://git.example/acme/config');
     reporter.started(web, 'web', B);
-    await reporter.finished(web, 'web', done(), webhook);
+    reporter.finished(web, 'web', done(), webhook);
     await reporter.flush();
     expect(forge.posted.map((s) => [s.sha, s.state, s.context])).toEqual([
       [B, 'pending', 'driftless/web'],
@@ -184,8 +207,9 @@ describe('commitStatusReporter', () => {
     const failed = done({ status: 'Failed', error: 'boom' });
     for (let retry = 0; retry < 3; retry++) {
       reporter.started(web, 'web', B);
-      await reporter.finished(web, 'web', failed, webhook);
+      reporter.finished(web, 'web', failed, webhook);
     }
+    await reporter.flush();
     expect(forge.posted.map((s) => s.state)).toEqual(['pending', 'failure']);
   });
 
@@ -193,15 +217,17 @@ describe('commitStatusReporter', () => {
     const forge = recordingForge();
     const reporter = commitStatusReporter({ lookup: forge.lookup });
     const web = app('https://git.example/acme/config');
-    await reporter.finished(web, 'web', done(), webhook);
-    await reporter.finished(web, 'web', done(), webhook);
+    reporter.finished(web, 'web', done(), webhook);
+    reporter.finished(web, 'web', done(), webhook);
+    await reporter.flush();
     expect(forge.posted).toHaveLength(1);
   });
 
   it('a destination of a rollout has its own context', async () => {
     const forge = recordingForge();
     const reporter = commitStatusReporter({ lookup: forge.lookup });
-    await reporter.finished(app('https://git.example/acme/config'), 'web@prod', done(), webhook);
+    reporter.finished(app('https://git.example/acme/config'), 'web@prod', done(), webhook);
+    await reporter.flush();
     expect(forge.posted[0]!.context).toBe('driftless/web@prod');
   });
 
@@ -212,7 +238,8 @@ describe('commitStatusReporter', () => {
       { repoURL: 'https://git.example/acme/config', targetRevision: 'main', path: 'web' },
       { repoURL: 'https://elsewhere.example/x/values', targetRevision: 'main', ref: 'values' },
     ]);
-    await reporter.finished(multi, 'web', done({ revision: `${B},${C}` }), webhook);
+    reporter.finished(multi, 'web', done({ revision: `${B},${C}` }), webhook);
+    await reporter.flush();
     expect(forge.posted.map((s) => s.sha)).toEqual([B]);
   });
 
@@ -224,11 +251,29 @@ describe('commitStatusReporter', () => {
       log: (event, fields) => logged.push(`${event} ${String(fields.error)}`),
     });
     const web = app('https://git.example/acme/config');
-    await expect(reporter.finished(web, 'web', done(), webhook)).resolves.toBeUndefined();
-    await reporter.finished(web, 'web', done(), webhook);
+    expect(() => reporter.finished(web, 'web', done(), webhook)).not.toThrow();
+    reporter.finished(web, 'web', done(), webhook);
+    await reporter.flush();
     expect(logged).toEqual([
       'forge.status_failed forge answered 500',
       'forge.status_failed forge answered 500',
+    ]);
+  });
+
+  it('a lookup that throws mid-sync is logged, never thrown into the sync', () => {
+    const logged: string[] = [];
+    const reporter = commitStatusReporter({
+      lookup: () => {
+        throw new Error('credentials map broken');
+      },
+      log: (event, fields) => logged.push(`${event} ${String(fields.error)}`),
+    });
+    const web = app('https://git.example/acme/config');
+    expect(() => reporter.started(web, 'web', B)).not.toThrow();
+    expect(() => reporter.finished(web, 'web', done(), webhook)).not.toThrow();
+    expect(logged).toEqual([
+      'forge.status_failed credentials map broken',
+      'forge.status_failed credentials map broken',
     ]);
   });
 });

@@ -124,4 +124,11 @@ describe('markdown helpers', () => {
   it('cell keeps a line and escapes markup', () => {
     expect(cell('a\nb|c <d> *e*')).toBe('a b\\|c &lt;d&gt; \\*e\\*');
   });
+  it('cell mentions nobody, links no issue and makes no link', () => {
+    const text = cell('ping @acme/security about #12 at https://evil.example/x');
+    expect(text).not.toMatch(/@acme|#12|https:\/\//);
+    expect(text.replace(/\u200b/g, '')).toBe(
+      'ping @acme/security about #12 at https://evil.example/x',
+    );
+  });
 });

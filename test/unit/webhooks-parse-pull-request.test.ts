@@ -117,7 +117,7 @@ describe('parseGithubPullRequest (published examples, @octokit/webhooks-examples
     const shortSha = githubPr('synchronize');
     shortSha.pull_request.head.sha = 'ec26c3e';
     expect(problems(() => github(shortSha))).toEqual([
-      'pull_request.head.sha: expected a full commit SHA (40 or 64 hex digits)',
+      'pull_request.head.sha: expected a full commit SHA (40 hex digits; SHA-256 repositories are not supported)',
     ]);
     expect(problems(() => github(without(githubPr('opened'), 'action')))).toEqual([
       'action: Invalid input: expected string, received undefined',
@@ -215,7 +215,7 @@ describe('parseGitlabMergeRequest', () => {
       'object_attributes.iid: Invalid input: expected number, received undefined',
     ]);
     expect(problems(() => gitlab(gitlabMr({ last_commit: { id: 'not-a-sha' } })))).toEqual([
-      'object_attributes.last_commit.id: expected a full commit SHA (40 or 64 hex digits)',
+      'object_attributes.last_commit.id: expected a full commit SHA (40 hex digits; SHA-256 repositories are not supported)',
     ]);
   });
 });
@@ -223,7 +223,11 @@ describe('parseGitlabMergeRequest', () => {
 interface BitbucketPayload {
   pullrequest: {
     id?: number;
-    source: { commit: { hash: string }; repository: { full_name: string } | null };
+    source: {
+      branch: { name: string };
+      commit: { hash: string };
+      repository: { full_name: string } | null;
+    };
   };
   repository: Json;
 }
@@ -249,6 +253,14 @@ describe('parseBitbucketPullRequest', () => {
       fork: false,
       title: 'Title of pull request',
     });
+  });
+
+  it('a branch name that is no Git revision is refused, naming the field, before it reaches Git', () => {
+    const crafted = bitbucketPr();
+    crafted.pullrequest.source.branch.name = 'main..evil';
+    expect(problems(() => bitbucket(crafted))).toEqual([
+      'pullrequest.source.branch.name: targetRevision must be a branch, a tag, HEAD or a full 40-character commit SHA',
+    ]);
   });
 
   it('takes every update for a preview request (Bitbucket has no event for new commits alone)', () => {
@@ -348,14 +360,16 @@ describe('parseGiteaPullRequest (payload built from Gitea 1.27.3’s PullRequest
     expect(gitea(deleted)).toMatchObject({ fork: true });
   });
 
-  it('accepts the head of a SHA-256 repository and names a malformed one', () => {
+  it('refuses the head of a SHA-256 repository (the Git client cannot fetch it) and names a malformed one', () => {
     const sha256 = giteaPr();
     sha256.pull_request.head.sha = 'a'.repeat(64);
-    expect(gitea(sha256)).toMatchObject({ headSha: 'a'.repeat(64) });
+    expect(problems(() => gitea(sha256))).toEqual([
+      `pull_request.head.sha: ${'expected a full commit SHA (40 hex digits; SHA-256 repositories are not supported)'}`,
+    ]);
     const empty = giteaPr();
     empty.pull_request.head.sha = '';
     expect(problems(() => gitea(empty))).toEqual([
-      'pull_request.head.sha: expected a full commit SHA (40 or 64 hex digits)',
+      'pull_request.head.sha: expected a full commit SHA (40 hex digits; SHA-256 repositories are not supported)',
     ]);
     expect(problems(() => gitea(without(giteaPr(), 'number')))).toEqual([
       'number: Invalid input: expected number, received undefined',
