@@ -9,6 +9,8 @@ import { engineSettings } from '../../shared/engine/settings.ts';
 import type { CommitStatus, ForgeClient, ForgeLookup } from '../../shared/forge/types.ts';
 import { connectCluster } from '../../shared/kube/connect.ts';
 import { runPreview, type PreviewDeps } from '../../shared/preview/run-preview.ts';
+import { ForgeError } from '../../shared/forge/forge-error.ts';
+import { previewMessage, PREVIEW_RETRY_MS } from '../../shared/worker/preview-message.ts';
 import type { PreviewMessage } from '../../shared/queue/message.ts';
 import { createStateTable, type StateTable } from '../../shared/state/client.ts';
 import { putRegistryEntry } from '../../shared/state/registry.ts';
@@ -191,5 +193,46 @@ describe('runPreview (real Git server, cluster-a and table; a recording forge cl
       reason: expect.stringMatching(/^no forge credentials cover /),
     });
     expect(forge.statuses).toEqual([]);
+  });
+
+  describe('as a queue message (previewMessage)', () => {
+    const failingForge = (status: number) => {
+      const forge = recordingForge(url, async () => ['web/cm.yaml']);
+      const error = new ForgeError(
+        { forge: 'github', method: 'POST', path: '/repos/acme/config/statuses/x', status },
+        'answered',
+      );
+      return (u: string) => {
+        const target = forge.lookup(u);
+        if (!target) return undefined;
+        return {
+          ...target,
+          client: { ...target.client, setCommitStatus: async () => Promise.reject(error) },
+        };
+      };
+    };
+
+    it("a forge's final refusal (403) drops the message with its reason; a 502 comes back in a minute", async () => {
+      const refused = await previewMessage(message(), { ...deps(failingForge(403)) });
+      expect(refused).toMatchObject({ kind: 'dropped', reason: expect.stringContaining('403') });
+      const flaky = await previewMessage(message(), { ...deps(failingForge(502)) });
+      expect(flaky).toMatchObject({ kind: 'retry', retryAfterMs: PREVIEW_RETRY_MS });
+    });
+
+    it('credentials that cannot be read now: retried, not dropped; none configured: dropped', async () => {
+      const base = deps(() => undefined);
+      const { forges: _forges, ...without } = base;
+      expect(
+        await previewMessage(message(), { ...without, forgesUnavailable: 'secret unreadable' }),
+      ).toMatchObject({ kind: 'retry', reason: 'secret unreadable' });
+      expect(await previewMessage(message(), without)).toMatchObject({ kind: 'dropped' });
+    });
+
+    it("too close to the reconciler's deadline: not started, back at once", async () => {
+      const forge = recordingForge(url, async () => ['web/cm.yaml']);
+      const outcome = await previewMessage(message(), deps(forge.lookup), Date.now() + 5_000);
+      expect(outcome).toMatchObject({ kind: 'retry', retryAfterMs: 0 });
+      expect(forge.statuses).toEqual([]);
+    });
   });
 });
