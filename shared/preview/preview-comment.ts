@@ -16,6 +16,8 @@ export interface CommentOptions {
 }
 
 const CHANGES: ObjectResult['action'][] = ['Created', 'Configured', 'Pruned'];
+/** Diffs left out are named, up to this many; the room kept for the note fits them. */
+const NAMED_LEFT = 10;
 const changed = (o: ObjectResult) => CHANGES.includes(o.action);
 const healthRelevant = (o: ObjectResult) =>
   changed(o) && needsLiveHealth(o.ref.apiVersion, o.ref.kind);
@@ -66,8 +68,8 @@ export function previewComment(runs: PreviewRun[], options: CommentOptions): str
   let size = head.length;
   const left: string[] = [];
   for (const d of details) {
-    // Room for the note about what did not fit.
-    if (size + d.text.length + 2 + 400 > options.maxChars) {
+    // Room for the note about what did not fit, names included.
+    if (size + d.text.length + 2 + 2_000 > options.maxChars) {
       left.push(`${d.run.app}: ${describeRef(d.o.ref)}`);
       continue;
     }
@@ -75,7 +77,12 @@ export function previewComment(runs: PreviewRun[], options: CommentOptions): str
     size += d.text.length + 2;
   }
   const note = left.length
-    ? `\n\n${left.length} more diff${left.length === 1 ? '' : 's'} did not fit in this comment; \`driftless diff --revision ${options.headSha}\` shows them all.`
+    ? `\n\n${left.length} more diff${left.length === 1 ? '' : 's'} did not fit in this comment (${left
+        .slice(0, NAMED_LEFT)
+        .map(cell)
+        .join(
+          ', ',
+        )}${left.length > NAMED_LEFT ? ', …' : ''}); \`driftless diff --revision ${options.headSha}\` shows them all.`
     : '';
   return `${[head, ...shown].join('\n\n')}${note}\n`;
 }

@@ -98,7 +98,10 @@ describe('previewComment', () => {
     );
     const body = previewComment([run('web', objects)], { ...options, maxChars: 20_000 });
     expect(body.length).toBeLessThanOrEqual(20_000);
-    expect(body).toMatch(/\d+ more diffs did not fit in this comment/);
+    expect(body).toMatch(
+      /\d+ more diffs did not fit in this comment \(web: ConfigMap web\/cm-\d+, /,
+    );
+    expect(body).toContain(', …); `driftless diff --revision');
   });
 
   it('content from the repository cannot close its code block or reshape the table', () => {
