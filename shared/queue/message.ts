@@ -41,7 +41,6 @@ export const PreviewMessage = z.strictObject({
   baseBranch: GitRevision,
   defaultBranch: z.string().min(1).optional(),
   fork: z.boolean(),
-  title: z.string().optional(),
   enqueuedAt: z.number().int(),
 });
 export type PreviewMessage = z.output<typeof PreviewMessage>;

@@ -34,7 +34,6 @@ const Repository = z.object({
 const BitbucketPullRequest = z.object({
   pullrequest: z.object({
     id: z.number().int().positive(),
-    title: z.string().optional(),
     source: z.object({
       // Read through `refs/heads/<name>` later: checked as any revision sent to Git.
       branch: z.object({ name: GitRevision }),
@@ -65,7 +64,7 @@ export function parseBitbucketPullRequest(
   if (!action) return { ignored: `${event} event` };
   const deliveryId = requireDeliveryId(headers, BITBUCKET_DELIVERY_HEADERS);
   const payload = parsePayload(BitbucketPullRequest, decodeBody(headers, rawBody));
-  const { id, title, source, destination } = payload.pullrequest;
+  const { id, source, destination } = payload.pullrequest;
   const base = destination.repository;
   const fork = source.repository?.full_name !== base.full_name;
   const result: PullRequestEvent = {
@@ -83,6 +82,5 @@ export function parseBitbucketPullRequest(
   };
   if (!fork) result.headRef = `refs/heads/${source.branch.name}`;
   if (payload.repository?.mainbranch) result.defaultBranch = payload.repository.mainbranch.name;
-  if (title !== undefined) result.title = title;
   return result;
 }

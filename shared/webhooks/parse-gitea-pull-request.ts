@@ -17,7 +17,6 @@ const GiteaAction = z.object({ action: z.string() });
 const GiteaPullRequest = z.object({
   number: z.number().int().positive(),
   pull_request: z.object({
-    title: z.string().optional(),
     head: z.object({
       sha: FullSha,
       // Null when the head repository was deleted.
@@ -55,7 +54,7 @@ export function parseGiteaPullRequest(
   if ('ignored' in read) return read;
   const { deliveryId, action, payload } = read;
 
-  const { head, base, title } = payload.pull_request;
+  const { head, base } = payload.pull_request;
   const result: PullRequestEvent = {
     provider: 'gitea',
     deliveryId,
@@ -72,6 +71,5 @@ export function parseGiteaPullRequest(
     fork: head.repo?.id !== base.repo.id,
   };
   if (base.repo.default_branch) result.defaultBranch = base.repo.default_branch;
-  if (title !== undefined) result.title = title;
   return result;
 }

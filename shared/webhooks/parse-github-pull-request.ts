@@ -12,7 +12,6 @@ const GithubAction = z.object({ action: z.string() });
 const GithubPullRequest = z.object({
   number: z.number().int().positive(),
   pull_request: z.object({
-    title: z.string().optional(),
     head: z.object({
       sha: FullSha,
       // Null once the fork the head came from is deleted.
@@ -50,7 +49,7 @@ export function parseGithubPullRequest(
   if ('ignored' in read) return read;
   const { deliveryId, action, payload } = read;
 
-  const { head, base, title } = payload.pull_request;
+  const { head, base } = payload.pull_request;
   const result: PullRequestEvent = {
     provider: 'github',
     deliveryId,
@@ -67,6 +66,5 @@ export function parseGithubPullRequest(
     fork: head.repo === null || head.repo.full_name !== base.repo.full_name,
   };
   if (base.repo.default_branch) result.defaultBranch = base.repo.default_branch;
-  if (title !== undefined) result.title = title;
   return result;
 }

@@ -20,7 +20,6 @@ const GitlabMergeRequest = z.object({
   project: GitlabProject.optional(),
   object_attributes: z.object({
     iid: z.number().int().positive(),
-    title: z.string().optional(),
     target_branch: z.string().min(1),
     source_project_id: z.number().int(),
     target_project_id: z.number().int(),
@@ -71,6 +70,5 @@ export function parseGitlabMergeRequest(
   };
   const defaultBranch = mr.target?.default_branch ?? payload.project?.default_branch;
   if (defaultBranch) result.defaultBranch = defaultBranch;
-  if (mr.title !== undefined) result.title = mr.title;
   return result;
 }

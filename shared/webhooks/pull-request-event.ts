@@ -33,5 +33,4 @@ export interface PullRequestEvent {
   defaultBranch?: string;
   /** The head lives in another repository than the base. */
   fork: boolean;
-  title?: string;
 }

@@ -15,7 +15,7 @@ const CAPTURES = new URL('../fixtures/webhooks/gitea-1.27/', import.meta.url);
 
 interface PullRequestBody {
   number: number;
-  pull_request: { title: string; head: { sha: string }; base: { repo: { html_url: string } } };
+  pull_request: { head: { sha: string }; base: { repo: { html_url: string } } };
 }
 
 function captured(name: string) {
@@ -82,7 +82,6 @@ describe('real Gitea 1.27.3 deliveries (captured)', () => {
         baseBranch: 'main',
         defaultBranch: 'main',
         fork: false,
-        title: body.pull_request.title,
       },
     ]);
     expect(previews[0]!.headSha).toMatch(/^[0-9a-f]{40}$/);

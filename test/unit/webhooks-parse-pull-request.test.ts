@@ -60,7 +60,6 @@ describe('parseGithubPullRequest (published examples, @octokit/webhooks-examples
       baseBranch: 'master',
       defaultBranch: 'master',
       fork: false,
-      title: 'Update the README with new information.',
     });
   });
 
@@ -172,7 +171,6 @@ describe('parseGitlabMergeRequest', () => {
       baseBranch: 'master',
       defaultBranch: 'master',
       fork: false,
-      title: 'MS-Viewport',
     });
   });
 
@@ -251,7 +249,6 @@ describe('parseBitbucketPullRequest', () => {
       headRef: 'refs/heads/branch2',
       baseBranch: 'master',
       fork: false,
-      title: 'Title of pull request',
     });
   });
 
@@ -335,7 +332,6 @@ describe('parseGiteaPullRequest (payload built from Gitea 1.27.3’s PullRequest
       baseBranch: 'main',
       defaultBranch: 'main',
       fork: false,
-      title: 'staging: raise replicas',
     });
   });
 
