@@ -91,6 +91,7 @@ describe('forge feedback against a real Gitea 1.27 and driftless serve', () => {
   const notified: { 'detail-type': string; detail: Record<string, unknown> }[] = [];
   let receiver: Server;
   const ns = {
+    slow: uniqueName('fg-slow'),
     web: uniqueName('fg-web'),
     api: uniqueName('fg-api'),
     other: uniqueName('fg-other'),
@@ -425,4 +426,48 @@ describe('forge feedback against a real Gitea 1.27 and driftless serve', () => {
     expect(comment.body).not.toContain('replicas');
     expect(comment.body).toContain('not shown for pull requests from forks');
   });
+
+  it('a status left pending by a slow rollout becomes success once the application is Healthy', async () => {
+    // Its pod waits for a node label the test sets later: Progressing, not Degraded, until then.
+    const label = `driftless.dev/${ns.slow}`;
+    const waiting = `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: slow }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: slow } }
+  template:
+    metadata: { labels: { app: slow } }
+    spec:
+      nodeSelector: { ${label}: 'true' }
+      containers: [{ name: slow, image: 'nginx:1' }]
+`;
+    const sha = await gitea.pushFiles(team, repo, 'main', {
+      ...tree({ other: 'other-two' }),
+      'slow/deployment.yaml': waiting,
+    });
+    writeFileSync(
+      join(work, 'config', 'slow.yaml'),
+      appYaml('slow', repo.cloneURL, 'slow', ns.slow).replace(
+        'healthTimeout: 45s',
+        'healthTimeout: 2s',
+      ),
+    );
+    const pending = await until('pending while it rolls out', async () => {
+      const s = (await latest(sha)).get('driftless/slow');
+      return s?.status === 'pending' && s.description.startsWith('Synced; waiting for health')
+        ? s
+        : undefined;
+    });
+    expect(pending.description).toMatch(/^Synced; waiting for health/);
+    const node = 'kwok-node-0';
+    await kubectl(cluster('cluster-a'), 'label', 'node', node, `${label}=true`);
+    try {
+      await until('success once Healthy', async () =>
+        (await latest(sha)).get('driftless/slow')?.status === 'success' ? true : undefined,
+      );
+    } finally {
+      await kubectl(cluster('cluster-a'), 'label', 'node', node, `${label}-`);
+    }
+  }, 120_000);
 });
