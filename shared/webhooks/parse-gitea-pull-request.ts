@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { GITEA_DELIVERY_HEADERS } from './parse-gitea.ts';
 import type { PullRequestEvent } from './pull-request-event.ts';
-import { repoURLs, type Ignored } from './push-event.ts';
+import type { Ignored } from './push-event.ts';
+import { pullRefEvent } from './pull-ref-event.ts';
 import { actionFrom, FullSha, readPullRequest } from './read-pull-request.ts';
 
 /**
@@ -52,24 +53,13 @@ export function parseGiteaPullRequest(
     payload: GiteaPullRequest,
   });
   if ('ignored' in read) return read;
-  const { deliveryId, action, payload } = read;
+  const { payload } = read;
 
   const { head, base } = payload.pull_request;
-  const result: PullRequestEvent = {
-    provider: 'gitea',
-    deliveryId,
-    action,
-    repoURLs: repoURLs(
-      [base.repo.html_url, base.repo.clone_url, base.repo.ssh_url],
-      'pull_request.base.repo',
-    ),
+  return pullRefEvent('gitea', read, {
     number: payload.number,
     headSha: head.sha,
-    // Gitea writes this ref into the base repository for every pull request, a fork's too.
-    headRef: `refs/pull/${payload.number}/head`,
-    baseBranch: base.ref,
+    base,
     fork: head.repo?.id !== base.repo.id,
-  };
-  if (base.repo.default_branch) result.defaultBranch = base.repo.default_branch;
-  return result;
+  });
 }

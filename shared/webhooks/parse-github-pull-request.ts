@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import { GITHUB_DELIVERY_HEADERS } from './parse-github.ts';
 import type { PullRequestEvent } from './pull-request-event.ts';
-import { repoURLs, type Ignored } from './push-event.ts';
+import type { Ignored } from './push-event.ts';
+import { pullRefEvent } from './pull-ref-event.ts';
 import { actionFrom, FullSha, readPullRequest } from './read-pull-request.ts';
 
 export const isGithubPullRequest = (headers: Headers) =>
@@ -47,24 +48,13 @@ export function parseGithubPullRequest(
     payload: GithubPullRequest,
   });
   if ('ignored' in read) return read;
-  const { deliveryId, action, payload } = read;
+  const { payload } = read;
 
   const { head, base } = payload.pull_request;
-  const result: PullRequestEvent = {
-    provider: 'github',
-    deliveryId,
-    action,
-    repoURLs: repoURLs(
-      [base.repo.html_url, base.repo.clone_url, base.repo.ssh_url],
-      'pull_request.base.repo',
-    ),
+  return pullRefEvent('github', read, {
     number: payload.number,
     headSha: head.sha,
-    // GitHub keeps every pull request's head here, a fork's too.
-    headRef: `refs/pull/${payload.number}/head`,
-    baseBranch: base.ref,
+    base,
     fork: head.repo === null || head.repo.full_name !== base.repo.full_name,
-  };
-  if (base.repo.default_branch) result.defaultBranch = base.repo.default_branch;
-  return result;
+  });
 }

@@ -4,7 +4,7 @@ import { Application } from '../../shared/config/application.ts';
 import { commitStatusReporter } from '../../shared/forge/commit-status-reporter.ts';
 import { outcomeStatuses } from '../../shared/forge/outcome-status.ts';
 import type { CommitStatus, ForgeClient, ForgeLookup } from '../../shared/forge/types.ts';
-import type { SyncResult } from '../../shared/sync/result.ts';
+import { NO_TIMINGS, type SyncResult } from '../../shared/sync/result.ts';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -24,16 +24,7 @@ function result(overrides: Partial<SyncResult> = {}): SyncResult {
     health: { status: 'Healthy' },
     inventory: { revision: B, entries: [] },
     manifestDigest: '',
-    timings: {
-      sourceMs: 0,
-      renderMs: 0,
-      diffMs: 0,
-      applyMs: 0,
-      pruneMs: 0,
-      healthMs: 0,
-      hooksMs: 0,
-      totalMs: 0,
-    },
+    timings: NO_TIMINGS,
     ...overrides,
   };
 }

@@ -3,7 +3,7 @@ import { fenced, cell } from '../../shared/preview/markdown.ts';
 import { previewComment, PREVIEW_MARKER } from '../../shared/preview/preview-comment.ts';
 import type { PreviewRun } from '../../shared/preview/preview-run.ts';
 import type { ObjectResult, SyncResult } from '../../shared/sync/result.ts';
-import { countActions } from '../../shared/sync/result.ts';
+import { countActions, NO_TIMINGS } from '../../shared/sync/result.ts';
 
 const HEAD = '1234567'.padEnd(40, 'f');
 
@@ -23,16 +23,7 @@ function run(app: string, objects: ObjectResult[], more: Partial<SyncResult> = {
       health: { status: 'Healthy' },
       inventory: { revision: HEAD, entries: [] },
       manifestDigest: '',
-      timings: {
-        sourceMs: 0,
-        renderMs: 0,
-        diffMs: 0,
-        applyMs: 0,
-        pruneMs: 0,
-        healthMs: 0,
-        hooksMs: 0,
-        totalMs: 0,
-      },
+      timings: NO_TIMINGS,
       ...more,
     },
   };
