@@ -3,7 +3,6 @@ import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
-  Context,
   ScheduledEvent,
   SQSBatchResponse,
   SQSEvent,
@@ -21,9 +20,8 @@ import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { startGitea, type Gitea, type GiteaRepo, type GiteaUser } from '../harness/gitea.ts';
 import { deliverQueue, lambdaContext } from '../helpers/lambda.ts';
+import { loadFunctions, scheduledEvent, type Handler } from '../helpers/lambda-functions.ts';
 import { configMapYaml } from '../helpers/manifests.ts';
-
-type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
 const WEBHOOK_SECRET = 'gitea-secret-for-lambda-tests';
 
@@ -111,37 +109,20 @@ describe('Lambda functions report to a real Gitea 1.27 (webhook → SQS on moto 
     });
     secretsManager.destroy();
     cacheDir = mkdtempSync(join(tmpdir(), 'driftless-e2e-forge-'));
-    Object.assign(process.env, {
-      WEBHOOK_SECRETS_ARN: webhooks,
-      DRIFTLESS_FORGE_CREDENTIALS_SECRET_ARN: forges,
-      DRIFTLESS_APP_URL: 'https://driftless.example/#/apps/{app}',
-      AWS_REGION: LOCAL_AWS.region,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-      AWS_ENDPOINT_URL: awsEndpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      TABLE_NAME: dynamo.tableName,
-      QUEUE_URL: queueUrl,
-      CONFIG_REPO_URL: configRepo,
-      CONFIG_REPO_PATH: '.',
-      SCHEDULE_JITTER_SECONDS: '0',
-      SOURCE_CACHE_DIR: cacheDir,
-      POWERTOOLS_METRICS_NAMESPACE: 'DriftlessTest',
-      POWERTOOLS_TRACE_ENABLED: 'false',
-      POWERTOOLS_LOG_LEVEL: 'WARN',
+    const handlers = await loadFunctions({
+      awsEndpoint,
+      dynamo,
+      queueUrl,
+      configRepo,
+      cacheDir,
+      extra: {
+        WEBHOOK_SECRETS_ARN: webhooks,
+        DRIFTLESS_FORGE_CREDENTIALS_SECRET_ARN: forges,
+        DRIFTLESS_APP_URL: 'https://driftless.example/#/apps/{app}',
+      },
     });
-    scheduler = (await import('../../functions/scheduler.ts')).handler as Handler<
-      ScheduledEvent,
-      unknown
-    >;
-    reconciler = (await import('../../functions/reconciler.ts')).handler as Handler<
-      SQSEvent,
-      SQSBatchResponse
-    >;
-    const webhook = (await import('../../functions/webhook.ts')).handler as Handler<
-      APIGatewayProxyEventV2,
-      APIGatewayProxyStructuredResultV2
-    >;
+    ({ scheduler, reconciler } = handlers);
+    const webhook = handlers.webhook;
     bridge = await startBridge(webhook);
     const port = (bridge.address() as AddressInfo).port;
     await gitea.createWebhook(team.token, repo.owner, repo.name, {
@@ -173,20 +154,7 @@ describe('Lambda functions report to a real Gitea 1.27 (webhook → SQS on moto 
     (await gitea.commitStatuses(repo.owner, repo.name, sha)).find((s) => s.context === context);
 
   it('a scheduled sync posts success with the configured link; a pull request gets its preview', async () => {
-    await scheduler(
-      {
-        version: '0',
-        id: uniqueName('tick'),
-        'detail-type': 'Scheduled Event',
-        source: 'aws.events',
-        account: '123456789012',
-        time: new Date().toISOString(),
-        region: 'us-east-1',
-        resources: [],
-        detail: {},
-      },
-      lambdaContext('scheduler'),
-    );
+    await scheduler(scheduledEvent(), lambdaContext('scheduler'));
     await reconcileUntil('success on the first commit', async () => {
       return (await statusOf(first, `driftless/${app}`))?.status === 'success';
     });

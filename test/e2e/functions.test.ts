@@ -3,7 +3,6 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
-  Context,
   ScheduledEvent,
   SQSBatchResponse,
   SQSEvent,
@@ -22,9 +21,8 @@ import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { configMapValue, kubectl } from '../helpers/engine.ts';
 import { deliverQueue, lambdaContext } from '../helpers/lambda.ts';
+import { loadFunctions, scheduledEvent, type Handler } from '../helpers/lambda-functions.ts';
 import { configMapYaml, githubPush as signedPush } from '../helpers/manifests.ts';
-
-type Handler<E, R> = (event: E, context: Context) => Promise<R>;
 
 function application(name: string, repoURL: string, extra = ''): string {
   return `apiVersion: driftless.dev/v1alpha1
@@ -95,35 +93,14 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
     );
     secretsManager.destroy();
 
-    Object.assign(process.env, {
-      WEBHOOK_SECRETS_ARN: secret.ARN,
-      AWS_REGION: LOCAL_AWS.region,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-      AWS_ENDPOINT_URL: awsEndpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      TABLE_NAME: dynamo.tableName,
-      QUEUE_URL: queueUrl,
-      CONFIG_REPO_URL: configRepo,
-      CONFIG_REPO_PATH: '.',
-      SCHEDULE_JITTER_SECONDS: '0',
-      SOURCE_CACHE_DIR: cacheDir,
-      POWERTOOLS_METRICS_NAMESPACE: 'DriftlessTest',
-      POWERTOOLS_TRACE_ENABLED: 'false',
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-    });
-    scheduler = (await import('../../functions/scheduler.ts')).handler as Handler<
-      ScheduledEvent,
-      unknown
-    >;
-    reconciler = (await import('../../functions/reconciler.ts')).handler as Handler<
-      SQSEvent,
-      SQSBatchResponse
-    >;
-    webhook = (await import('../../functions/webhook.ts')).handler as Handler<
-      APIGatewayProxyEventV2,
-      APIGatewayProxyStructuredResultV2
-    >;
+    ({ scheduler, reconciler, webhook } = await loadFunctions({
+      awsEndpoint,
+      dynamo,
+      queueUrl,
+      configRepo,
+      cacheDir,
+      extra: { WEBHOOK_SECRETS_ARN: secret.ARN! },
+    }));
   });
 
   afterAll(async () => {
@@ -131,18 +108,6 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
     sqs.destroy();
     table.client.destroy();
     rmSync(cacheDir, { recursive: true, force: true });
-  });
-
-  const scheduledEvent = (): ScheduledEvent => ({
-    version: '0',
-    id: uniqueName('tick'),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: '123456789012',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: ['arn:aws:events:us-east-1:123456789012:rule/driftless-schedule'],
-    detail: {},
   });
 
   async function queueDepth(): Promise<number> {
