@@ -53,6 +53,13 @@ function readForgeCredentials(file: string): ForgeLookup {
   return forgeLookup(parsed.data);
 }
 
+/** The listen address as a link can name it: loopback for "any", IPv6 in brackets. */
+function linkHost(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '[::1]';
+  return address.includes(':') ? `[${address}]` : address;
+}
+
 /** Local mode's commit statuses and previews, from a credentials file. */
 export function serveForge(options: ServeForgeOptions): ServeForge {
   try {
@@ -74,7 +81,7 @@ export function serveForge(options: ServeForgeOptions): ServeForge {
   return {
     deps: { forges, statuses, log },
     listening(host, port) {
-      link = appUrlFrom(options.appUrl ?? `http://${host}:${port}/#/apps/{app}`);
+      link = appUrlFrom(options.appUrl ?? `http://${linkHost(host)}:${port}/#/apps/{app}`);
     },
     flush: () => statuses.flush(),
   };

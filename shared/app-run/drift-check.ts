@@ -64,28 +64,37 @@ export function inventoryToRecord(
   return old && inventoryDigest(result.inventory.entries) !== pointer.digest;
 }
 
+/** Healths a commit's status can settle on; Progressing and Unknown pass and never downgrade one. */
+const SETTLED = new Set(['Healthy', 'Suspended', 'Degraded', 'Missing']);
+
 /**
- * The outcome of a drift check: the skip it has always been when the cluster
- * matches and its health did not change; a health that changed (a slow
- * rollout now Healthy, a Degraded application recovered) is a result worth
- * reporting, as the commit's status on the forge follows it.
+ * The health a check found the synced revision settled on, when it changed
+ * (a slow rollout now Healthy, a Degraded application recovered): the
+ * commit's status on the forge follows it. None while a failed bake says
+ * more than health does.
  */
+function settledHealth(previousState: AppState, state: AppState, result: SyncResult) {
+  if (result.status === 'Failed' || state.health === previousState.health) return undefined;
+  if (!SETTLED.has(result.health.status)) return undefined;
+  if (state.bake?.failed && state.bake.revision === state.syncedRevision) return undefined;
+  return { settled: result.health };
+}
+
+/** The outcome of a drift check: the skip it has always been when the cluster matches. */
 export function checkOutcome(
   previousState: AppState,
   state: AppState,
   result: SyncResult,
   check: { revision: string; reason: string },
 ): AppRunOutcome {
-  if (
-    result.status !== 'Failed' &&
-    state.driftedSince === undefined &&
-    state.health === previousState.health
-  )
-    return { status: 'skipped', reason: check.reason, revision: check.revision };
+  const settled = settledHealth(previousState, state, result);
+  if (result.status !== 'Failed' && state.driftedSince === undefined)
+    return { status: 'skipped', reason: check.reason, revision: check.revision, ...settled };
   return {
     status: 'done',
     result,
     previousRevision: previousState.syncedRevision,
+    ...settled,
     ...(state.driftedSince !== undefined
       ? {
           drift: {

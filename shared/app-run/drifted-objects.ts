@@ -6,13 +6,20 @@ const REASON_CHARS = 200;
 
 /**
  * The live lines a sync would replace, from the object's diff (Secret values
- * are masked there already), so a person sees what was changed by hand.
+ * are masked there already), so a person sees what was changed by hand. A
+ * mask's digest is random per run: kept, it would make every check of a
+ * drifted Secret record a new reason, and a state write, for no change.
  */
 function changedLines(diff: string | undefined): string {
   const removed = (diff ?? '')
     .split('\n')
     .filter((line) => line.startsWith('-') && !line.startsWith('---'))
-    .map((line) => line.slice(1).trim())
+    .map((line) =>
+      line
+        .slice(1)
+        .trim()
+        .replace(/<masked [0-9a-f]+>/g, '<masked>'),
+    )
     .filter((line) => line !== '');
   const shown = removed.slice(0, REASON_LINES).join('; ');
   const more = removed.length > REASON_LINES ? ` (+${removed.length - REASON_LINES} more)` : '';

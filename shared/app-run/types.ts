@@ -9,6 +9,7 @@ import type { StateTable } from '../state/client.ts';
 import type { DriftedObject } from '../state/app-state.ts';
 import type { AlarmSource } from '../rollback/alarms.ts';
 import type { SyncResult } from '../sync/result.ts';
+import type { Health } from '../health/status.ts';
 
 export type { RunMode };
 
@@ -71,7 +72,13 @@ export interface AutomatedRollback {
 
 export type AppRunOutcome =
   | { status: 'busy'; holder?: string; retryAfterMs: number }
-  | { status: 'skipped'; reason: string; revision?: string }
+  | {
+      status: 'skipped';
+      reason: string;
+      revision?: string;
+      /** A drift check found the synced revision's health changed and settled (see checkOutcome). */
+      settled?: Health;
+    }
   | {
       status: 'done';
       result: SyncResult;
@@ -83,6 +90,8 @@ export type AppRunOutcome =
       drift?: DriftFound;
       /** Where the rollback policy's bake of `result.revision` stands after this run. */
       bake?: BakeProgress;
+      /** A drift check found the synced revision's health changed and settled. */
+      settled?: Health;
     };
 
 /**

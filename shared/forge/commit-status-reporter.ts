@@ -86,7 +86,7 @@ export function commitStatusReporter(options: StatusReporterOptions): CommitStat
       );
     },
     finished(app, key, outcome, trigger) {
-      if (outcome.status !== 'done') return;
+      if (outcome.status === 'busy') return;
       guarded(log, app, () => outcomeStatuses(outcome, trigger).flatMap((s) => post(app, key, s)));
     },
     async flush() {

@@ -12,6 +12,7 @@ export interface RevisionStatus {
 }
 
 type Done = Extract<AppRunOutcome, { status: 'done' }>;
+type Skipped = Extract<AppRunOutcome, { status: 'skipped' }>;
 
 const short = (revision: string) =>
   revision
@@ -23,18 +24,22 @@ const short = (revision: string) =>
 const firstLine = (text: string | undefined) => text?.split('\n')[0]?.trim() ?? '';
 
 /**
- * The statuses a finished reconcile reports: one for the revision it synced,
- * and `failure` on the revision a rollback left, with the reason. A drift
- * check at the synced revision reports that revision's health again, so a
+ * The statuses a reconcile reports: one for the revision it synced, and
+ * `failure` on the revision a rollback left, with the reason. A drift check
+ * reports only a health it found the synced revision settled on, so a
  * status left `pending` by a slow rollout (or `failure` by a Degraded app
  * that recovered) follows the application; other dry runs (a manual-sync
- * application's new commit) report nothing, as nothing was synced.
+ * application's new commit) and skips report nothing.
  */
-export function outcomeStatuses(outcome: Done, trigger: SyncTrigger): RevisionStatus[] {
+export function outcomeStatuses(outcome: Done | Skipped, trigger: SyncTrigger): RevisionStatus[] {
+  if (outcome.status === 'skipped')
+    return outcome.settled && outcome.revision
+      ? [{ revision: outcome.revision, ...healthStatus(outcome.settled) }]
+      : [];
   const { result } = outcome;
   if (result.dryRun)
-    return result.revision === outcome.previousRevision && result.status !== 'Failed'
-      ? [{ revision: result.revision, ...healthStatus(result.health) }]
+    return outcome.settled && result.revision === outcome.previousRevision
+      ? [{ revision: result.revision, ...healthStatus(outcome.settled) }]
       : [];
   const statuses: RevisionStatus[] = [];
   if (outcome.rollback) {

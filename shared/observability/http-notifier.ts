@@ -10,8 +10,8 @@ export interface HttpNotifierOptions {
 
 /**
  * Checks a notification URL from the command line: https, or plain http to
- * a loopback host (a local receiver); no credentials in it, since it is
- * printed in logs.
+ * a loopback host (a local receiver); no user or password in it, which
+ * would travel in clear text in every request's URL.
  */
 export function notifyURL(value: string): URL {
   const url = URL.parse(value);

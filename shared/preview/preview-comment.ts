@@ -41,22 +41,55 @@ function objectDetails(run: PreviewRun, o: ObjectResult): string {
   return `<details><summary>${summary}</summary>\n\n${body}\n\n</details>`;
 }
 
+/** A name of a diff left out is cut to this, so the note about them fits its reserve. */
+const NAME_CHARS = 120;
+/** What the note naming left-out diffs takes at most (NAMED_LEFT names, the words around them). */
+const NOTE_RESERVE = NAMED_LEFT * (NAME_CHARS * 2 + 2) + 300;
+
+/**
+ * The heading and the table, its rows as many as fit in `budget` characters:
+ * a change to a base shared by a fleet must still fit one comment.
+ */
+function table(runs: PreviewRun[], headSha: string, budget: number): string {
+  const rows: string[] = [];
+  let size = 0;
+  for (const row of runs.map(summaryRow)) {
+    if (size + row.length + 1 > budget) break;
+    rows.push(row);
+    size += row.length + 1;
+  }
+  const more =
+    rows.length < runs.length
+      ? [`| … | ${runs.length - rows.length} more not shown | | | | | |`]
+      : [];
+  return [
+    PREVIEW_MARKER,
+    `### Driftless preview of ${headSha.slice(0, 7)}`,
+    '',
+    `What merging this pull request would do to ${runs.length} application destination${runs.length === 1 ? '' : 's'} (a server-side dry run against each cluster; nothing was applied).`,
+    '',
+    '| Application | Destination | Created | Configured | Pruned | Failed | Health-relevant changes |',
+    '|---|---|---:|---:|---:|---|---|',
+    ...rows,
+    ...more,
+  ].join('\n');
+}
+
+function leftNote(left: string[], headSha: string): string {
+  if (left.length === 0) return '';
+  const names = left.slice(0, NAMED_LEFT).map((name) => cell(name.slice(0, NAME_CHARS)));
+  const etc = left.length > NAMED_LEFT ? ', …' : '';
+  return `\n\n${left.length} more diff${left.length === 1 ? '' : 's'} did not fit in this comment (${names.join(', ')}${etc}); \`driftless diff --revision ${headSha}\` shows them all.`;
+}
+
 /**
  * The pull request's preview comment: one table row per application and
  * destination, then a collapsible diff per changed object (Secret values
  * are masked by the engine's diff), as many as fit.
  */
 export function previewComment(runs: PreviewRun[], options: CommentOptions): string {
-  const head = [
-    PREVIEW_MARKER,
-    `### Driftless preview of ${options.headSha.slice(0, 7)}`,
-    '',
-    `What merging this pull request would do to ${runs.length} application destination${runs.length === 1 ? '' : 's'} (a server-side dry run against each cluster; nothing was applied).`,
-    '',
-    '| Application | Destination | Created | Configured | Pruned | Failed | Health-relevant changes |',
-    '|---|---|---:|---:|---:|---|---|',
-    ...runs.map(summaryRow),
-  ].join('\n');
+  // Half for the table at most: the rest is for diffs, or at least the note about them.
+  const head = table(runs, options.headSha, options.maxChars / 2 - NOTE_RESERVE);
   if (!options.diffs)
     return `${head}\n\nPer-object diffs are not shown for pull requests from forks.\n`;
   const details = runs.flatMap((run) =>
@@ -68,21 +101,12 @@ export function previewComment(runs: PreviewRun[], options: CommentOptions): str
   let size = head.length;
   const left: string[] = [];
   for (const d of details) {
-    // Room for the note about what did not fit, names included.
-    if (size + d.text.length + 2 + 2_000 > options.maxChars) {
+    if (size + d.text.length + 2 + NOTE_RESERVE > options.maxChars) {
       left.push(`${d.run.app}: ${describeRef(d.o.ref)}`);
       continue;
     }
     shown.push(d.text);
     size += d.text.length + 2;
   }
-  const note = left.length
-    ? `\n\n${left.length} more diff${left.length === 1 ? '' : 's'} did not fit in this comment (${left
-        .slice(0, NAMED_LEFT)
-        .map(cell)
-        .join(
-          ', ',
-        )}${left.length > NAMED_LEFT ? ', …' : ''}); \`driftless diff --revision ${options.headSha}\` shows them all.`
-    : '';
-  return `${[head, ...shown].join('\n\n')}${note}\n`;
+  return `${[head, ...shown].join('\n\n')}${leftNote(left, options.headSha)}\n`;
 }

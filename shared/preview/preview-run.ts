@@ -15,7 +15,7 @@ export const previewFailed = (run: PreviewRun): boolean =>
   run.error !== undefined || run.result?.status === 'Failed';
 
 /** Enough of a failure for a table cell: a reason often names its object on the next line. */
-const FAILURE_CHARS = 500;
+const FAILURE_CHARS = 300;
 
 /** The run's failure on one line. */
 export function failureOf(run: PreviewRun): string {

@@ -1,6 +1,6 @@
 import { normalizeRepoURL } from '../config/repo-url.ts';
 import { sourcesOf } from '../config/sources.ts';
-import type { ForgeLookup, ForgeTarget } from '../forge/types.ts';
+import type { CommitState, ForgeLookup, ForgeTarget } from '../forge/types.ts';
 import type { PreviewMessage } from '../queue/message.ts';
 import { isFullSha } from '../source/spec.ts';
 import { listRegistry } from '../state/registry.ts';
@@ -46,24 +46,40 @@ function forgeOf(pr: PreviewMessage, subjects: PreviewSubject[], forges: ForgeLo
  * its head commit.
  */
 export async function runPreview(pr: PreviewMessage, deps: PreviewDeps): Promise<PreviewOutcome> {
-  const log = deps.log ?? (() => {});
   const candidates = previewedApplications(pr, await listRegistry(deps.table), undefined);
   if (candidates.length === 0)
     return { kind: 'skipped', reason: `no application follows ${pr.baseBranch}` };
+  if (!isFullSha(pr.headSha) && !pr.headRef)
+    return {
+      kind: 'skipped',
+      reason: `pull request #${pr.number} comes from a Bitbucket fork: its head has no ref in the base repository to preview`,
+    };
   const forge = forgeOf(pr, candidates, deps.forges);
   if (!forge)
     return {
       kind: 'skipped',
       reason: `no forge credentials cover ${normalizeRepoURL(pr.repoURLs[0]!)}`,
     };
+  const status = (state: CommitState, description: string, sha = pr.headSha) =>
+    forge.client.setCommitStatus(forge.repo, { sha, state, context: PREVIEW_CONTEXT, description });
   if (isFullSha(pr.headSha))
-    await forge.client.setCommitStatus(forge.repo, {
-      sha: pr.headSha,
-      state: 'pending',
-      context: PREVIEW_CONTEXT,
-      description: 'Rendering and dry-running the changed applications',
-    });
-  const files = await pullRequestFiles(forge, pr, log);
+    await status('pending', 'Rendering and dry-running the changed applications');
+  try {
+    return await previewAndPost(pr, deps, forge);
+  } catch (err) {
+    // A required check must not stay `pending`: say it failed (best effort; a retry says more).
+    if (isFullSha(pr.headSha))
+      await status('error', `Preview failed: ${(err as Error).message}`).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function previewAndPost(
+  pr: PreviewMessage,
+  deps: PreviewDeps,
+  forge: ForgeTarget,
+): Promise<PreviewOutcome> {
+  const files = await pullRequestFiles(forge, pr, deps.log ?? (() => {}));
   const subjects = previewedApplications(pr, await listRegistry(deps.table), files);
   const ran = await mapLimit(
     previewTargets(subjects),
@@ -77,7 +93,9 @@ export async function runPreview(pr: PreviewMessage, deps: PreviewDeps): Promise
   if (!head)
     return {
       kind: 'skipped',
-      reason: `pull request #${pr.number}: no commit starting with ${pr.headSha} was previewed (its branch moved on, or nothing was affected)`,
+      reason: runs.every(previewFailed)
+        ? `pull request #${pr.number}: its head ${pr.headSha} could not be read: ${runs[0] ? failureOf(runs[0]) : 'nothing was affected'}`
+        : `pull request #${pr.number}: its branch no longer starts with ${pr.headSha}`,
     };
   const state = await post(forge, pr, head, runs);
   return { kind: 'posted', apps: subjects.map((s) => s.app.metadata.name), runs, state };

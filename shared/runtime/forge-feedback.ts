@@ -55,10 +55,12 @@ export function forgeFeedback(
     async flush(deadline) {
       if (!statuses) return;
       const left = Math.max(0, deadline - STOP_BEFORE_DEADLINE_MS - Date.now());
+      let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         statuses.flush(),
-        new Promise<void>((resolve) => setTimeout(resolve, left).unref()),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, left))),
       ]);
+      clearTimeout(timer);
     },
   };
 }

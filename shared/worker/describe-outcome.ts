@@ -111,12 +111,7 @@ export function describeOutcome(outcome: MessageOutcome): OutcomeReport {
       return {
         kind: 'preview',
         app: `preview of #${outcome.number}`,
-        reason:
-          o.kind === 'skipped'
-            ? o.reason
-            : o.kind === 'stopped'
-              ? "stopped before the reconciler's deadline"
-              : `${o.state}, ${o.runs.length} dry run(s)`,
+        reason: o.kind === 'skipped' ? o.reason : `${o.state}, ${o.runs.length} dry run(s)`,
         runs: o.kind === 'posted' ? o.runs.map(previewReport) : [],
         events: [],
       };

@@ -18,6 +18,6 @@ export type MessageOutcome =
       outcome: Exclude<RolloutOutcome, { status: 'busy' }>;
       events: DriftlessEvent[];
     }
-  | { kind: 'preview'; number: number; outcome: PreviewOutcome }
+  | { kind: 'preview'; number: number; outcome: Exclude<PreviewOutcome, { kind: 'stopped' }> }
   | { kind: 'dropped'; reason: string }
   | { kind: 'retry'; app: string; reason: string; retryAfterMs?: number };

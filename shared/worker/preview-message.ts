@@ -14,9 +14,17 @@ export interface PreviewWorkerDeps extends Omit<PreviewDeps, 'forges' | 'signal'
   forgesUnavailable?: string;
 }
 
-/** A forge's refusal that another try will not change (a token without the right, a missing pull request). */
+/** Time kept back for the comment and status after the dry runs: a few forge requests. */
+const POSTING_MS = 30_000;
+
+/**
+ * A forge's refusal that another try will not change (a token without the
+ * right, a missing pull request). GitHub also answers rate limits with 403:
+ * those pass.
+ */
 function final(err: unknown): boolean {
   if (!(err instanceof ForgeError) || err.status === undefined) return false;
+  if (/rate limit/i.test(err.message)) return false;
   return err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
 }
 
@@ -44,7 +52,7 @@ export async function previewMessage(
       reason: "not started: too close to the reconciler's deadline",
       retryAfterMs: 0,
     };
-  const stop = deadline === undefined ? undefined : deadlineSignal(deadline);
+  const stop = deadline === undefined ? undefined : deadlineSignal(deadline - POSTING_MS);
   try {
     const outcome = await runPreview(message, {
       ...deps,

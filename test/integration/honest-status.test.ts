@@ -175,11 +175,13 @@ describe('honest status after an interrupted or failed sync', () => {
     expect(state).toMatchObject({ syncStatus: 'Unknown', health: 'Unknown', syncedRevision: r1 });
     expect(state?.checkError).toMatch(/cannot reach the Kubernetes API server/);
 
-    // Still a check, not a sync, once the cluster answers; and it is Synced again.
+    // Still a check, not a sync, once the cluster answers; and it is Synced again, its
+    // health settled back on Healthy (what a commit status follows).
     expect(await runApplication(input({ mode: 'auto' }))).toEqual({
       status: 'skipped',
       reason: 'unchanged',
       revision: r1,
+      settled: { status: 'Healthy' },
     });
     const back = (await readApp(table, name))?.state;
     expect(back).toMatchObject({ syncStatus: 'Synced', health: 'Healthy' });

@@ -219,6 +219,65 @@ describe('runPreview (real Git server, cluster-a and table; a recording forge cl
       expect(flaky).toMatchObject({ kind: 'retry', retryAfterMs: PREVIEW_RETRY_MS });
     });
 
+    it('a preview that fails after its pending status says so: error, never left pending', async () => {
+      const forge = recordingForge(url, async () => ['web/cm.yaml']);
+      const refusing: ForgeLookup = (u) => {
+        const target = forge.lookup(u);
+        if (!target) return undefined;
+        const tooLong = new ForgeError(
+          {
+            forge: 'github',
+            method: 'POST',
+            path: '/repos/acme/config/issues/7/comments',
+            status: 422,
+          },
+          'body is too long',
+        );
+        return {
+          ...target,
+          client: { ...target.client, upsertPullRequestComment: () => Promise.reject(tooLong) },
+        };
+      };
+      const outcome = await previewMessage(message(), deps(refusing));
+      expect(outcome).toMatchObject({ kind: 'dropped', reason: expect.stringContaining('422') });
+      expect(forge.statuses.map((s) => s.state)).toEqual(['pending', 'error']);
+      expect(forge.statuses[1]!.description).toMatch(
+        /^Preview failed: github POST .* 422 body is too long/,
+      );
+    });
+
+    it("a rate limit (GitHub's 403) comes back later", async () => {
+      const forge = recordingForge(url, async () => ['web/cm.yaml']);
+      const limited = new ForgeError(
+        { forge: 'github', method: 'POST', path: '/repos/acme/config/statuses/x', status: 403 },
+        'API rate limit exceeded for installation',
+      );
+      const lookup: ForgeLookup = (u) => {
+        const target = forge.lookup(u);
+        return (
+          target && {
+            ...target,
+            client: { ...target.client, setCommitStatus: () => Promise.reject(limited) },
+          }
+        );
+      };
+      expect(await previewMessage(message(), deps(lookup))).toMatchObject({
+        kind: 'retry',
+        retryAfterMs: PREVIEW_RETRY_MS,
+      });
+    });
+
+    it("a Bitbucket fork's pull request is skipped with its reason", async () => {
+      const forge = recordingForge(url, async () => ['web/cm.yaml']);
+      const fork = message({ provider: 'bitbucket', headSha: change.slice(0, 12), fork: true });
+      delete (fork as { headRef?: string }).headRef;
+      expect(await runPreview(fork, deps(forge.lookup))).toMatchObject({
+        kind: 'skipped',
+        reason: expect.stringContaining('Bitbucket fork'),
+      });
+      expect(forge.statuses).toEqual([]);
+    });
+
     it('credentials that cannot be read now: retried, not dropped; none configured: dropped', async () => {
       const base = deps(() => undefined);
       const { forges: _forges, ...without } = base;

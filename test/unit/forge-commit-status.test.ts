@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AppRunOutcome } from '../../shared/app-run/types.ts';
 import { Application } from '../../shared/config/application.ts';
+import type { Health } from '../../shared/health/status.ts';
 import { commitStatusReporter } from '../../shared/forge/commit-status-reporter.ts';
 import { outcomeStatuses } from '../../shared/forge/outcome-status.ts';
 import type { CommitStatus, ForgeClient, ForgeLookup } from '../../shared/forge/types.ts';
@@ -125,18 +126,30 @@ describe('outcomeStatuses', () => {
     expect(statuses[0]!.description).toBe('Rolled back to aaaaaaa by alice');
   });
 
-  it('a drift check at the synced revision reports its health again; other dry runs nothing', () => {
-    const check = (r: Partial<SyncResult>, previousRevision = B) =>
-      outcomeStatuses(done({ dryRun: true, ...r }, { previousRevision }), webhook);
-    expect(check({ health: { status: 'Healthy' } })).toEqual([
+  it('a drift check reports only a health it found settled; other dry runs and skips nothing', () => {
+    const check = (r: Partial<SyncResult>, more: Partial<Done> = {}) =>
+      outcomeStatuses(done({ dryRun: true, ...r }, { previousRevision: B, ...more }), webhook);
+    expect(check({}, { settled: { status: 'Healthy' } })).toEqual([
       { revision: B, state: 'success', description: 'Synced and Healthy' },
     ]);
-    expect(check({ status: 'OutOfSync', health: { status: 'Degraded', message: 'x' } })).toEqual([
-      { revision: B, state: 'failure', description: 'Synced but Degraded: x' },
-    ]);
+    expect(
+      check({ status: 'OutOfSync' }, { settled: { status: 'Degraded', message: 'x' } }),
+    ).toEqual([{ revision: B, state: 'failure', description: 'Synced but Degraded: x' }]);
+    // Drift found, health as before: nothing new about the commit.
+    expect(check({ status: 'OutOfSync' })).toEqual([]);
     // A manual-sync application's dry run of a new commit: nothing was synced.
-    expect(check({ status: 'OutOfSync' }, A)).toEqual([]);
-    expect(check({ status: 'Failed', error: 'cluster unreachable' })).toEqual([]);
+    expect(
+      check({ status: 'OutOfSync' }, { previousRevision: A, settled: { status: 'Healthy' } }),
+    ).toEqual([]);
+    const skipped = (settled?: Health) =>
+      outcomeStatuses(
+        { status: 'skipped', reason: 'unchanged', revision: B, ...(settled ? { settled } : {}) },
+        webhook,
+      );
+    expect(skipped({ status: 'Healthy' })).toEqual([
+      { revision: B, state: 'success', description: 'Synced and Healthy' },
+    ]);
+    expect(skipped()).toEqual([]);
   });
 });
 

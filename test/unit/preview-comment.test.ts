@@ -95,6 +95,17 @@ describe('previewComment', () => {
     expect(body).toContain(', …); `driftless diff --revision');
   });
 
+  it('a change to a base shared by a fleet still fits: rows that do not fit are counted', () => {
+    const failing = Array.from({ length: 400 }, (_, i): PreviewRun => ({
+      app: `app-${i}`,
+      cluster: 'cluster-a',
+      error: '&'.repeat(400),
+    }));
+    const body = previewComment(failing, { ...options, maxChars: 32_767 });
+    expect(body.length).toBeLessThanOrEqual(32_767);
+    expect(body).toMatch(/\| … \| \d+ more not shown \|/);
+  });
+
   it('content from the repository cannot close its code block or reshape the table', () => {
     const hostile = '+a: ```\n+</details><img src=https://evil.example/x>\n+| fake | row |';
     const body = previewComment(
