@@ -11,6 +11,8 @@ import { Token } from 'aws-cdk-lib';
 export const FORGE_CREDENTIALS_ENV = 'DRIFTLESS_FORGE_CREDENTIALS_SECRET_ARN';
 /** The reconciler's link template for commit statuses, `{app}` for the application's name. */
 export const APP_URL_ENV = 'DRIFTLESS_APP_URL';
+/** The webhook function's `true` or `false`: whether pull requests get previews (forge credentials exist). */
+export const PREVIEWS_ENV = 'DRIFTLESS_PREVIEWS';
 /** The webhook function's `true` or `false`: whether pull requests from forks get previews. */
 export const PREVIEW_FORKS_ENV = 'DRIFTLESS_PREVIEW_FORKS';
 

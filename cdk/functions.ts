@@ -6,7 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { FORGE_CREDENTIALS_ENV, PREVIEW_FORKS_ENV } from './forge-feedback.ts';
+import { FORGE_CREDENTIALS_ENV, PREVIEW_FORKS_ENV, PREVIEWS_ENV } from './forge-feedback.ts';
 import { DriftlessFunction, type EntryName } from './function.ts';
 import { METRICS_NAMESPACE } from './metrics.ts';
 import type { DriftlessProps } from './props.ts';
@@ -68,6 +68,7 @@ export function driftlessFunctions(
     environment: {
       ...environment,
       WEBHOOK_SECRETS_ARN: props.webhookSecrets.secretArn,
+      [PREVIEWS_ENV]: String(props.forgeCredentialsSecretArn !== undefined),
       [PREVIEW_FORKS_ENV]: String(props.previews?.forks ?? false),
     },
     logRetention,

@@ -20,8 +20,11 @@ const { logger, metrics, tracer } = powertools('driftless-webhook');
 const secrets = new SecretCache(tracer.captureAWSv3Client(new SecretsManagerClient({})));
 const WebhookSecrets = z.record(z.string(), z.string().min(1));
 // Anything but true or false fails the cold start: a typo must not quietly decide whether forks are previewed.
-const { DRIFTLESS_PREVIEW_FORKS } = z
-  .object({ DRIFTLESS_PREVIEW_FORKS: z.enum(['true', 'false']).default('false') })
+const { DRIFTLESS_PREVIEWS, DRIFTLESS_PREVIEW_FORKS } = z
+  .object({
+    DRIFTLESS_PREVIEWS: z.enum(['true', 'false']).default('false'),
+    DRIFTLESS_PREVIEW_FORKS: z.enum(['true', 'false']).default('false'),
+  })
   .parse(process.env);
 const deps = webhookDeps({
   table: createStateTable({
@@ -31,6 +34,7 @@ const deps = webhookDeps({
   queue: new SqsReconcileQueue(tracer.captureAWSv3Client(new SQSClient({})), env.QUEUE_URL!),
   secret: async (provider) =>
     WebhookSecrets.parse(await secrets.json(env.WEBHOOK_SECRETS_ARN!))[provider],
+  previews: DRIFTLESS_PREVIEWS === 'true',
   previewForks: DRIFTLESS_PREVIEW_FORKS === 'true',
   log: (event, fields) => logger.info(event, fields),
 });

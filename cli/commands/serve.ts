@@ -167,6 +167,7 @@ export async function serveCommand(argv: string[]): Promise<ExitCode> {
   const hooks = webhookDeps({
     table: state.table,
     queue,
+    previews: forge.deps.forges !== undefined,
     previewForks: values['preview-forks'],
     secret: async () => webhookSecret,
     log: (event, fields) => log(`[webhook] ${event} ${JSON.stringify(fields)}`),

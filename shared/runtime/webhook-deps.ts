@@ -3,6 +3,7 @@ import type { StateTable } from '../state/client.ts';
 import { isDeliveryRecorded, recordDelivery } from '../state/deliveries.ts';
 import { listRegistry } from '../state/registry.ts';
 import type { Provider, WebhookDeps } from '../webhooks/index.ts';
+import type { PullRequestEvent } from '../webhooks/pull-request-event.ts';
 import { routeCandidates } from '../webhooks/route-candidates.ts';
 
 /** Deliveries are remembered for a week: longer than any provider keeps redelivering. */
@@ -13,6 +14,8 @@ export function webhookDeps(options: {
   table: StateTable;
   queue: ReconcileQueue;
   secret: (provider: Provider) => Promise<string | undefined>;
+  /** Whether pull requests are previewed at all: forge credentials exist to report with (default: yes). */
+  previews?: boolean;
   /** Preview pull requests from forks too (off unless set). */
   previewForks?: boolean;
   log?: WebhookDeps['log'];
@@ -37,8 +40,12 @@ export function webhookDeps(options: {
           },
         })),
       ),
-    enqueuePreview: (pr) =>
-      options.queue.send([{ message: { kind: 'preview', ...pr, enqueuedAt: Date.now() } }]),
+    ...(options.previews === false
+      ? {}
+      : {
+          enqueuePreview: (pr: PullRequestEvent) =>
+            options.queue.send([{ message: { kind: 'preview', ...pr, enqueuedAt: Date.now() } }]),
+        }),
     previewForks: options.previewForks ?? false,
     log: options.log,
   };

@@ -18,6 +18,15 @@ export async function acceptPullRequest(
   log: Log,
 ): Promise<WebhookResponse> {
   const context = { provider, deliveryId: pr.deliveryId, pullRequest: pr.number };
+  const enqueuePreview = deps.enqueuePreview;
+  if (!enqueuePreview)
+    return respond(
+      log,
+      'webhook.ignored',
+      202,
+      `ignored: pull-request previews are off (no forge credentials are configured)`,
+      context,
+    );
   if (pr.fork && !deps.previewForks) {
     return respond(
       log,
@@ -33,7 +42,7 @@ export async function acceptPullRequest(
   let enqueued: boolean;
   try {
     enqueued = previewCandidates(pr, await deps.applications()).length > 0;
-    if (enqueued) await deps.enqueuePreview(pr);
+    if (enqueued) await enqueuePreview(pr);
   } catch (err) {
     // Nothing recorded: the provider's redelivery (same body) is processed again.
     return respond(log, 'webhook.enqueue_failed', 500, 'could not enqueue the preview', context, {

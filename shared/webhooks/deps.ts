@@ -14,7 +14,8 @@ export interface WebhookDeps {
   /** The application registry. */
   applications(): Promise<RouteCandidate[]>;
   enqueue(apps: string[], push: PushEvent): Promise<void>;
-  enqueuePreview(pr: PullRequestEvent): Promise<void>;
+  /** Absent: previews are off (no forge credentials to report with), pull requests are ignored. */
+  enqueuePreview?(pr: PullRequestEvent): Promise<void>;
   /**
    * Whether pull requests from forks are previewed (default: no). A preview
    * renders what the fork's author wrote with the base repository's

@@ -119,6 +119,7 @@ describe('Lambda functions report to a real Gitea 1.27 (webhook → SQS on moto 
         WEBHOOK_SECRETS_ARN: webhooks,
         DRIFTLESS_FORGE_CREDENTIALS_SECRET_ARN: forges,
         DRIFTLESS_APP_URL: 'https://driftless.example/#/apps/{app}',
+        DRIFTLESS_PREVIEWS: 'true',
       },
     });
     ({ scheduler, reconciler } = handlers);

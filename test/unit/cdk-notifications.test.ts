@@ -488,7 +488,10 @@ describe('Notifications, and the forge feedback props', () => {
     });
     for (const fn of ['Scheduler', 'Webhook', 'Api'])
       expect(environmentOf(template, fn).DRIFTLESS_FORGE_CREDENTIALS_SECRET_ARN).toBeUndefined();
-    expect(environmentOf(template, 'Webhook').DRIFTLESS_PREVIEW_FORKS).toBe('true');
+    expect(environmentOf(template, 'Webhook')).toMatchObject({
+      DRIFTLESS_PREVIEWS: 'true',
+      DRIFTLESS_PREVIEW_FORKS: 'true',
+    });
     const reading = (role: string) =>
       statementsOf(template, role).filter((s) => JSON.stringify(s.Resource).includes(FORGE_ARN));
     expect(reading('DriftlessReconcilerRole')).toEqual([
@@ -543,14 +546,17 @@ describe('Defaults and refusals', () => {
     defaults = synth();
   }, 60_000);
 
-  test('no notifications, no forge credentials: none of their resources, previews of forks off', () => {
+  test('no notifications, no forge credentials: none of their resources, previews off', () => {
     const { template, driftless } = defaults;
     expect(driftless.notifications).toBeUndefined();
     for (const type of ['AWS::Events::Connection', 'AWS::Events::ApiDestination', 'AWS::KMS::Key'])
       template.resourceCountIs(type, 0);
     for (const fn of ['Scheduler', 'Webhook', 'Reconciler', 'Api'])
       expect(environmentOf(template, fn).DRIFTLESS_FORGE_CREDENTIALS_SECRET_ARN).toBeUndefined();
-    expect(environmentOf(template, 'Webhook').DRIFTLESS_PREVIEW_FORKS).toBe('false');
+    expect(environmentOf(template, 'Webhook')).toMatchObject({
+      DRIFTLESS_PREVIEWS: 'false',
+      DRIFTLESS_PREVIEW_FORKS: 'false',
+    });
   });
 
   test('appUrl defaults to the management API’s route without the UI, the UI’s page with it', () => {

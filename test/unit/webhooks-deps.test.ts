@@ -15,7 +15,7 @@ import {
 import { githubExample } from '../fixtures/webhooks/github-examples.ts';
 import { fixture, providerRequest, type Json } from '../fixtures/webhooks/requests.ts';
 
-function deps(options: { previewForks?: boolean } = {}) {
+function deps(options: { previews?: boolean; previewForks?: boolean } = {}) {
   const sent: QueueMessageInput[] = [];
   const made = webhookDeps({
     // Never reached: only the queue side is exercised here.
@@ -48,9 +48,14 @@ describe('webhookDeps: previews', () => {
       baseBranch: 'main',
       fork: false,
     };
-    await made.enqueuePreview(pr);
+    await made.enqueuePreview!(pr);
     expect(sent).toEqual([{ kind: 'preview', ...pr, enqueuedAt: 1_796_000_000_000 }]);
     expect(QueueMessage.parse(sent[0])).toEqual(sent[0]);
+  });
+
+  it('previews are off, and pull requests ignored, when asked (no forge credentials)', () => {
+    expect(deps({ previews: false }).made.enqueuePreview).toBeUndefined();
+    expect(deps().made.enqueuePreview).toBeTypeOf('function');
   });
 
   it('previews of forks are off unless asked for', () => {

@@ -249,6 +249,19 @@ describe('handleWebhook: pull-request events that ask for no preview', () => {
     expect(deps.enqueuePreview).not.toHaveBeenCalled();
   });
 
+  it('previews off (no forge credentials) → 202 with the reason, nothing read or recorded', async () => {
+    const { deps } = harness();
+    const { enqueuePreview: _off, ...withoutPreviews } = deps;
+    expect(await handleWebhook(opened('gitea'), withoutPreviews)).toMatchObject({
+      statusCode: 202,
+      body: {
+        message: 'ignored: pull-request previews are off (no forge credentials are configured)',
+      },
+    });
+    expect(deps.wasDelivered).not.toHaveBeenCalled();
+    expect(deps.recordDelivered).not.toHaveBeenCalled();
+  });
+
   it('a fork is previewed once previews of forks are on', async () => {
     const { deps, previews } = harness({ previewForks: true });
     expect((await handleWebhook(fork(), deps)).body.message).toBe(
