@@ -1,7 +1,6 @@
 import type { Application } from '../config/application.ts';
 import { sourcesOf } from '../config/sources.ts';
-import { isChartSource } from '../source/chart/spec.ts';
-import { isOciArtifactSource } from '../source/oci/spec.ts';
+import { isGitSource } from '../source/app-source-spec.ts';
 import { isFullSha } from '../source/spec.ts';
 
 /** A commit of one of the application's Git repositories. */
@@ -21,7 +20,7 @@ export function statusCommits(app: Application, revision: string): SourceCommit[
   if (parts.length !== entries.length) return [];
   return entries.flatMap(({ source }, i) => {
     const sha = parts[i]!;
-    if (isChartSource(source) || isOciArtifactSource(source) || !isFullSha(sha)) return [];
+    if (!isGitSource(source) || !isFullSha(sha)) return [];
     return [{ repoURL: source.repoURL, sha }];
   });
 }

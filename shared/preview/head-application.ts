@@ -1,25 +1,15 @@
 import type { Application } from '../config/application.ts';
-import { normalizeRepoURL } from '../config/repo-url.ts';
 import type { PreviewMessage } from '../queue/message.ts';
-import { isChartSource } from '../source/chart/spec.ts';
-import { isOciArtifactSource } from '../source/oci/spec.ts';
+import { isGitSource, type AppSource } from '../source/app-source-spec.ts';
 import { isFullSha } from '../source/spec.ts';
-import { followsRef } from '../webhooks/route.ts';
-
-const repoKey = (url: string) => {
-  try {
-    return normalizeRepoURL(url);
-  } catch {
-    return undefined;
-  }
-};
+import { followsRef, repoKey } from '../webhooks/route.ts';
 
 /** Whether an application source is a Git source of the pull request's repository. */
 export function isPullRequestSource(
-  source: { repoURL: string } & object,
+  source: AppSource,
   pr: Pick<PreviewMessage, 'repoURLs'>,
 ): boolean {
-  if (isChartSource(source) || isOciArtifactSource(source)) return false;
+  if (!isGitSource(source)) return false;
   const keys = new Set(pr.repoURLs.map(repoKey));
   return keys.has(repoKey(source.repoURL));
 }
@@ -44,7 +34,7 @@ export function headApplication(app: Application, pr: PreviewMessage): Applicati
   // Bitbucket names the head by a short hash only: its branch then.
   const head = isFullSha(pr.headSha) ? pr.headSha : (pr.headRef ?? pr.headSha);
   const { source, sources } = app.spec;
-  const atHead = <S extends { repoURL: string; targetRevision: string }>(s: S): S =>
+  const atHead = (s: AppSource): AppSource =>
     isPullRequestSource(s, pr) && followsBase(s, pr) ? { ...s, targetRevision: head } : s;
   return {
     ...app,

@@ -31,6 +31,11 @@ export type AppSource = SourceSpec | ChartSource | OciArtifactSource;
 export type AppSourceInput =
   z.input<typeof SourceSpec> | z.input<typeof ChartSource> | z.input<typeof OciArtifactSource>;
 
+/** A Git folder: what pushes and pull requests change (charts and artifacts follow their registries). */
+export function isGitSource(source: AppSource): source is SourceSpec {
+  return !isChartSource(source) && !isOciArtifactSource(source);
+}
+
 /**
  * Whether a revision names one immutable thing (a commit, a chart version,
  * an artifact's manifest digest) rather than a ref, tag or range.

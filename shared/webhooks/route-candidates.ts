@@ -1,7 +1,6 @@
 import type { Application } from '../config/application.ts';
 import { sourcesOf } from '../config/sources.ts';
-import { isChartSource } from '../source/chart/spec.ts';
-import { isOciArtifactSource } from '../source/oci/spec.ts';
+import { isGitSource } from '../source/app-source-spec.ts';
 import type { RouteCandidate } from './route.ts';
 
 /**
@@ -15,7 +14,7 @@ export function routeCandidates(
   watchPaths: string[] | undefined,
 ): RouteCandidate[] {
   return sourcesOf(app).flatMap(({ source, ref }) =>
-    isChartSource(source) || isOciArtifactSource(source)
+    !isGitSource(source)
       ? []
       : [
           {

@@ -67,7 +67,7 @@ export function previewCandidates(pr: PullRequestEvent, apps: readonly RouteCand
 }
 
 /** Undefined for a URL that cannot be parsed: it matches nothing. */
-function repoKey(url: string): string | undefined {
+export function repoKey(url: string): string | undefined {
   try {
     return normalizeRepoURL(url);
   } catch {
