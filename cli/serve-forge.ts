@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import * as z from 'zod';
 import { appUrlFrom } from '../shared/forge/app-url.ts';
 import { commitStatusReporter } from '../shared/forge/commit-status-reporter.ts';
-import { ForgeCredentialMap, forgeLookup } from '../shared/forge/forge-credentials.ts';
+import { forgeLookupFrom } from '../shared/forge/forge-credentials.ts';
 import type { ForgeLookup } from '../shared/forge/types.ts';
 import type { EventPublisher } from '../shared/observability/events.ts';
 import { httpNotifier } from '../shared/observability/http-notifier.ts';
@@ -45,12 +44,11 @@ function readForgeCredentials(file: string): ForgeLookup {
   } catch {
     throw new CliError(`--forge-credentials ${file} is not valid JSON`);
   }
-  const parsed = ForgeCredentialMap.safeParse(json);
-  if (!parsed.success)
-    throw new CliError(
-      `--forge-credentials ${file} is not a map of URL prefix → forge credentials:\n${z.prettifyError(parsed.error)}`,
-    );
-  return forgeLookup(parsed.data);
+  try {
+    return forgeLookupFrom(json, `--forge-credentials ${file}`);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
 }
 
 /** The listen address as a link can name it: loopback for "any", IPv6 in brackets. */

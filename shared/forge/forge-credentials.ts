@@ -75,3 +75,16 @@ export function forgeLookup(
     return { client, repo };
   };
 }
+
+/**
+ * Forge clients from the credentials document as read (a secret's JSON, a
+ * file's), or an error naming `where` and each problem, never a value.
+ */
+export function forgeLookupFrom(json: unknown, where: string): ForgeLookup {
+  const parsed = ForgeCredentialMap.safeParse(json);
+  if (!parsed.success)
+    throw new Error(
+      `${where} is not a map of URL prefix → forge credentials:\n${z.prettifyError(parsed.error)}`,
+    );
+  return forgeLookup(parsed.data);
+}

@@ -1,5 +1,4 @@
-import * as z from 'zod';
-import { ForgeCredentialMap, forgeLookup } from '../forge/forge-credentials.ts';
+import { forgeLookupFrom } from '../forge/forge-credentials.ts';
 import type { ForgeLookup } from '../forge/types.ts';
 import type { SecretCache } from '../secrets/secret-cache.ts';
 
@@ -18,12 +17,7 @@ export function secretForges(
     const value = await secrets.json(secretId);
     const raw = JSON.stringify(value);
     if (memo?.raw === raw) return memo.lookup;
-    const parsed = ForgeCredentialMap.safeParse(value);
-    if (!parsed.success)
-      throw new Error(
-        `secret ${secretId} is not a map of URL prefix → forge credentials:\n${z.prettifyError(parsed.error)}`,
-      );
-    memo = { raw, lookup: forgeLookup(parsed.data) };
+    memo = { raw, lookup: forgeLookupFrom(value, `secret ${secretId}`) };
     return memo.lookup;
   };
 }
