@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { mapLimit } from '../util/map-limit.ts';
 import { describeRef, type KubeObject } from '../kube/object.ts';
 import { applyObject, deleteObject, getObject } from '../kube/operations.ts';
-import type { ResourceInfo } from '../kube/discovery.ts';
 import type { SyncContext } from './context.ts';
 import { describeError } from './describe-error.ts';
+import { servedKind } from './served-kind.ts';
 import type { PlannedObject } from './diff.ts';
 import { orderBatches, type Stage } from './order.ts';
 import { FIELD_MANAGER, writeRefusal } from './ownership.ts';
@@ -212,31 +212,6 @@ async function awaitNewKinds(
   }
 }
 
-/** How long a kind may take to appear in discovery once its CRD says Established. */
-const SERVED_WAIT_MS = 15_000;
-const SERVED_POLL_MS = 250;
-
-/**
- * The kind of an object planned before its CRD existed. A CRD that gains a
- * version is Established already, from its first version, while the API
- * server is still publishing the new one: discovery is read again until it
- * serves the kind, for a while, never past the deadline.
- */
-async function servedKind(
-  ctx: SyncContext,
-  apiVersion: string,
-  kind: string,
-  deadline: number,
-): Promise<ResourceInfo | undefined> {
-  const until = Math.min(deadline, Date.now() + SERVED_WAIT_MS);
-  for (;;) {
-    const info = await ctx.discovery.find(apiVersion, kind);
-    if (info || Date.now() + SERVED_POLL_MS > until) return info;
-    await sleep(SERVED_POLL_MS);
-    await ctx.discovery.refresh();
-  }
-}
-
 async function applyOne(
   ctx: SyncContext,
   planned: PlannedObject,
@@ -245,7 +220,11 @@ async function applyOne(
   const d = planned.desired;
   try {
     const unplanned = !d.info;
-    d.info ??= await servedKind(ctx, d.object.apiVersion, d.object.kind, deadline);
+    d.info ??= await servedKind(
+      ctx,
+      { apiVersion: d.object.apiVersion, kind: d.object.kind, namespace: d.ref.namespace },
+      deadline,
+    );
     if (!d.info)
       throw new Error(
         `kind ${d.object.kind} in ${d.object.apiVersion} is still not served after its CRD was created`,
