@@ -3,7 +3,7 @@ import { sourcesOf } from '../config/sources.ts';
 import type { CommitState, ForgeLookup, ForgeTarget } from '../forge/types.ts';
 import type { PreviewMessage } from '../queue/message.ts';
 import { isFullSha } from '../source/spec.ts';
-import { listRegistry } from '../state/registry.ts';
+import { listRegistry, type RegistryEntry } from '../state/registry.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { dryRunDestination, previewTargets, type DryRunDeps } from './dry-run-destination.ts';
 import { isPullRequestSource } from './head-application.ts';
@@ -46,7 +46,9 @@ function forgeOf(pr: PreviewMessage, subjects: PreviewSubject[], forges: ForgeLo
  * its head commit.
  */
 export async function runPreview(pr: PreviewMessage, deps: PreviewDeps): Promise<PreviewOutcome> {
-  const candidates = previewedApplications(pr, await listRegistry(deps.table), undefined);
+  // Read once: the files narrow these candidates, they add none.
+  const entries = await listRegistry(deps.table);
+  const candidates = previewedApplications(pr, entries, undefined);
   if (candidates.length === 0)
     return { kind: 'skipped', reason: `no application follows ${pr.baseBranch}` };
   if (!isFullSha(pr.headSha) && !pr.headRef)
@@ -60,12 +62,17 @@ export async function runPreview(pr: PreviewMessage, deps: PreviewDeps): Promise
       kind: 'skipped',
       reason: `no forge credentials cover ${normalizeRepoURL(pr.repoURLs[0]!)}`,
     };
-  const status = (state: CommitState, description: string, sha = pr.headSha) =>
-    forge.client.setCommitStatus(forge.repo, { sha, state, context: PREVIEW_CONTEXT, description });
+  const status = (state: CommitState, description: string) =>
+    forge.client.setCommitStatus(forge.repo, {
+      sha: pr.headSha,
+      state,
+      context: PREVIEW_CONTEXT,
+      description,
+    });
   if (isFullSha(pr.headSha))
     await status('pending', 'Rendering and dry-running the changed applications');
   try {
-    return await previewAndPost(pr, deps, forge);
+    return await previewAndPost(pr, deps, forge, entries);
   } catch (err) {
     // A required check must not stay `pending`: say it failed (best effort; a retry says more).
     if (isFullSha(pr.headSha))
@@ -78,9 +85,10 @@ async function previewAndPost(
   pr: PreviewMessage,
   deps: PreviewDeps,
   forge: ForgeTarget,
+  entries: RegistryEntry[],
 ): Promise<PreviewOutcome> {
   const files = await pullRequestFiles(forge, pr, deps.log ?? (() => {}));
-  const subjects = previewedApplications(pr, await listRegistry(deps.table), files);
+  const subjects = previewedApplications(pr, entries, files);
   const ran = await mapLimit(
     previewTargets(subjects),
     CONCURRENCY,

@@ -1,5 +1,5 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -20,7 +20,12 @@ import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { startGitea, type Gitea, type GiteaRepo, type GiteaUser } from '../harness/gitea.ts';
 import { deliverQueue, lambdaContext } from '../helpers/lambda.ts';
-import { loadFunctions, scheduledEvent, type Handler } from '../helpers/lambda-functions.ts';
+import {
+  loadFunctions,
+  scheduledEvent,
+  testQueue,
+  type Handler,
+} from '../helpers/lambda-functions.ts';
 import { configMapYaml } from '../helpers/manifests.ts';
 
 const WEBHOOK_SECRET = 'gitea-secret-for-lambda-tests';
@@ -88,14 +93,7 @@ describe('Lambda functions report to a real Gitea 1.27 (webhook → SQS on moto 
       [`apps/${app}.yaml`]: `apiVersion: driftless.dev/v1alpha1\nkind: Application\nmetadata: { name: ${app} }\nspec:\n  source: { repoURL: ${repo.cloneURL}, targetRevision: main, path: web }\n  destination: { cluster: cluster-a, namespace: ${app} }\n  syncPolicy:\n    automated: { prune: true }\n    syncOptions: [CreateNamespace=true]\n`,
     });
     sqs = new SQSClient({ ...LOCAL_AWS, endpoint: awsEndpoint });
-    queueUrl = (
-      await sqs.send(
-        new CreateQueueCommand({
-          QueueName: uniqueName('forge'),
-          Attributes: { VisibilityTimeout: '2' },
-        }),
-      )
-    ).QueueUrl!;
+    queueUrl = await testQueue(sqs, 'forge');
     const secretsManager = new SecretsManagerClient({ ...LOCAL_AWS, endpoint: awsEndpoint });
     const secret = async (name: string, value: unknown) =>
       (

@@ -1,5 +1,5 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -21,7 +21,12 @@ import { commitTree } from '../harness/git-fixtures.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { configMapValue, kubectl } from '../helpers/engine.ts';
 import { deliverQueue, lambdaContext } from '../helpers/lambda.ts';
-import { loadFunctions, scheduledEvent, type Handler } from '../helpers/lambda-functions.ts';
+import {
+  loadFunctions,
+  scheduledEvent,
+  testQueue,
+  type Handler,
+} from '../helpers/lambda-functions.ts';
 import { configMapYaml, githubPush as signedPush } from '../helpers/manifests.ts';
 
 function application(name: string, repoURL: string, extra = ''): string {
@@ -59,14 +64,7 @@ describe('Lambda handlers end to end (real SQS API on moto, dynalite, git server
     git = await startGitServer();
     cacheDir = mkdtempSync(join(tmpdir(), 'driftless-e2e-'));
     sqs = new SQSClient({ ...LOCAL_AWS, endpoint: awsEndpoint });
-    queueUrl = (
-      await sqs.send(
-        new CreateQueueCommand({
-          QueueName: uniqueName('reconcile'),
-          Attributes: { VisibilityTimeout: '2' },
-        }),
-      )
-    ).QueueUrl!;
+    queueUrl = await testQueue(sqs, 'reconcile');
     table = createStateTable({
       tableName: dynamo.tableName,
       client: localDynamoClient(dynamo.endpoint),

@@ -6,6 +6,7 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
+import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_AWS } from '../harness/dynamodb.ts';
 import { uniqueName } from '../harness/context.ts';
 
@@ -68,3 +69,14 @@ export const scheduledEvent = (): ScheduledEvent => ({
   resources: ['arn:aws:events:us-east-1:123456789012:rule/driftless-schedule'],
   detail: {},
 });
+
+/** A queue of the test's own on moto; a short visibility timeout so a failed message returns soon. */
+export async function testQueue(sqs: SQSClient, prefix: string): Promise<string> {
+  const created = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: uniqueName(prefix),
+      Attributes: { VisibilityTimeout: '2' },
+    }),
+  );
+  return created.QueueUrl!;
+}
